@@ -1,0 +1,25 @@
+"""The ``antena`` command: thin Typer commands that parse, call one core service and print."""
+
+from __future__ import annotations
+
+import typer
+
+from antena.cli import admin, clients
+
+app = typer.Typer(
+    name="antena",
+    help="Antena: run a small wireless ISP from chat, the command line and a customer portal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+admin.register(app)
+app.add_typer(clients.app, name="clients")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""How every CLI command runs: one event loop, one ``App``, user errors as one line on stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+from antena.core.bootstrap import App, bootstrap
+from antena.core.config import Settings
+from antena.core.db.migrate import current_revision
+from antena.core.errors import CoreError
+from antena.core.i18n import _, set_language
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"antena: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        fail(_("invalid setting ANTENA_{name}: {msg}").format(name=where.upper(), msg=first.get("msg")))
+    set_language(settings.locale)
+    return settings
+
+
+def run(work: Callable[[App], Awaitable[T]], *, needs_schema: bool = True) -> T:
+    """Run ``work`` with a fresh ``App``; translate user errors into exit codes."""
+    settings = load_settings()
+
+    async def _main() -> T:
+        app = bootstrap(settings)
+        try:
+            if needs_schema:
+                await _check_schema(app)
+            return await work(app)
+        finally:
+            await app.aclose()
+
+    try:
+        return asyncio.run(_main())
+    except CoreError as exc:
+        fail(str(exc), exc.exit_code)
+    except (OperationalError, ProgrammingError) as exc:
+        fail(_("database error: {msg}").format(msg=_first_line(exc)))
+    except DBAPIError as exc:
+        fail(_("database error: {msg}").format(msg=_first_line(exc)))
+    except OSError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo("", err=True)
+        sys.exit(130)
+
+
+def _first_line(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+async def _check_schema(app: App) -> None:
+    try:
+        revision = await current_revision(app.db)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        raise CoreError(_("cannot open the database: {msg}").format(msg=_first_line(exc))) from exc
+    if revision is None:
+        raise CoreError(_("the database has no schema yet: run `antena db upgrade`"))

@@ -1,0 +1,102 @@
+"""Settings from the environment (prefix ``ANTENA_``) and ``.env``: one place, so nothing reads os.environ."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret.key"
+
+
+class Settings(BaseSettings):
+    """Every ``ANTENA_*`` variable of the interface contract, plus a few tuning knobs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ANTENA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///antena.db"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    portal_url: str = "http://127.0.0.1:8080"
+    portal_bind: str = "127.0.0.1:8080"
+    secret_key: SecretStr | None = None
+    company_name: str = "Mi WISP"
+    company_phone: str = ""
+    timezone: str = "America/Mexico_City"
+    locale: str = "es"
+    currency: str = "MXN"
+    default_region: str = "MX"
+    sms_backend: str = "console"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_url: str | None = None
+    auto_tasks: bool = True
+    report_time: str = "07:00"
+    suspend_list: str = "morosos"
+    data_dir: Path = Path("./antena-data")
+    # Router outbox tuning: how hard we try before a task is shown as failed.
+    router_timeout: float = Field(default=10.0, gt=0)
+    router_max_attempts: int = Field(default=12, ge=1)
+    router_backoff_base: float = Field(default=5.0, gt=0)
+    router_backoff_max: float = Field(default=900.0, gt=0)
+    router_bulk_connections: int = Field(default=4, ge=1, le=16)
+    # Billing knobs that the manual leaves to the operator.
+    reconnection_fee: str = "0"
+    late_fee: str = "0"
+    promise_max_days: int = Field(default=7, ge=1)
+
+    @field_validator("auto_tasks", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"on", "off"}:
+            return value.strip().lower() == "on"
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        value = value.strip().lower()[:2]
+        if value not in {"es", "en"}:
+            raise ValueError("ANTENA_LOCALE must be 'es' or 'en'")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def signing_key(self) -> str:
+        """The secret that signs tokens: the configured one, else one generated once into the data dir."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / SECRET_KEY_FILE
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings`` and pass them explicitly."""
+    return Settings()

@@ -1,0 +1,120 @@
+"""Staff members who run the ISP from Telegram, and what each role may do."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from antena.core import validate
+from antena.core.audit import Actor, record
+from antena.core.db.models import Role, StaffUser
+from antena.core.db.uow import UnitOfWork
+from antena.core.errors import AlreadyExists, InvalidInput, NotAllowed
+from antena.core.i18n import _
+
+# The contract's table "who may do what", as permissions per role.
+PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        {
+            "search",
+            "card",
+            "suspend",
+            "invoices",
+            "payments",
+            "promises",
+            "links",
+            "reminders",
+            "wifi",
+            "tasks",
+            "billing",
+            "cancel",
+            "delete",
+            "reports",
+            "staff",
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {
+            "search",
+            "card",
+            "suspend",
+            "invoices",
+            "payments",
+            "promises",
+            "links",
+            "reminders",
+            "wifi",
+            "tasks",
+            "billing",
+            "cancel",
+            "delete",
+            "reports",
+        }
+    ),
+    Role.CASHIER: frozenset({"search", "card", "invoices", "payments", "promises", "links", "reminders"}),
+    Role.TECHNICIAN: frozenset({"search", "card", "suspend", "wifi", "links", "tasks"}),
+}
+
+
+def parse_role(value: str) -> Role:
+    aliases = {
+        "administrador": "admin",
+        "gerente": "manager",
+        "cajero": "cashier",
+        "tecnico": "technician",
+        "técnico": "technician",
+    }
+    text = (value or "").strip().lower()
+    try:
+        return Role(aliases.get(text, text))
+    except ValueError as exc:
+        raise InvalidInput(
+            _("Unknown role {value}: use admin, manager, cashier or technician").format(value=value)
+        ) from exc
+
+
+def may(role: Role | None, permission: str) -> bool:
+    return role is not None and permission in PERMISSIONS[role]
+
+
+def require(actor: Actor, permission: str) -> None:
+    """Refuse with a message the staff member understands."""
+    if not may(actor.role, permission):
+        raise NotAllowed(_("Your role may not do this."))
+
+
+async def add_staff(uow: UnitOfWork, actor: Actor, *, telegram_id: object, name: str, role: str) -> StaffUser:
+    try:
+        tg_id = int(str(telegram_id).strip())
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(_("Telegram id must be a number, not {value}").format(value=telegram_id)) from exc
+    if tg_id <= 0:
+        raise InvalidInput(_("Telegram id must be a number, not {value}").format(value=telegram_id))
+    name = validate.required(name, _("Name"), max_len=120)
+    parsed_role = parse_role(role)
+    existing = (
+        await uow.session.execute(select(StaffUser).where(StaffUser.telegram_id == tg_id))
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise AlreadyExists(
+            _("Telegram id {id} already belongs to {name}").format(id=tg_id, name=existing.name)
+        )
+    staff = StaffUser(telegram_id=tg_id, name=name, role=parsed_role, active=True)
+    uow.session.add(staff)
+    await uow.flush()
+    record(
+        uow.session,
+        actor,
+        "staff.add",
+        target=name,
+        arguments={"telegram_id": tg_id, "role": parsed_role.value},
+    )
+    await uow.commit()
+    return staff
+
+
+async def staff_by_telegram_id(uow: UnitOfWork, telegram_id: int) -> StaffUser | None:
+    return (
+        await uow.session.execute(
+            select(StaffUser).where(StaffUser.telegram_id == telegram_id, StaffUser.active.is_(True))
+        )
+    ).scalar_one_or_none()
