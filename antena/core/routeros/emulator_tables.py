@@ -1,0 +1,660 @@
+"""In-memory RouterOS menus and query evaluation for the RouterOS API emulator.
+
+This is the "router state" half of :mod:`antena.core.routeros.emulator`: one :class:`Table` per
+menu path (``/ppp/secret``, ``/queue/simple``, ...), the duplicate/required-field rules and value
+normalisation the real router applies, and a compiler for RouterOS API queries (``?name=value``,
+``?-name``, ``?<name=``, ``?#|&!.``).  Nothing here knows about sockets, so the whole module can
+be exercised directly and stays fast: a table keeps an id index and a unique-key index, so adds,
+sets and removes are O(1) regardless of table size.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+Row = dict[str, str]
+Normalizer = Callable[[str], str]
+Default = str | Callable[[], str]
+Predicate = Callable[[Row], bool]
+
+NO_SUCH_ITEM = "no such item"
+NO_SUCH_COMMAND = "no such command"
+NO_SUCH_COMMAND_PREFIX = "no such command prefix"
+DUP_ENTRY = "failure: already have such entry"
+DUP_NAME = "failure: already have such name"
+DUP_INTERFACE = "failure: already have interface with such name"
+
+READ_ONLY = frozenset({"print", "getall"})
+READ_REMOVE = READ_ONLY | {"remove"}
+CRUD = READ_ONLY | {"add", "set", "remove", "enable", "disable", "unset"}
+SINGLETON_RW = READ_ONLY | {"set"}
+
+#: Properties RouterOS treats as booleans; ``yes``/``no`` from clients become ``true``/``false``.
+BOOLEAN_PROPERTIES = frozenset(
+    {
+        "disabled", "dynamic", "invalid", "published", "complete", "DHCP", "running",
+        "radius", "default", "blocked", "bypassed", "log", "add-mac-cookie", "hidden",
+    }
+)  # fmt: skip
+
+_RATE = re.compile(r"^(\d+(?:\.\d+)?)([kKMG]?)$")
+_RATE_MULTIPLIER = {"": 1, "k": 1_000, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000}
+
+
+class RouterOSTrap(Exception):
+    """A failure that the emulator reports to the client as ``!trap``."""
+
+    def __init__(self, message: str, category: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.category = category
+
+
+def canonical_id(ref: str) -> str:
+    """``*a`` / ``*00A`` → ``*A``; anything that is not an id is returned unchanged."""
+    if ref.startswith("*"):
+        try:
+            return f"*{int(ref[1:], 16):X}"
+        except ValueError:
+            return ref
+    return ref
+
+
+def normalize_bool(key: str, value: str) -> str:
+    lowered = value.lower()
+    if lowered in ("yes", "true"):
+        return "true"
+    if lowered in ("no", "false"):
+        return "false"
+    raise RouterOSTrap(f"invalid value for argument {key}")
+
+
+def host_address(value: str) -> str:
+    """Address-list style: ``10.0.0.5/32`` is stored as ``10.0.0.5``; networks stay as given."""
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return value  # RouterOS 7 also accepts DNS names here
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)
+    return value
+
+
+def queue_target(value: str) -> str:
+    """Simple-queue style: every bare address in a comma list gets its host prefix (``/32``)."""
+    parts = []
+    for part in value.split(","):
+        part = part.strip()
+        try:
+            network = ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            parts.append(part)  # interface name
+            continue
+        parts.append(part if "/" in part else f"{part}/{network.max_prefixlen}")
+    return ",".join(parts)
+
+
+def rate_pair(key: str) -> Normalizer:
+    """``10M/5M`` → ``10000000/5000000`` and ``2M`` → ``2000000/2000000``, like RouterOS prints."""
+
+    def normalize(value: str) -> str:
+        sides = value.split("/")
+        if len(sides) == 1:
+            sides = sides * 2
+        if len(sides) != 2:
+            raise RouterOSTrap(f"invalid value for argument {key}")
+        numbers = []
+        for side in sides:
+            match = _RATE.match(side.strip())
+            if match is None:
+                raise RouterOSTrap(f"invalid value for argument {key}")
+            numbers.append(str(int(float(match[1]) * _RATE_MULTIPLIER[match[2]])))
+        return "/".join(numbers)
+
+    return normalize
+
+
+def now_stamp() -> str:
+    """Timestamp in the RouterOS 7 format used by e.g. address-list ``creation-time``."""
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one RouterOS menu behaves.  Register extra menus with ``RouterEmulator.register``."""
+
+    path: str
+    commands: frozenset[str] = CRUD
+    #: Properties every new row gets (in print order); callables are evaluated per row.
+    defaults: Mapping[str, Default] = field(default_factory=dict)
+    #: Properties whose combined value must be unique (e.g. ``("list", "address")``).
+    unique: tuple[str, ...] = ()
+    duplicate_message: str = DUP_ENTRY
+    required: tuple[str, ...] = ()
+    normalizers: Mapping[str, Normalizer] = field(default_factory=dict)
+    #: When set and ``name`` is omitted on add, rows are named ``<auto_name>1``, ``<auto_name>2``…
+    auto_name: str | None = None
+    #: A menu with exactly one row and no ``.id`` (``/system/identity``).
+    singleton: bool = False
+    seed: tuple[Mapping[str, str], ...] = ()
+
+
+class Table:
+    """The rows of one menu, in print order, with RouterOS's id and uniqueness rules."""
+
+    def __init__(self, spec: TableSpec) -> None:
+        self.spec = spec
+        self._rows: dict[str, Row] = {}
+        self._unique: dict[tuple[str, ...], str] = {}
+        self._next_id = 1
+        for seed in spec.seed:
+            self.add(seed)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def rows(self) -> list[Row]:
+        """The live row dicts, in order (callers outside this module should copy them)."""
+        return list(self._rows.values())
+
+    def get(self, ref: str) -> Row | None:
+        return self._rows.get(canonical_id(ref))
+
+    def resolve(self, refs: str) -> list[str]:
+        """Turn an ``.id``/``numbers`` value (comma list of ids or names) into row ids."""
+        ids: list[str] = []
+        for ref in refs.split(","):
+            ref = ref.strip()
+            if not ref:
+                continue
+            rid = canonical_id(ref)
+            if rid in self._rows:
+                ids.append(rid)
+                continue
+            by_name = self._find_name(ref)
+            if by_name is None:
+                raise RouterOSTrap(NO_SUCH_ITEM)
+            ids.append(by_name)
+        return ids
+
+    def _find_name(self, name: str) -> str | None:
+        if self.spec.unique == ("name",):
+            return self._unique.get((name,))
+        return next((k for k, row in self._rows.items() if row.get("name") == name), None)
+
+    def target_ids(self, attrs: Mapping[str, str]) -> list[str]:
+        refs = attrs.get(".id", attrs.get("numbers"))
+        if refs is None:
+            if self.spec.singleton:
+                return list(self._rows)
+            raise RouterOSTrap("missing value(s) of argument(s) numbers")
+        ids = self.resolve(refs)
+        if not ids:
+            raise RouterOSTrap(NO_SUCH_ITEM)
+        return ids
+
+    def normalize_value(self, key: str, value: str) -> str:
+        if key == ".id":
+            return canonical_id(value)
+        if key in BOOLEAN_PROPERTIES:
+            return normalize_bool(key, value)
+        normalizer = self.spec.normalizers.get(key)
+        return normalizer(value) if normalizer is not None else value
+
+    def normalize(self, props: Mapping[str, str]) -> Row:
+        return {key: self.normalize_value(key, str(value)) for key, value in props.items()}
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _key(self, row: Mapping[str, str]) -> tuple[str, ...]:
+        return tuple(row.get(name, "") for name in self.spec.unique)
+
+    def _new_id(self, requested: str | None) -> str:
+        if requested is not None:
+            rid = canonical_id(requested)
+            if rid in self._rows:
+                raise RouterOSTrap(f"failure: item {rid} already exists")
+            try:
+                number = int(rid[1:], 16)
+            except ValueError:
+                return rid
+            if number < 0x10000000:
+                self._next_id = max(self._next_id, number + 1)
+            return rid
+        while (rid := f"*{self._next_id:X}") in self._rows:
+            self._next_id += 1
+        self._next_id += 1
+        return rid
+
+    def _auto_name(self, prefix: str) -> str:
+        n = len(self._rows) + 1
+        while self._find_name(f"{prefix}{n}") is not None:
+            n += 1
+        return f"{prefix}{n}"
+
+    def add(self, props: Mapping[str, str]) -> str:
+        values = self.normalize(props)
+        requested_id = values.pop(".id", None)
+        place_before = values.pop("place-before", None)
+        if self.spec.auto_name and not values.get("name"):
+            values["name"] = self._auto_name(self.spec.auto_name)
+        missing = [name for name in self.spec.required if not values.get(name)]
+        if missing:
+            raise RouterOSTrap(f"missing value(s) of argument(s) {', '.join(missing)}")
+        before = self.resolve(place_before)[0] if place_before else None
+
+        row: Row = {} if self.spec.singleton else {".id": ""}
+        for name, default in self.spec.defaults.items():
+            if name in values:
+                row[name] = values.pop(name)
+            else:
+                row[name] = default() if callable(default) else default
+        row.update(values)
+        key = self._key(row)
+        if self.spec.unique and key in self._unique:
+            raise RouterOSTrap(self.spec.duplicate_message)
+
+        rid = self._new_id(requested_id)
+        if not self.spec.singleton:
+            row[".id"] = rid
+        self._rows[rid] = row
+        if self.spec.unique:
+            self._unique[key] = rid
+        if before is not None:
+            self.move([rid], before)
+        return rid
+
+    def update(self, ids: Sequence[str], props: Mapping[str, str]) -> None:
+        values = self.normalize(
+            {k: v for k, v in props.items() if k != "numbers" and not k.startswith(".")}
+        )
+        if self.spec.unique and any(name in values for name in self.spec.unique):
+            new_keys: dict[str, tuple[str, ...]] = {}
+            for rid in ids:
+                key = self._key({**self._rows[rid], **values})
+                owner = self._unique.get(key)
+                if (owner is not None and owner != rid) or key in new_keys.values():
+                    raise RouterOSTrap(self.spec.duplicate_message)
+                new_keys[rid] = key
+            for rid, key in new_keys.items():
+                del self._unique[self._key(self._rows[rid])]
+                self._unique[key] = rid
+        for rid in ids:
+            self._rows[rid].update(values)
+
+    def unset(self, ids: Sequence[str], names: Iterable[str]) -> None:
+        for rid in ids:
+            row = self._rows[rid]
+            for name in names:
+                if name in self.spec.unique or name in self.spec.required:
+                    raise RouterOSTrap(f"failure: can not unset {name}")
+                row.pop(name, None)
+
+    def remove(self, ids: Sequence[str]) -> None:
+        for rid in ids:
+            row = self._rows.pop(rid, None)
+            if row is not None and self.spec.unique:
+                self._unique.pop(self._key(row), None)
+
+    def move(self, ids: Sequence[str], destination: str | None) -> None:
+        """Move rows (in the given order) before ``destination``, or to the end."""
+        moving = [rid for rid in ids if rid != destination]
+        rest = [rid for rid in self._rows if rid not in moving]
+        position = rest.index(destination) if destination is not None else len(rest)
+        order = rest[:position] + moving + rest[position:]
+        self._rows = {rid: self._rows[rid] for rid in order}
+
+    def clear(self) -> None:
+        self._rows.clear()
+        self._unique.clear()
+
+    # -- the API commands ------------------------------------------------------------------
+
+    def execute(self, command: str, attrs: Mapping[str, str], queries: Sequence[str]) -> Reply:
+        """Run one API command on this table; raises :class:`RouterOSTrap` on failure."""
+        if command in ("print", "getall"):
+            return self._print(attrs, queries)
+        if command in ("add", "set"):
+            _check_parameter_names(attrs)
+        if command == "add":
+            props = {k: v for k, v in attrs.items() if not k.startswith(".")}
+            return [], {"ret": self.add(props)}
+        if command == "set":
+            self.update(self.target_ids(attrs), attrs)
+        elif command == "remove":
+            self.remove(self.target_ids(attrs))
+        elif command in ("enable", "disable"):
+            self.update(self.target_ids(attrs), {"disabled": str(command == "disable")})
+        elif command == "unset":
+            self.unset(self.target_ids(attrs), attrs.get("value-name", "").split(","))
+        elif command == "make-static":
+            self.update(self.target_ids(attrs), {"dynamic": "false"})
+        elif command == "move":
+            destination = attrs.get("destination")
+            dest_id = self.resolve(destination)[0] if destination else None
+            self.move(self.target_ids(attrs), dest_id)
+        else:
+            raise RouterOSTrap(NO_SUCH_COMMAND)
+        return [], {}
+
+    def _print(self, attrs: Mapping[str, str], queries: Sequence[str]) -> Reply:
+        rows: Iterable[Row] = self._rows.values()
+        if queries:
+            matches = compile_query(queries, self.normalize_value)
+            rows = [row for row in rows if matches(row)]
+        if "count-only" in attrs:
+            return [], {"ret": str(sum(1 for _ in rows))}
+        proplist = attrs.get(".proplist")
+        if proplist is None:
+            return list(rows), {}
+        keys = [key for key in proplist.split(",") if key]
+        return [{key: row[key] for key in keys if key in row} for row in rows], {}
+
+
+def _check_parameter_names(attrs: Mapping[str, str]) -> None:
+    """RouterOS property names never contain ``_``: such a name is a Python keyword argument
+    that was not spelled the RouterOS way (``max_limit`` instead of ``max-limit``)."""
+    for key in attrs:
+        if "_" in key:
+            raise RouterOSTrap(f"unknown parameter {key}")
+
+
+#: Result of a command: rows to send as ``!re`` and the attributes of the final ``!done``.
+Reply = tuple[list[Row], dict[str, str]]
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+class _Stack:
+    """RouterOS query stack: starts as an infinite pile of ``true`` values."""
+
+    __slots__ = ("base", "items")
+
+    def __init__(self) -> None:
+        self.items: list[bool] = []
+        self.base = True  # the value of every slot below ``items``
+
+    def pop(self) -> bool:
+        return self.items.pop() if self.items else self.base
+
+    def at(self, index: int) -> bool:
+        return self.items[-1 - index] if index < len(self.items) else self.base
+
+    def result(self) -> bool:
+        return self.base and all(self.items)
+
+
+def _apply_operations(ops: str, stack: _Stack) -> None:
+    """Evaluate the ``?#`` operation string exactly as the RouterOS API manual describes."""
+    i, n = 0, len(ops)
+    after_index = False
+    while i < n:
+        ch = ops[i]
+        if ch.isdigit():
+            j = i
+            while j < n and ops[j].isdigit():
+                j += 1
+            value = stack.at(int(ops[i:j]))
+            if j == n:  # an index at the end of the word replaces the whole stack
+                stack.items.clear()
+                stack.base = value
+                return
+            stack.items.append(value)
+            i, after_index = j, True
+            continue
+        if ch == ".":
+            if not after_index:
+                stack.items.append(stack.at(0))
+        elif ch == "!":
+            stack.items.append(not stack.pop())
+        elif ch in "&|":
+            right, left = stack.pop(), stack.pop()
+            stack.items.append((left and right) if ch == "&" else (left or right))
+        else:
+            raise RouterOSTrap(f"unknown query operation {ch}")
+        i, after_index = i + 1, False
+
+
+def _ordered(value: str) -> tuple[int, object]:
+    """Sort key for ``?<``/``?>``: numbers numerically, addresses by value, else text."""
+    try:
+        return (0, int(value))
+    except ValueError:
+        pass
+    try:
+        address = ipaddress.ip_address(value.split("/")[0])
+        return (address.version, int(address))
+    except ValueError:
+        return (9, value)
+
+
+def _compile_word(word: str, normalize: Callable[[str, str], str]) -> Predicate | str:
+    """One query word → a row predicate, or the operation string of a ``?#`` word."""
+    body = word[1:]
+    if body.startswith("#"):
+        return body[1:]
+    if body.startswith("-"):
+        name = body[1:]
+        return lambda row: name not in row
+    if body[:1] in ("<", ">"):
+        name, _, raw = body[1:].partition("=")
+        bound = _ordered(normalize(name, raw))
+        if body[0] == "<":
+            return lambda row: name in row and _ordered(row[name]) < bound
+        return lambda row: name in row and _ordered(row[name]) > bound
+    if body.startswith("="):
+        body = body[1:]
+    name, has_value, raw = body.partition("=")
+    if not has_value:
+        return lambda row: name in row
+    expected = normalize(name, raw)
+    return lambda row: row.get(name, "") == expected
+
+
+def compile_query(words: Sequence[str], normalize: Callable[[str, str], str]) -> Predicate:
+    """Compile ``?…`` words into a predicate telling whether a row matches."""
+    steps = [_compile_word(word, normalize) for word in words]
+    if all(callable(step) for step in steps):  # plain conjunction: the common, fast case
+        predicates = [step for step in steps if callable(step)]
+        return lambda row: all(p(row) for p in predicates)
+
+    def matches(row: Row) -> bool:
+        stack = _Stack()
+        for step in steps:
+            if isinstance(step, str):
+                _apply_operations(step, stack)
+            else:
+                stack.items.append(step(row))
+        return stack.result()
+
+    return matches
+
+
+# -- the menus -------------------------------------------------------------------------------
+
+
+def _defaults(
+    spec: str, flags: bool = True, computed: Mapping[str, Callable[[], str]] | None = None
+) -> dict[str, Default]:
+    """``"name= service=any"`` → ``{"name": "", "service": "any"}`` (+ ``dynamic``/``disabled``
+    = ``false`` when ``flags``); ``computed`` values are evaluated for every new row."""
+    values: dict[str, Default] = {}
+    for pair in spec.split():
+        name, _, value = pair.partition("=")
+        values[name] = value
+    values.update(computed or {})
+    if flags:
+        values.update({"dynamic": "false", "disabled": "false"})
+    return values
+
+
+_FIREWALL = _defaults("chain= action=accept bytes=0 packets=0 invalid=false")
+_NAMED = ("name",)
+_QUEUE_TYPES = (
+    "default=pfifo ethernet-default=pfifo wireless-default=sfq synchronous-default=red "
+    "hotspot-default=sfq pcq-upload-default=pcq pcq-download-default=pcq "
+    "only-hardware-queue=none multi-queue-ethernet-default=mq-pfifo default-small=pfifo"
+)
+_RATES = ("limit-at", "max-limit", "burst-limit", "burst-threshold")
+
+
+def default_specs(identity: str = "MikroTik") -> list[TableSpec]:
+    """The menus every emulator starts with, seeded like a freshly reset RouterOS 7."""
+    queue_types = tuple(
+        {"name": name, "kind": kind, "default": "true"}
+        for name, kind in (pair.split("=") for pair in _QUEUE_TYPES.split())
+    )
+    return [
+        TableSpec(
+            "/ppp/secret",
+            defaults=_defaults(
+                "name= service=any caller-id= password= profile=default routes= "
+                "limit-bytes-in=0 limit-bytes-out=0"
+            ),
+            unique=_NAMED,
+            duplicate_message="failure: secret with the same name already exists",
+            required=_NAMED,
+        ),
+        TableSpec(
+            "/ppp/active",
+            commands=READ_REMOVE,
+            defaults=_defaults(
+                "name= service=pppoe caller-id= address= uptime=0s encoding= "
+                "session-id=0x81000001 limit-bytes-in=0 limit-bytes-out=0 radius=false",
+                flags=False,
+            ),
+        ),
+        TableSpec(
+            "/ppp/profile",
+            defaults=_defaults(
+                "name= use-mpls=default use-compression=default use-encryption=default "
+                "only-one=default change-tcp-mss=default use-upnp=default default=false",
+                flags=False,
+            ),
+            unique=_NAMED,
+            duplicate_message="failure: profile with the same name already exists",
+            required=_NAMED,
+            seed=(
+                {".id": "*0", "name": "default", "default": "true"},
+                {
+                    ".id": "*FFFFFFFE",
+                    "name": "default-encryption",
+                    "use-encryption": "yes",
+                    "default": "true",
+                },
+            ),
+        ),
+        TableSpec(
+            "/ip/hotspot/user",
+            defaults=_defaults(
+                "server=all name= password= profile=default uptime=0s bytes-in=0 bytes-out=0 "
+                "packets-in=0 packets-out=0"
+            ),
+            unique=_NAMED,
+            duplicate_message="failure: already have user with this name for this server",
+            required=_NAMED,
+        ),
+        TableSpec(
+            "/ip/hotspot/active",
+            commands=READ_REMOVE,
+            defaults=_defaults(
+                "server=hotspot1 user= domain= address= mac-address= login-by=http-chap "
+                "uptime=0s idle-time=0s keepalive-timeout=2m bytes-in=0 bytes-out=0 "
+                "packets-in=0 packets-out=0 radius=false",
+                flags=False,
+            ),
+        ),
+        TableSpec(
+            "/ip/hotspot/user/profile",
+            defaults=_defaults(
+                "name= idle-timeout=none keepalive-timeout=2m status-autorefresh=1m "
+                "shared-users=1 add-mac-cookie=true mac-cookie-timeout=3d default=false",
+                flags=False,
+            ),
+            unique=_NAMED,
+            duplicate_message=DUP_NAME,
+            required=_NAMED,
+            seed=({".id": "*0", "name": "default", "default": "true"},),
+        ),
+        TableSpec(
+            "/queue/simple",
+            defaults=_defaults(
+                "name= target= parent=none packet-marks= priority=8/8 "
+                "queue=default-small/default-small limit-at=0/0 max-limit=0/0 burst-limit=0/0 "
+                "burst-threshold=0/0 burst-time=0s/0s bucket-size=0.1/0.1 bytes=0/0 "
+                "packets=0/0 invalid=false"
+            ),
+            unique=_NAMED,
+            duplicate_message=DUP_NAME,
+            required=("target",),
+            normalizers={"target": queue_target, **{key: rate_pair(key) for key in _RATES}},
+            auto_name="queue",
+        ),
+        TableSpec(
+            "/queue/type",
+            defaults=_defaults("name= kind=pfifo default=false", flags=False),
+            unique=_NAMED,
+            duplicate_message=DUP_NAME,
+            required=("name", "kind"),
+            seed=queue_types,
+        ),
+        TableSpec(
+            "/ip/firewall/address-list",
+            defaults=_defaults("list= address=", computed={"creation-time": now_stamp}),
+            unique=("list", "address"),
+            duplicate_message=DUP_ENTRY,
+            required=("list", "address"),
+            normalizers={"address": host_address},
+        ),
+        TableSpec("/ip/firewall/filter", CRUD | {"move"}, defaults=_FIREWALL, required=("chain",)),
+        TableSpec("/ip/firewall/nat", CRUD | {"move"}, defaults=_FIREWALL, required=("chain",)),
+        TableSpec(
+            "/ip/arp",
+            CRUD | {"make-static"},
+            defaults=_defaults(
+                "address= mac-address= interface= published=false invalid=false DHCP=false "
+                "complete=true"
+            ),
+            required=("address", "interface"),
+        ),
+        TableSpec(
+            "/interface/wireless",
+            defaults=_defaults(
+                "name= mtu=1500 l2mtu=1600 mac-address= arp=enabled mode=ap-bridge "
+                "ssid=MikroTik frequency=auto band=2ghz-b/g/n channel-width=20mhz "
+                "security-profile=default running=false"
+            ),
+            unique=_NAMED,
+            duplicate_message=DUP_INTERFACE,
+            auto_name="wlan",
+        ),
+        TableSpec(
+            "/interface/wireless/security-profiles",
+            defaults=_defaults(
+                "name= mode=none authentication-types= unicast-ciphers= group-ciphers= "
+                "wpa-pre-shared-key= wpa2-pre-shared-key= supplicant-identity=MikroTik "
+                "default=false",
+                flags=False,
+            ),
+            unique=_NAMED,
+            duplicate_message=DUP_NAME,
+            required=_NAMED,
+            seed=({".id": "*0", "name": "default", "default": "true"},),
+        ),
+        TableSpec(
+            "/interface/wifi",
+            defaults=_defaults("name= mtu=1500 l2mtu=1560 mac-address= arp=enabled running=false"),
+            unique=_NAMED,
+            duplicate_message=DUP_INTERFACE,
+            auto_name="wifi",
+        ),
+        TableSpec("/system/identity", SINGLETON_RW, singleton=True, seed=({"name": identity},)),
+        TableSpec("/system/resource", READ_ONLY, singleton=True, seed=({},)),
+    ]
