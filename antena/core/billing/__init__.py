@@ -1,0 +1,1 @@
+"""Billing: the pure date and money rules (calendar, money, extras) first, services on top of them."""
