@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from antena.core.db.engine import make_engine
-from antena.core.db.models import Base
+from antena.core.db.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -16,7 +16,7 @@ from antena.core.bootstrap import App, bootstrap
 from antena.core.config import Settings
 from antena.core.db.engine import Database, is_sqlite
 from antena.core.db.migrate import upgrade
-from antena.core.db.models import Base
+from antena.core.db.schema import Base
 from antena.core.i18n import set_language
 
 PG_URL = os.environ.get("ANTENA_DATABASE_URL", "")
@@ -89,6 +89,9 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-not-for-production",
         locale="en",
         portal_url="http://portal.test",
+        router_timeout=2.0,
+        router_backoff_base=0.05,
+        router_backoff_max=0.2,
     )
 
 
@@ -117,3 +120,63 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 __all__ = ["is_sqlite"]
+
+
+# --- a small ISP wired to a RouterOS emulator over TCP -------------------------------------------
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[object]:
+    from antena.core.routeros.emulator import RouterEmulator
+
+    emu = RouterEmulator(username="api", password="s3cret")
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+async def isp(app: App, emulator: object) -> object:
+    """Zone Centro (28/30/1/5), router RB-Centro on the emulator, one plan per service type."""
+    from types import SimpleNamespace
+
+    from antena.core import network
+    from antena.core.audit import Actor
+
+    actor = Actor.cli()
+    async with app.uow() as uow:
+        zone = await network.add_zone(
+            uow, actor, name="Centro", issue_day=28, notice_day=30, pay_day=1, cutoff_day=5
+        )
+    async with app.uow() as uow:
+        router = await network.add_router(
+            uow,
+            actor,
+            name="RB-Centro",
+            host="127.0.0.1",
+            port=emulator.port,  # type: ignore[attr-defined]
+            username="api",
+            password="s3cret",
+            zone="Centro",
+        )
+    plans = {}
+    for name, kind, profile in [
+        ("PPPoE 10M", "pppoe", "plan-10m"),
+        ("Hotspot 5M", "hotspot", "hs-5m"),
+        ("Cola 20M", "simple-queue", None),
+        ("PCQ 15M", "pcq", "pcq-15m"),
+    ]:
+        async with app.uow() as uow:
+            plans[kind] = await network.add_plan(
+                uow,
+                actor,
+                name=name,
+                service_type=kind,
+                price="350",
+                download="10M",
+                upload="5M",
+                profile=profile,
+            )
+    return SimpleNamespace(zone=zone, router=router, plans=plans, emulator=emulator, actor=actor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from antena.cli import admin, clients
+from antena.cli import admin, client_commands, clients, demo, operations
 
 app = typer.Typer(
     name="antena",
@@ -15,6 +15,9 @@ app = typer.Typer(
 )
 admin.register(app)
 app.add_typer(clients.app, name="clients")
+operations.register(app)
+app.command("demo")(demo.demo)
+_ = client_commands  # registers its commands on clients.app
 
 
 def main() -> None:

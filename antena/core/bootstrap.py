@@ -9,6 +9,7 @@ from antena.core.clock import Clock
 from antena.core.config import Settings, get_settings
 from antena.core.db.engine import Database
 from antena.core.db.uow import UnitOfWork
+from antena.core.routeros.ops import RouterGateway
 
 
 @dataclass
@@ -18,7 +19,17 @@ class App:
     settings: Settings
     db: Database
     clock: Clock
+    router_gateway: RouterGateway | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> RouterGateway:
+        """The real RouterOS gateway unless a test or the demo passed another one."""
+        if self.router_gateway is None:
+            from antena.core.routeros.gateway import LibrouterosGateway
+
+            self.router_gateway = LibrouterosGateway(self.settings)
+        return self.router_gateway
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db)
@@ -28,11 +39,16 @@ class App:
 
 
 def bootstrap(
-    settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    db: Database | None = None,
+    gateway: RouterGateway | None = None,
 ) -> App:
     settings = settings or get_settings()
     return App(
         settings=settings,
         db=db or Database(settings.database_url),
         clock=clock or Clock(tz=settings.tz),
+        router_gateway=gateway,
     )

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     router_max_attempts: int = Field(default=12, ge=1)
     router_backoff_base: float = Field(default=5.0, gt=0)
     router_backoff_max: float = Field(default=900.0, gt=0)
-    router_bulk_connections: int = Field(default=4, ge=1, le=16)
+    router_bulk_connections: int = Field(default=12, ge=1, le=20)
     # Billing knobs that the manual leaves to the operator.
     reconnection_fee: str = "0"
     late_fee: str = "0"

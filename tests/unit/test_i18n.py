@@ -45,3 +45,17 @@ def test_language_context_switches_text() -> None:
         assert gettext("Unknown zone: {name}") == "Zona desconocida: {name}"
     with language("en"):
         assert gettext("Unknown zone: {name}") == "Unknown zone: {name}"
+
+
+def test_router_details_are_translated_phrase_by_phrase() -> None:
+    from antena.core.routeros.wording import translate
+
+    with language("es"):
+        assert translate("PPP secret juan updated (profile, ip), 1 duplicate(s) removed") == (
+            "secreto PPP juan actualizado (perfil, IP), 1 duplicado(s) eliminado(s)"
+        )
+        assert translate("10.0.0.5 → morosos, PPP session dropped") == "10.0.0.5 → morosos, sesión PPP cortada"
+        assert translate("not attempted: timeout after 2 s") == "no se intentó: sin respuesta tras 2 s"
+        assert translate("something new") == "something new"
+    with language("en"):
+        assert translate("queue Ana (3) created") == "queue Ana (3) created"

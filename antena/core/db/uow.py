@@ -29,10 +29,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back whatever was not committed; unlike rollback() it leaves the objects
+        # already loaded readable (detached, not expired), so entry points can render them.
+        await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -1,0 +1,226 @@
+"""``antena clients add|edit|suspend|activate|free|migrate|cancel|delete``: the client lifecycle.
+
+Registered on the ``clients`` Typer group of ``antena.cli.clients`` (which holds import/export).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from antena.cli.clients import app
+from antena.cli.runner import fail, run
+from antena.core.audit import Actor
+from antena.core.bootstrap import App
+from antena.core.clients import edits, lifecycle
+from antena.core.clients.outcome import ActionReport, summary
+from antena.core.clients.records import ClientData
+from antena.core.clients.resolve import find_one
+from antena.core.db.models import ClientStatus
+from antena.core.i18n import _
+
+EX_TEMPFAIL = 75
+
+
+def report_and_exit(report: ActionReport) -> None:
+    """Print one line per client; 75 when something is queued, 1 when a router refused."""
+    for line in summary(report):
+        typer.echo(line)
+    if report.refused:
+        raise typer.Exit(1)
+    if report.queued:
+        typer.echo(_("Queued changes are retried by `antena run`; see `antena tasks list`."), err=True)
+        raise typer.Exit(EX_TEMPFAIL)
+
+
+async def _resolve_all(app_: App, texts: list[str]) -> list[int]:
+    return [(await find_one(app_, t)).id for t in texts]
+
+
+def _access(clientes: list[str], target: ClientStatus, yes: bool) -> None:
+    async def work(app_: App) -> ActionReport:
+        ids = await _resolve_all(app_, clientes)
+        if len(ids) > 1:
+            preview = await lifecycle.preview(app_, ids, target=target)
+            per_router = ", ".join(f"{r}: {n}" for r, n in sorted(preview.per_router.items()))
+            typer.echo(
+                _("{n} clients ({routers}); {skipped} left as they are.").format(
+                    n=preview.total, routers=per_router or "-", skipped=len(preview.skipped)
+                )
+            )
+            if not yes and sys.stdin.isatty() and not typer.confirm(_("Go ahead?")):
+                fail(_("Nothing was changed."))
+        return await lifecycle.change_access(app_, Actor.cli(), ids, target=target)
+
+    report_and_exit(run(work))
+
+
+@app.command("suspend")
+def suspend(
+    clientes: list[str] = typer.Argument(..., metavar="CLIENTE...", help="name, IP, phone, user or id"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a bulk change"),
+) -> None:
+    """Suspend clients: their IP goes into the suspend address-list on the router."""
+    _access(clientes, ClientStatus.SUSPENDED, yes)
+
+
+@app.command("activate")
+def activate(
+    clientes: list[str] = typer.Argument(..., metavar="CLIENTE...", help="name, IP, phone, user or id"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a bulk change"),
+) -> None:
+    """Activate clients: undo the suspension on the router."""
+    _access(clientes, ClientStatus.ACTIVE, yes)
+
+
+@app.command("free")
+def free(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
+    """Mark a client free: never invoiced, reminded or cut automatically."""
+
+    async def work(app_: App) -> ActionReport:
+        client = await find_one(app_, cliente)
+        return await lifecycle.set_free(app_, Actor.cli(), client.id)
+
+    report_and_exit(run(work))
+
+
+@app.command("add")
+def add(
+    name: str = typer.Option(..., "--name"),
+    zone: str = typer.Option(..., "--zone"),
+    router: str = typer.Option(..., "--router"),
+    plan: str = typer.Option(..., "--plan"),
+    ip: str = typer.Option("", "--ip"),
+    phone: str = typer.Option("", "--phone"),
+    email: str = typer.Option("", "--email"),
+    address: str = typer.Option("", "--address"),
+    user: str = typer.Option("", "--user", help="PPPoE/Hotspot user (default: from the name)"),
+    password: str = typer.Option("", "--password", help="PPPoE/Hotspot password"),
+    local_address: str = typer.Option("", "--local-address"),
+    mac: str = typer.Option("", "--mac"),
+    status: str = typer.Option("active", "--status"),
+    no_push: bool = typer.Option(False, "--no-push", help="Store only; do not create it on the router"),
+) -> None:
+    """Add a client with its service and create the service on its router."""
+    data = ClientData(
+        name=name,
+        zone=zone,
+        router=router,
+        plan=plan,
+        ip=ip,
+        phone=phone,
+        email=email,
+        address=address,
+        service_user=user,
+        service_password=password,
+        local_address=local_address,
+        mac=mac,
+        status=status,
+    )
+
+    async def work(app_: App) -> ActionReport:
+        client, report = await edits.add_client(app_, Actor.cli(), data, push=not no_push)
+        typer.echo(_("Client {name} added with id {id}.").format(name=client.name, id=client.id))
+        return report
+
+    report_and_exit(run(work))
+
+
+@app.command("edit")
+def edit(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    name: str = typer.Option(None, "--name"),
+    phone: str = typer.Option(None, "--phone"),
+    email: str = typer.Option(None, "--email"),
+    address: str = typer.Option(None, "--address"),
+    plan: str = typer.Option(None, "--plan"),
+    ip: str = typer.Option(None, "--ip"),
+    user: str = typer.Option(None, "--user"),
+    password: str = typer.Option(None, "--password"),
+    local_address: str = typer.Option(None, "--local-address"),
+    mac: str = typer.Option(None, "--mac"),
+) -> None:
+    """Change a client; renames, plan, IP and password changes reach the router."""
+    changes = edits.ClientChanges(
+        name=name,
+        phone=phone,
+        email=email,
+        address=address,
+        plan=plan,
+        ip=ip,
+        service_user=user,
+        service_password=password,
+        local_address=local_address,
+        mac=mac,
+    )
+
+    async def work(app_: App) -> ActionReport:
+        client = await find_one(app_, cliente)
+        return await edits.edit_client(app_, Actor.cli(), client.id, changes)
+
+    report_and_exit(run(work))
+
+
+@app.command("migrate")
+def migrate(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    zone: str = typer.Option(..., "--zone"),
+    router: str = typer.Option(..., "--router"),
+    plan: str = typer.Option(None, "--plan", help="A plan the new router serves"),
+    ip: str = typer.Option(None, "--ip"),
+    keep_old: bool = typer.Option(False, "--keep-old", help="Leave the service on the old router"),
+) -> None:
+    """Move a client to another zone/router (created on the new one, removed from the old one)."""
+
+    async def work(app_: App) -> ActionReport:
+        client = await find_one(app_, cliente)
+        return await edits.migrate(
+            app_, Actor.cli(), client.id, zone=zone, router=router, plan=plan, ip=ip, remove_old=not keep_old
+        )
+
+    report_and_exit(run(work))
+
+
+@app.command("cancel")
+def cancel(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    ip: str = typer.Option(
+        "",
+        "--ip",
+        help="keep: keep the IP and suspend it; release: free it and "
+        "remove the service from the router; empty: only change the status",
+    ),
+    cancel_invoices: bool = typer.Option(False, "--cancel-invoices", help="Also cancel pending invoices"),
+) -> None:
+    """Cancel a client's service (its history is kept)."""
+
+    async def work(app_: App) -> ActionReport:
+        client = await find_one(app_, cliente)
+        return await lifecycle.cancel(
+            app_, Actor.cli(), client.id, ip_mode=ip or None, cancel_invoices=cancel_invoices
+        )
+
+    report_and_exit(run(work))
+
+
+@app.command("delete")
+def delete(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    router: bool = typer.Option(False, "--router", help="Also remove the service from the router"),
+    confirm: str = typer.Option("", "--confirm", help=f"Type {lifecycle.DELETE_CONFIRMATION} to confirm"),
+) -> None:
+    """Delete one client and all its history for good (prefer cancel)."""
+
+    async def work(app_: App) -> ActionReport:
+        client = await find_one(app_, cliente)
+        word = confirm
+        if not word and sys.stdin.isatty():
+            word = typer.prompt(
+                _("Type {word} to delete {name} for good").format(
+                    word=lifecycle.DELETE_CONFIRMATION, name=client.name
+                )
+            )
+        return await lifecycle.delete(app_, Actor.cli(), client.id, from_router=router, confirmation=word)
+
+    report_and_exit(run(work))

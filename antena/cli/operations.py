@@ -1,0 +1,134 @@
+"""Long-running and operational commands: ``run``, ``emulate-router``, ``tasks``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+
+from antena.cli.runner import fail, load_settings, run
+from antena.core.audit import Actor
+from antena.core.bootstrap import App, bootstrap
+from antena.core.i18n import _
+from antena.core.routeros import outbox
+
+tasks_app = typer.Typer(
+    help="Router tasks: changes waiting for, or refused by, a router.", no_args_is_help=True
+)
+
+ONLY_CHOICES = ("bot", "worker", "portal")
+
+
+def run_command(
+    only: str = typer.Option("", "--only", help="Run one part: bot, worker or portal (default: all)"),
+) -> None:
+    """Run the bot, the worker (router retries, calendar) and the portal in one process."""
+    if only and only not in ONLY_CHOICES:
+        fail(_("--only takes bot, worker or portal, not {value}").format(value=only))
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parts = [only] if only else list(ONLY_CHOICES)
+    if "bot" in parts and settings.telegram_token is None:
+        typer.echo(_("Telegram bot is off: ANTENA_TELEGRAM_TOKEN is not set."))
+        parts.remove("bot")
+    elif "bot" in parts:
+        typer.echo(_("The Telegram bot is not part of this version yet."))
+        parts.remove("bot")
+    if "portal" in parts:
+        typer.echo(_("The customer portal is not part of this version yet."))
+        parts.remove("portal")
+    if not parts:
+        fail(_("Nothing to run."))
+
+    async def main(app: App) -> None:
+        from antena.core.worker import run_worker
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        typer.echo(_("Worker running (router retries). Ctrl-C stops it."))
+        await run_worker(app, stop)
+        typer.echo(_("Stopped."))
+
+    run(main)
+
+
+def emulate_router(
+    port: int = typer.Option(8728, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    username: str = typer.Option("admin", "--username"),
+    password: str = typer.Option("", "--password"),
+    latency: float = typer.Option(0.0, "--latency", help="Seconds before each reply"),
+) -> None:
+    """Serve a RouterOS API emulator (for trying Antena without a MikroTik)."""
+    from antena.core.routeros.emulator import main as emulator_main
+
+    emulator_main(
+        [
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--username",
+            username,
+            "--password",
+            password,
+            "--latency",
+            str(latency),
+        ]
+    )
+
+
+@tasks_app.command("list")
+def tasks_list() -> None:
+    """Pending and failed router tasks, grouped by router, with the last error."""
+
+    async def work(app: App) -> list[str]:
+        tasks = await outbox.open_tasks(app)
+        lines: list[str] = []
+        current = None
+        for t in tasks:
+            if t.router_id != current:
+                current = t.router_id
+                lines.append(f"{t.router.name}:")
+            lines.append(
+                f"  #{t.id} {t.kind} client {t.client_id} — {t.status.value}, "
+                + _("{n} attempts").format(n=t.attempts)
+                + (f", {t.last_error}" if t.last_error else "")
+            )
+        return lines or [_("No pending or failed router tasks.")]
+
+    for line in run(work):
+        typer.echo(line)
+
+
+@tasks_app.command("retry")
+def tasks_retry(task: str = typer.Argument("all", help="task id or all")) -> None:
+    """Try failed or waiting tasks again now."""
+    if task != "all" and not task.lstrip("#").isdigit():
+        fail(_("Give a task number or all, not {value}").format(value=task))
+
+    async def work(app: App) -> str:
+        task_id = None if task == "all" else int(task.lstrip("#"))
+        count = await outbox.retry(app, Actor.cli(), task_id)
+        if task_id is not None and count == 0:
+            fail(_("No open router task #{id}").format(id=task_id))
+        done = await outbox.run_due(app)
+        applied = sum(1 for d in done if d.outcome.value == "applied")
+        return _("{count} tasks put back in the queue; {applied} applied now.").format(
+            count=count, applied=applied
+        )
+
+    typer.echo(run(work))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("emulate-router")(emulate_router)
+    app.add_typer(tasks_app, name="tasks")
+
+
+__all__ = ["bootstrap", "register"]

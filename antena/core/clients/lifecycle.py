@@ -1,0 +1,308 @@
+"""Suspend, activate, set free, cancel and delete clients: the database change and the router
+tasks it needs are written in one transaction, then tried on the router at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from antena.core.audit import Actor, record
+from antena.core.bootstrap import App
+from antena.core.clients.outcome import ActionReport, ClientAction
+from antena.core.clients.specs import fallback_released_ip, op, released_ip
+from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Service
+from antena.core.errors import InvalidInput, NotAllowed, NotFound
+from antena.core.i18n import _
+from antena.core.routeros.ops import OpKind
+from antena.core.routeros.outbox import deliver_now, enqueue
+
+DELETE_CONFIRMATION = "eliminar_clientes"
+
+
+async def load_clients(session: AsyncSession, client_ids: Sequence[int]) -> list[Client]:
+    ids = list(dict.fromkeys(client_ids))
+    clients = {c.id: c for c in (await session.execute(select(Client).where(Client.id.in_(ids)))).scalars()}
+    missing = [i for i in ids if i not in clients]
+    if missing:
+        raise NotFound(_("No client with id {id}").format(id=missing[0]))
+    return [clients[i] for i in ids]
+
+
+def live_services(client: Client) -> list[Service]:
+    return [s for s in client.services if not s.cancelled]
+
+
+def set_status(
+    session: AsyncSession,
+    client: Client,
+    status: ClientStatus,
+    now,
+    actor: Actor,  # type: ignore[no-untyped-def]
+    reason: str | None = None,
+) -> None:
+    if client.status is status:
+        return
+    client.status = status
+    client.status_changed_at = now
+    session.add(
+        ClientStatusChange(
+            client_id=client.id, status=status, changed_at=now, actor=actor.name, reason=reason
+        )
+    )
+
+
+def _action(client: Client, note: str | None = None) -> ClientAction:
+    service = live_services(client)[0] if live_services(client) else (client.services or [None])[0]
+    return ClientAction(
+        client_id=client.id,
+        client_name=client.name,
+        ip=service.ip if service else None,
+        router_name=service.router.name if service else "-",
+        status=client.status,
+        note=note,
+    )
+
+
+async def _finish(app: App, report: ActionReport, pending: dict[int, list[int]]) -> ActionReport:
+    """After commit: try the tasks now and attach what happened to each client."""
+    all_ids = [t for ids in pending.values() for t in ids]
+    deliveries = await deliver_now(app, all_ids) if all_ids else []
+    by_task = {d.task_id: d for d in deliveries}
+    for action in report.actions:
+        action.deliveries = [by_task[t] for t in pending.get(action.client_id, []) if t in by_task]
+    return report
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    """What a bulk suspend/activate would touch, shown before staff confirm."""
+
+    total: int
+    per_router: dict[str, int]
+    skipped: list[tuple[int, str, str]]
+
+
+async def preview(app: App, client_ids: Sequence[int], *, target: ClientStatus) -> BulkPreview:
+    async with app.uow() as uow:
+        clients = await load_clients(uow.session, client_ids)
+    counts: Counter[str] = Counter()
+    skipped = []
+    for c in clients:
+        reason = _refusal(c, target)
+        if reason:
+            skipped.append((c.id, c.name, reason))
+            continue
+        for s in live_services(c):
+            counts[s.router.name] += 1
+    return BulkPreview(len(clients) - len(skipped), dict(counts), skipped)
+
+
+def _refusal(client: Client, target: ClientStatus) -> str | None:
+    if client.status is ClientStatus.CANCELLED:
+        return _("the client is cancelled")
+    if not live_services(client):
+        return _("the client has no service")
+    if client.status is target:
+        return _("already suspended") if target is ClientStatus.SUSPENDED else _("already active")
+    return None
+
+
+async def change_access(
+    app: App,
+    actor: Actor,
+    client_ids: Sequence[int],
+    *,
+    target: ClientStatus,
+    reason: str | None = None,
+    deliver: bool = True,
+    action_name: str | None = None,
+) -> ActionReport:
+    """Suspend (``target=SUSPENDED``) or activate (``ACTIVE``/``FREE``) clients, single or bulk.
+
+    A client already in the target state is still sent the router operation (idempotent): staff
+    who repeat a suspension expect the router to end up right even if it had drifted.
+    """
+    kind = OpKind.SUSPEND if target is ClientStatus.SUSPENDED else OpKind.ACTIVATE
+    report = ActionReport()
+    pending: dict[int, list[int]] = {}
+    now = app.clock.now()
+    suspend_list = app.settings.suspend_list
+    async with app.uow() as uow:
+        clients = await load_clients(uow.session, client_ids)
+        single = len(clients) == 1
+        tasks = []
+        for client in clients:
+            refusal = _refusal(client, target)
+            if refusal and client.status is not target:
+                if single:
+                    raise NotAllowed(_("{name}: {reason}").format(name=client.name, reason=refusal))
+                report.skipped.append((client.id, client.name, refusal))
+                continue
+            set_status(uow.session, client, target, now, actor, reason)
+            action = _action(client, refusal)
+            for service in live_services(client):
+                task = enqueue(uow.session, service.router, op(kind, client, service, suspend_list), actor)
+                if task is None:
+                    action.api_disabled = True
+                else:
+                    tasks.append((client.id, task))
+            report.actions.append(action)
+        record(
+            uow.session,
+            actor,
+            action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}"),
+            target=", ".join(str(c.id) for c in clients)[:160],
+            arguments={
+                "clients": [c.id for c in clients],
+                "reason": reason,
+                "skipped": [s[0] for s in report.skipped],
+            },
+        )
+        await uow.flush()
+        for client_id, task in tasks:
+            pending.setdefault(client_id, []).append(task.id)
+        await uow.commit()
+    if not deliver:
+        return report
+    return await _finish(app, report, pending)
+
+
+async def suspend(app: App, actor: Actor, client_ids: Sequence[int], **kw: object) -> ActionReport:
+    return await change_access(app, actor, client_ids, target=ClientStatus.SUSPENDED, **kw)  # type: ignore[arg-type]
+
+
+async def activate(app: App, actor: Actor, client_ids: Sequence[int], **kw: object) -> ActionReport:
+    return await change_access(app, actor, client_ids, target=ClientStatus.ACTIVE, **kw)  # type: ignore[arg-type]
+
+
+async def set_free(app: App, actor: Actor, client_id: int) -> ActionReport:
+    """A free client is never invoiced or cut automatically; its service must be open."""
+    return await change_access(app, actor, [client_id], target=ClientStatus.FREE, action_name="client.free")
+
+
+async def cancel(
+    app: App,
+    actor: Actor,
+    client_id: int,
+    *,
+    ip_mode: str | None = None,
+    cancel_invoices: bool = False,
+) -> ActionReport:
+    """Cancel as the manual describes: optionally keep the IP and suspend it on the router,
+    or release the IP (10.x → 127.0.x.x …) and remove the service from the router."""
+    if ip_mode not in (None, "keep", "release"):
+        raise InvalidInput(_("Unknown cancel option {value}: use keep or release").format(value=ip_mode))
+    now = app.clock.now()
+    suspend_list = app.settings.suspend_list
+    report = ActionReport()
+    pending: dict[int, list[int]] = {}
+    async with app.uow() as uow:
+        (client,) = await load_clients(uow.session, [client_id])
+        if client.status is ClientStatus.CANCELLED:
+            raise NotAllowed(_("{name} is already cancelled").format(name=client.name))
+        set_status(uow.session, client, ClientStatus.CANCELLED, now, actor)
+        action = _action(client)
+        task_ids = []
+        for service in live_services(client):
+            ops = []
+            if ip_mode == "keep":
+                ops.append(op(OpKind.SUSPEND, client, service, suspend_list))
+            elif ip_mode == "release":
+                ops.append(op(OpKind.REMOVE_SERVICE, client, service, suspend_list))
+                ops.append(op(OpKind.ACTIVATE, client, service, suspend_list))
+                if service.ip:
+                    service.ip = await _free_released_ip(uow.session, service)
+                service.cancelled = True
+            for router_op in ops:
+                task = enqueue(uow.session, service.router, router_op, actor)
+                if task is None:
+                    action.api_disabled = True
+                else:
+                    task_ids.append(task)
+        if cancel_invoices:
+            hook = app.extras.get("on_cancel_invoices")
+            if hook is not None:
+                await hook(uow.session, client, actor)
+        action.ip = (
+            live_services(client)[0].ip
+            if live_services(client)
+            else (client.services[0].ip if client.services else None)
+        )
+        report.actions.append(action)
+        record(
+            uow.session,
+            actor,
+            "client.cancel",
+            target=f"{client.id} {client.name}",
+            arguments={"ip_mode": ip_mode, "cancel_invoices": cancel_invoices, "ip": action.ip},
+        )
+        await uow.flush()
+        pending[client.id] = [t.id for t in task_ids]
+        await uow.commit()
+    return await _finish(app, report, pending)
+
+
+async def _free_released_ip(session: AsyncSession, service: Service) -> str:
+    """The mapped address if nobody on that router has it, else 100.64.x.x, else ask staff."""
+    taken = set(
+        (
+            await session.execute(
+                select(Service.ip).where(Service.router_id == service.router_id, Service.id != service.id)
+            )
+        ).scalars()
+    )
+    assert service.ip is not None
+    for candidate in (released_ip(service.ip), fallback_released_ip(service.ip)):
+        if candidate not in taken:
+            return candidate
+    raise InvalidInput(
+        _("Released IPs {a} and {b} are both taken: change the IP of this client by hand").format(
+            a=released_ip(service.ip), b=fallback_released_ip(service.ip)
+        )
+    )
+
+
+async def delete(
+    app: App, actor: Actor, client_id: int, *, from_router: bool, confirmation: str
+) -> ActionReport:
+    """Delete one client for good (history included); the manual asks for a typed confirmation."""
+    if confirmation.strip() != DELETE_CONFIRMATION:
+        raise InvalidInput(
+            _("To delete, type {word} exactly (nothing was deleted)").format(word=DELETE_CONFIRMATION)
+        )
+    suspend_list = app.settings.suspend_list
+    report = ActionReport()
+    pending: dict[int, list[int]] = {}
+    async with app.uow() as uow:
+        (client,) = await load_clients(uow.session, [client_id])
+        action = _action(client)
+        tasks = []
+        if from_router:
+            for service in client.services:
+                for kind in (OpKind.REMOVE_SERVICE, OpKind.ACTIVATE):
+                    task = enqueue(
+                        uow.session, service.router, op(kind, client, service, suspend_list), actor
+                    )
+                    if task is None:
+                        action.api_disabled = True
+                    else:
+                        tasks.append(task)
+        else:
+            action.note = _("deleted from the database only; the router was not touched")
+        record(
+            uow.session,
+            actor,
+            "client.delete",
+            target=f"{client.id} {client.name}",
+            arguments={"from_router": from_router},
+        )
+        await uow.session.delete(client)
+        await uow.flush()
+        pending[client_id] = [t.id for t in tasks]
+        report.actions.append(action)
+        await uow.commit()
+    return await _finish(app, report, pending)

@@ -1,0 +1,82 @@
+"""What a client action did on the routers, in words staff understand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from antena.core.db.models import ClientStatus
+from antena.core.i18n import _
+from antena.core.routeros.ops import Outcome
+from antena.core.routeros.outbox import Delivery
+from antena.core.routeros.wording import translate
+
+
+@dataclass
+class ClientAction:
+    """One client touched by an action, with what reached (or is waiting for) its router."""
+
+    client_id: int
+    client_name: str
+    ip: str | None
+    router_name: str
+    status: ClientStatus
+    deliveries: list[Delivery] = field(default_factory=list)
+    api_disabled: bool = False
+    note: str | None = None
+
+    @property
+    def queued(self) -> bool:
+        return any(d.outcome is Outcome.UNREACHABLE for d in self.deliveries)
+
+    @property
+    def refused(self) -> bool:
+        return any(d.outcome is Outcome.REFUSED for d in self.deliveries)
+
+
+@dataclass
+class ActionReport:
+    actions: list[ClientAction] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (client id, name, reason)
+
+    @property
+    def queued(self) -> bool:
+        return any(a.queued for a in self.actions)
+
+    @property
+    def refused(self) -> bool:
+        return any(a.refused for a in self.actions)
+
+    @property
+    def task_ids(self) -> list[int]:
+        return [d.task_id for a in self.actions for d in a.deliveries]
+
+
+def describe(action: ClientAction) -> str:
+    """One line: "applied on RB-Centro (10.0.0.5 → morosos)" or why it is waiting."""
+    if action.note and not action.deliveries and not action.api_disabled:
+        return action.note
+    if action.api_disabled:
+        return _("saved, not sent to the router (API disabled on {router})").format(router=action.router_name)
+    if not action.deliveries:
+        return _("saved")
+    refused = [d for d in action.deliveries if d.outcome is Outcome.REFUSED]
+    if refused:
+        return _("saved; {router} refused it: {error} — see /tareas").format(
+            router=action.router_name, error=translate(refused[0].detail)
+        )
+    waiting = [d for d in action.deliveries if d.outcome is Outcome.UNREACHABLE]
+    if waiting:
+        return _("saved; {router} unreachable ({reason}), will retry — see /tareas").format(
+            router=action.router_name, reason=translate(waiting[0].detail)
+        )
+    details = "; ".join(translate(d.detail) for d in action.deliveries if d.detail)
+    if details:
+        return _("applied on {router} ({details})").format(router=action.router_name, details=details)
+    return _("applied on {router}").format(router=action.router_name)
+
+
+def summary(report: ActionReport) -> list[str]:
+    """One line per client plus the ones that were left alone and why."""
+    lines = [f"{a.client_name} (#{a.client_id}): {describe(a)}" for a in report.actions]
+    lines += [f"{name} (#{cid}): {reason}" for cid, name, reason in report.skipped]
+    return lines

@@ -1,0 +1,48 @@
+"""From what staff typed to the one client they mean (same rules in chat and on the CLI)."""
+
+from __future__ import annotations
+
+from antena.core.bootstrap import App
+from antena.core.clients.search import Match, best_or_many, search_clients
+from antena.core.db.models import Client, ClientStatus
+from antena.core.errors import Ambiguous, InvalidInput, NotFound
+from antena.core.i18n import N_, _
+
+MAX_QUERY = 200
+STATUS_LABELS = {
+    ClientStatus.ACTIVE: N_("active"),
+    ClientStatus.SUSPENDED: N_("suspended"),
+    ClientStatus.FREE: N_("free"),
+    ClientStatus.CANCELLED: N_("cancelled"),
+}
+
+
+def status_label(status: ClientStatus) -> str:
+    return _(STATUS_LABELS[status])
+
+
+def describe_match(m: Match) -> str:
+    c = m.client
+    ip = next((s.ip for s in c.services if s.ip and not s.cancelled), None) or "-"
+    return f"#{c.id} {c.name} ({ip}, {c.zone.name}, {status_label(c.status)})"
+
+
+async def find_one(app: App, text: str) -> Client:
+    """One client or a ``CoreError`` saying none / which ones."""
+    query = (text or "").strip()
+    if not query:
+        raise InvalidInput(_("Say which client: a name, IP, phone, service user or id"))
+    if len(query) > MAX_QUERY:
+        raise InvalidInput(_("That search is too long (at most {n} characters)").format(n=MAX_QUERY))
+    async with app.uow() as uow:
+        matches = await search_clients(uow, query, limit=8, region=app.settings.default_region)
+    if not matches:
+        raise NotFound(_("No client matches “{text}”").format(text=query))
+    best = best_or_many(matches)
+    if best is not None:
+        return best.client
+    listing = "; ".join(describe_match(m) for m in matches)
+    raise Ambiguous(
+        _("Several clients match “{text}”: {listing}. Use the id (#N).").format(text=query, listing=listing),
+        matches,
+    )

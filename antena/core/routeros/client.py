@@ -1,0 +1,331 @@
+"""The only code that calls librouteros: one guarded connection per router session.
+
+librouteros has no request tagging, so a connection can carry one command at a time; each
+:class:`RouterConnection` holds an ``asyncio.Lock`` and bulk work opens a few connections
+instead (:func:`open_connections`). Replies are read at the protocol level so every value comes
+back exactly as the router sent it (librouteros' high-level API turns ``"yes"`` and ``"true"``
+into ``True`` and ``"007"``-style digits into ints, which would make a password ``"yes"`` look
+different from itself). Foreign errors stop here: a ``!trap`` becomes :class:`RouterError` with
+the router's own words, anything that means "we are not talking to the router any more"
+becomes :class:`RouterUnreachable` with a short reason, and the connection is then unusable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import librouteros
+from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, MultiTrapError, TrapError
+
+from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.routeros.ops import RouterAccess
+
+Row = dict[str, str]
+Value = str | int | bool
+
+API_PORT = 8728
+API_SSL_PORT = 8729
+
+__all__ = [
+    "API_PORT",
+    "API_SSL_PORT",
+    "CommandCounter",
+    "ConnectionPool",
+    "RouterConnection",
+    "Row",
+    "eq",
+    "ne",
+    "open_connections",
+    "or_",
+    "tls_context",
+]
+
+
+def tls_context(*, verify: bool = False, cafile: str | None = None) -> ssl.SSLContext:
+    """A context for API-SSL (port 8729). MikroTik routers mostly carry self-signed
+    certificates, so verification is off unless asked for (then ``cafile`` names the CA)."""
+    context = ssl.create_default_context(cafile=cafile)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+# -- query words ------------------------------------------------------------------------------
+
+
+def eq(key: str, value: Value) -> tuple[str, ...]:
+    """Query word: ``key`` equals ``value``."""
+    return (f"?={key}={_text(value)}",)
+
+
+def ne(key: str, value: Value) -> tuple[str, ...]:
+    """Query words: ``key`` differs from ``value``."""
+    return (*eq(key, value), "?#!")
+
+
+def or_(*conditions: tuple[str, ...]) -> tuple[str, ...]:
+    """Query words: any of ``conditions`` holds (RouterOS' postfix ``?#|``)."""
+    words = [word for condition in conditions for word in condition]
+    return (*words, *("?#|",) * (len(conditions) - 1))
+
+
+def _text(value: Value) -> str:
+    if isinstance(value, bool):  # RouterOS 6 only knows yes/no; RouterOS 7 accepts both
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _prop(key: str) -> str:
+    """Python keyword → RouterOS property: RouterOS names never contain ``_``."""
+    return key if key.startswith(".") else key.replace("_", "-")
+
+
+def _attribute_words(props: Mapping[str, Value | None]) -> list[str]:
+    return [f"={_prop(key)}={_text(value)}" for key, value in props.items() if value is not None]
+
+
+def _parse(words: Iterable[str]) -> Row:
+    row: Row = {}
+    for word in words:  # "=key=value" (attribute words) or ".tag=value"
+        key, _, value = (word[1:] if word.startswith("=") else word).partition("=")
+        row[key] = value
+    return row
+
+
+# -- the connection ---------------------------------------------------------------------------
+
+
+@dataclass
+class CommandCounter:
+    """API commands sent (login excluded), shared by the connections of one pool."""
+
+    count: int = 0
+
+
+def _reason(exc: BaseException, timeout: float, *, connecting: bool = False) -> str:
+    """A short, human reason for a transport failure."""
+    if isinstance(exc, TimeoutError):
+        return f"timeout after {timeout:g} s"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS error: {exc.reason or exc}"
+    if isinstance(exc, FatalError):
+        return f"router closed the session: {exc}"
+    if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, EOFError)):
+        return "connection closed by the router" if connecting else "connection lost"
+    if isinstance(exc, OSError):
+        return f"network error: {exc.strerror or exc}"
+    return f"protocol error: {exc}"
+
+
+_TRANSPORT_ERRORS = (TimeoutError, OSError, LibRouterosError, EOFError)
+
+
+class RouterConnection:
+    """One logged-in API session; every command goes through :meth:`call` under its lock."""
+
+    def __init__(
+        self, api: librouteros.AsyncApi, *, timeout: float, counter: CommandCounter | None = None
+    ) -> None:
+        self._api = api
+        self._timeout = timeout
+        self._lock = asyncio.Lock()
+        self._broken: str | None = None
+        self.counter = counter if counter is not None else CommandCounter()
+        #: Commands sent on this connection (login excluded).
+        self.commands = 0
+
+    @classmethod
+    async def open(
+        cls,
+        access: RouterAccess,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float | None = None,
+        counter: CommandCounter | None = None,
+    ) -> RouterConnection:
+        """Connect and log in; raises :class:`RouterUnreachable` when that is not possible."""
+        timeout = access.timeout if timeout is None else timeout
+        if ssl_context is None and access.use_tls:
+            ssl_context = tls_context()
+        try:
+            api = await asyncio.wait_for(
+                librouteros.async_connect(
+                    access.host,
+                    access.username,
+                    access.password,
+                    port=access.port,
+                    timeout=timeout,
+                    encoding="utf8",
+                    ssl_wrapper=ssl_context,
+                ),
+                timeout=timeout * 2,  # TCP + login; each step is bounded by ``timeout`` already
+            )
+        except (TrapError, MultiTrapError) as exc:
+            # Wrong credentials: queued and retried, so the change survives until someone fixes them.
+            raise RouterUnreachable(f"login failed: {exc}") from exc
+        except _TRANSPORT_ERRORS as exc:
+            raise RouterUnreachable(_reason(exc, timeout, connecting=True)) from exc
+        return cls(api, timeout=timeout, counter=counter)
+
+    async def __aenter__(self) -> RouterConnection:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def usable(self) -> bool:
+        return self._broken is None
+
+    async def close(self) -> None:
+        """Close the session; never raises (the router may already be gone)."""
+        if self._broken == "closed":
+            return
+        self._broken = "closed"
+        with contextlib.suppress(*_TRANSPORT_ERRORS, RuntimeError):
+            await self._api.close()
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def execute(self, command: str, words: Sequence[str] = ()) -> tuple[list[Row], Row]:
+        """Send one command; returns the ``!re`` rows and the attributes of ``!done``."""
+        async with self._lock:
+            if self._broken is not None:
+                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+            self.commands += 1
+            self.counter.count += 1
+            protocol = self._api.protocol
+            rows: list[Row] = []
+            traps: list[str] = []
+            try:
+                await protocol.writeSentence(command, *words)
+                while True:
+                    reply, raw = await protocol.readSentence()
+                    if reply == "!re":
+                        rows.append(_parse(raw))
+                    elif reply == "!trap":
+                        traps.append(_parse(raw).get("message", "unknown error"))
+                    elif reply == "!done":
+                        done = _parse(raw)
+                        break
+                    # anything else (e.g. RouterOS 7.18's "!empty") carries no data
+            except _TRANSPORT_ERRORS as exc:
+                self._broken = _reason(exc, self._timeout)
+                await self._abort()
+                raise RouterUnreachable(self._broken) from exc
+            except BaseException:
+                # cancelled or a bug halfway through a reply: the stream is out of step for good
+                self._broken = "connection lost"
+                await self._abort()
+                raise
+        if traps:
+            raise RouterError("; ".join(traps))
+        return rows, done
+
+    async def _abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self._api.protocol.transport.writer.close()
+
+    async def call(self, command: str, *words: str, **attrs: Value | None) -> list[Row]:
+        """Any command (``/ppp/active/remove``, ``/ip/arp/make-static``, ...): its rows."""
+        rows, done = await self.execute(command, [*_attribute_words(attrs), *words])
+        return [*rows, done] if done else rows
+
+    async def print(
+        self,
+        path: str,
+        *,
+        proplist: Sequence[str] | None = None,
+        where: Sequence[str] = (),
+        **equal: Value,
+    ) -> list[Row]:
+        """Rows of ``path`` matching ``where`` query words and ``key=value`` equalities."""
+        words = [f"=.proplist={','.join(proplist)}"] if proplist else []
+        words += [word for key, value in equal.items() for word in eq(_prop(key), value)]
+        words += list(where)
+        rows, _ = await self.execute(f"{path}/print", words)
+        return rows
+
+    async def select(self, path: str, *props: str, where: Sequence[str] = ()) -> list[Row]:
+        """Only ``props`` of the rows matching ``where`` (one ``print`` with ``.proplist``)."""
+        return await self.print(path, proplist=props or None, where=where)
+
+    async def add(self, path: str, **props: Value | None) -> str:
+        """Add a row; returns its ``.id``."""
+        _, done = await self.execute(f"{path}/add", _attribute_words(props))
+        return done.get("ret", "")
+
+    async def set(self, path: str, row_id: str | Sequence[str], **props: Value | None) -> None:
+        """Change ``props`` of one row, or of several with one command (comma-separated ids)."""
+        ids = row_id if isinstance(row_id, str) else ",".join(row_id)
+        await self.execute(f"{path}/set", [f"=.id={ids}", *_attribute_words(props)])
+
+    async def unset(self, path: str, row_id: str, *props: str) -> None:
+        """Return ``props`` of a row to their unset state."""
+        await self.execute(f"{path}/unset", [f"=.id={row_id}", f"=value-name={','.join(props)}"])
+
+    async def remove(self, path: str, *ids: str) -> None:
+        """Remove rows with ONE command (RouterOS takes a comma-separated id list)."""
+        if ids:
+            await self.execute(f"{path}/remove", [f"=.id={','.join(ids)}"])
+
+
+# -- a few connections for bulk work ----------------------------------------------------------
+
+
+@dataclass
+class ConnectionPool:
+    """Parallel sessions to one router; callers keep one client's commands on one of them."""
+
+    connections: list[RouterConnection]
+    counter: CommandCounter = field(default_factory=CommandCounter)
+
+    def __len__(self) -> int:
+        return len(self.connections)
+
+    def __getitem__(self, index: int) -> RouterConnection:
+        return self.connections[index % len(self.connections)]
+
+    async def close(self) -> None:
+        await asyncio.gather(*(connection.close() for connection in self.connections))
+
+
+@contextlib.asynccontextmanager
+async def open_connections(
+    access: RouterAccess,
+    n: int,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    timeout: float | None = None,
+) -> AsyncIterator[ConnectionPool]:
+    """Up to ``n`` sessions opened in parallel. Fewer are fine (a router may cap API sessions);
+    none raises the first :class:`RouterUnreachable`."""
+    counter = CommandCounter()
+    opened = await asyncio.gather(
+        *(
+            RouterConnection.open(access, ssl_context=ssl_context, timeout=timeout, counter=counter)
+            for _ in range(max(1, n))
+        ),
+        return_exceptions=True,
+    )
+    connections = [item for item in opened if isinstance(item, RouterConnection)]
+    failures = [item for item in opened if isinstance(item, BaseException)]
+    unexpected = [item for item in failures if not isinstance(item, RouterUnreachable)]
+    if unexpected or not connections:
+        await asyncio.gather(*(connection.close() for connection in connections))
+        raise (unexpected or failures)[0]
+    pool = ConnectionPool(connections, counter)
+    try:
+        yield pool
+    finally:
+        await pool.close()

@@ -1,0 +1,233 @@
+"""Drift check: does the router still hold what the database says it should?
+
+Operators edit routers by hand (Winbox), routers get reset, a failed task gets forgotten.
+:func:`check_drift` reads each table once and compares it with the expected services and
+suspensions; every finding carries its repair (a :class:`RouterOp`, or the row to delete), and
+:func:`repair_drift` applies them, so a second check comes back clean.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.routeros.client import RouterConnection, Row
+from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterOp, ServiceSpec, client_id_from_comment
+from antena.core.routeros.provisioning import Actions, Snapshot, apply_op, plan
+from antena.core.routeros.services import (
+    ADDRESS_LIST,
+    HOTSPOT_USER,
+    PPP_SECRET,
+    SERVICE_KINDS,
+    SESSION_PATHS,
+    remove_ids,
+)
+
+MISSING, EXTRA, DIFFERENT, SUSPENSION = "missing", "extra", "different", "suspension"
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """One finding; exactly one of ``op`` / ``remove`` says how to repair it."""
+
+    kind: str  # missing | extra | different | suspension
+    client_id: int | None
+    description: str
+    fields: tuple[str, ...] = ()  # for "different": which ServiceSpec fields differ
+    op: RouterOp | None = None
+    remove: tuple[str, str] | None = None  # (menu path, row id) of an object to delete
+
+
+@dataclass
+class DriftReport:
+    items: list[DriftItem] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.items
+
+    def of(self, kind: str) -> list[DriftItem]:
+        return [item for item in self.items if item.kind == kind]
+
+    @property
+    def missing(self) -> list[DriftItem]:
+        return self.of(MISSING)
+
+    @property
+    def extra(self) -> list[DriftItem]:
+        return self.of(EXTRA)
+
+    @property
+    def different(self) -> list[DriftItem]:
+        return self.of(DIFFERENT)
+
+    @property
+    def suspension(self) -> list[DriftItem]:
+        return self.of(SUSPENSION)
+
+
+def _label(row: Row) -> str:
+    if "list" in row:
+        return f"{row.get('address', '')} in {row.get('list', '')}"
+    return row.get("name", row.get(".id", ""))
+
+
+def _writes(actions: Actions) -> bool:
+    """A plan's writes that matter for drift: a suspended client online again is normal."""
+    return bool(actions.adds or actions.sets or any(path not in SESSION_PATHS for path, _ in actions.removes))
+
+
+async def _read(conn: RouterConnection, path: str, proplist: Sequence[str] | None = None) -> list[Row]:
+    """A whole table; a menu the router lacks (no hotspot package) holds nothing of ours."""
+    try:
+        return await conn.print(path, proplist=proplist)
+    except RouterUnreachable:
+        raise
+    except RouterError as exc:
+        if "no such command" in exc.message:
+            return []
+        raise
+
+
+async def check_drift(
+    conn: RouterConnection,
+    expected: Sequence[ServiceSpec],
+    suspended: Collection[int],
+    suspend_list: str = "morosos",
+) -> DriftReport:
+    """Compare the router with ``expected`` services and the ``suspended`` client ids
+    (one ``print`` per table: PPP secrets, Hotspot users, simple queues, address lists)."""
+    tables = {
+        kind.path: await _read(conn, kind.path)
+        for kind in SERVICE_KINDS.values()
+        if kind.path != ADDRESS_LIST
+    }
+    lists = await _read(conn, ADDRESS_LIST, (".id", "list", "address", "comment"))
+    tables[ADDRESS_LIST] = [row for row in lists if row.get("list") != suspend_list]
+    entries = [row for row in lists if row.get("list") == suspend_list]
+
+    # router objects of ours, per menu and client, in print order
+    ours: dict[str, dict[int, list[Row]]] = {}
+    for path, rows in tables.items():
+        ours[path] = defaultdict(list)
+        for row in rows:
+            client_id = client_id_from_comment(row.get("comment"))
+            if client_id is not None:
+                ours[path][client_id].append(row)
+
+    report = DriftReport()
+    expected_in: dict[str, set[int]] = defaultdict(set)
+    for spec in expected:
+        kind = SERVICE_KINDS[spec.service_type]
+        expected_in[kind.path].add(spec.client_id)
+        found = ours[kind.path].get(spec.client_id, [])
+        upsert = RouterOp(OpKind.UPSERT_SERVICE, spec, suspend_list)
+        if not found:
+            report.items.append(
+                DriftItem(MISSING, spec.client_id, f"{kind.describe(spec)} is not on the router", op=upsert)
+            )
+            continue
+        changes = kind.differences(spec, found[0])
+        if changes:
+            labels = tuple(kind.labels(changes))
+            report.items.append(
+                DriftItem(
+                    DIFFERENT,
+                    spec.client_id,
+                    f"{kind.describe(spec)} differs: {', '.join(labels)}",
+                    fields=labels,
+                    op=upsert,
+                )
+            )
+        for row in found[1:]:
+            report.items.append(
+                DriftItem(
+                    EXTRA,
+                    spec.client_id,
+                    f"duplicate {kind.noun} {_label(row)}",
+                    remove=(kind.path, row[".id"]),
+                )
+            )
+
+    for kind in SERVICE_KINDS.values():
+        for client_id, rows in ours[kind.path].items():
+            if client_id in expected_in[kind.path]:
+                continue
+            for row in rows:
+                report.items.append(
+                    DriftItem(
+                        EXTRA,
+                        client_id,
+                        f"{kind.noun} {_label(row)} ({row.get('comment')}) is not expected on this router",
+                        remove=(kind.path, row[".id"]),
+                    )
+                )
+
+    snap = Snapshot(entries=entries, secrets=tables[PPP_SECRET], users=tables[HOTSPOT_USER])
+    expected_ids = {spec.client_id for spec in expected}
+    for spec in expected:
+        should = spec.client_id in suspended
+        op = RouterOp(OpKind.SUSPEND if should else OpKind.ACTIVATE, spec, suspend_list)
+        try:
+            actions = plan(op, snap)
+            pending, detail = _writes(actions), actions.detail
+        except RouterError as exc:  # e.g. nothing to suspend yet: the service repair comes first
+            pending, detail = True, exc.message
+        if pending:
+            state = "should be suspended" if should else f"should not be suspended (in {suspend_list})"
+            report.items.append(
+                DriftItem(SUSPENSION, spec.client_id, f"{spec.name} {state}: {detail}", op=op)
+            )
+    for row in entries:
+        client_id = client_id_from_comment(row.get("comment"))
+        if client_id is not None and client_id not in expected_ids:
+            report.items.append(
+                DriftItem(
+                    EXTRA,
+                    client_id,
+                    f"{row.get('address')} in {suspend_list} belongs to no expected client",
+                    remove=(ADDRESS_LIST, row[".id"]),
+                )
+            )
+    return report
+
+
+async def repair_drift(conn: RouterConnection, report: DriftReport) -> list[OpResult]:
+    """Apply every repair; results follow ``report.items``. Order: delete extras (freeing names),
+    create or fix services, then suspend/activate. Stops at the first sign the router is gone."""
+    results: dict[int, OpResult] = {}
+    removals: dict[str, list[int]] = defaultdict(list)
+    for n, item in enumerate(report.items):
+        if item.remove is not None:
+            removals[item.remove[0]].append(n)
+    steps: list[tuple[str, list[int]]] = list(removals.items())
+    steps += [("", [n]) for n, item in enumerate(report.items) if item.op and item.kind != SUSPENSION]
+    steps += [("", [n]) for n, item in enumerate(report.items) if item.op and item.kind == SUSPENSION]
+
+    lost = ""
+    for path, indices in steps:
+        before = conn.commands
+        try:
+            if path:
+                ids = [report.items[n].remove[1] for n in indices]  # type: ignore[index]
+                await remove_ids(conn, path, ids)
+                outcome = OpResult(Outcome.APPLIED, f"removed from {path}", conn.commands - before)
+            else:
+                op = report.items[indices[0]].op
+                assert op is not None
+                outcome = OpResult(Outcome.APPLIED, await apply_op(conn, op), conn.commands - before)
+        except RouterUnreachable as exc:
+            lost = exc.message
+            outcome = OpResult(Outcome.UNREACHABLE, exc.message, conn.commands - before)
+        except RouterError as exc:
+            outcome = OpResult(Outcome.REFUSED, exc.message, conn.commands - before)
+        for n in indices:
+            results[n] = outcome
+        if lost:
+            break
+    return [
+        results.get(n) or OpResult(Outcome.SKIPPED, f"not attempted: {lost}")
+        for n in range(len(report.items))
+    ]

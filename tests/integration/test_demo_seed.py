@@ -1,0 +1,25 @@
+"""``antena demo`` seeds a fresh demo ISP into the data directory and says what it made."""
+
+from __future__ import annotations
+
+import pytest
+
+from antena.core.config import Settings
+from antena.core.db.models import Client, Plan, Router, Service, StaffUser, Zone
+from tests.helpers import cli, count
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def test_demo_creates_a_fresh_isp_each_time(cli_env: Settings) -> None:
+    result = cli("demo", "--clients", "12")
+    assert result.exit_code == 0, result.stderr
+    db_file = cli_env.data_dir / "demo.db"
+    assert str(db_file.resolve()) in result.stdout
+    url = f"sqlite+aiosqlite:///{db_file.resolve()}"
+    assert [count(url, m) for m in (Zone, Router, Plan, StaffUser, Client, Service)] == [2, 3, 4, 4, 12, 12]
+    assert "RB-Norte" in result.stdout and "Clients: 12" in result.stdout
+
+    again = cli("demo", "--clients", "5")
+    assert again.exit_code == 0
+    assert count(url, Client) == 5, "a fresh file, not piled on the last one"
