@@ -180,3 +180,24 @@ async def isp(app: App, emulator: object) -> object:
                 profile=profile,
             )
     return SimpleNamespace(zone=zone, router=router, plans=plans, emulator=emulator, actor=actor)
+
+
+@pytest.fixture
+def threaded_emulator() -> Iterator[object]:
+    """An emulator on its own event loop thread, for sync tests that run the CLI (asyncio.run)."""
+    import threading
+
+    from antena.core.routeros.emulator import RouterEmulator
+
+    loop = asyncio.new_event_loop()
+    emu = RouterEmulator(username="api", password="s3cret")
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(emu.start(), loop).result(timeout=10)
+    try:
+        yield emu
+    finally:
+        asyncio.run_coroutine_threadsafe(emu.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

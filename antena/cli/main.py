@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from antena.cli import admin, client_commands, clients, demo, operations
+from antena.cli import admin, client_commands, clients, demo, operations, router_tools
 
 app = typer.Typer(
     name="antena",
@@ -17,7 +17,7 @@ admin.register(app)
 app.add_typer(clients.app, name="clients")
 operations.register(app)
 app.command("demo")(demo.demo)
-_ = client_commands  # registers its commands on clients.app
+_ = (client_commands, router_tools)  # they register their commands on existing groups
 
 
 def main() -> None:

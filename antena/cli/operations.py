@@ -29,6 +29,7 @@ def run_command(
         fail(_("--only takes bot, worker or portal, not {value}").format(value=only))
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     parts = [only] if only else list(ONLY_CHOICES)
     if "bot" in parts and settings.telegram_token is None:
         typer.echo(_("Telegram bot is off: ANTENA_TELEGRAM_TOKEN is not set."))

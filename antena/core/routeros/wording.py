@@ -41,6 +41,41 @@ def _fields(text: str) -> str:
 
 
 PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(rf"^{_NOUN} (?P<name>.+) is not on the router$"),
+        lambda m: _("{noun} {name} is not on the router").format(noun=_noun(m), name=m["name"]),
+    ),
+    (
+        re.compile(rf"^{_NOUN} (?P<name>.+) differs: (?P<fields>.+)$"),
+        lambda m: _("{noun} {name} differs: {fields}").format(
+            noun=_noun(m), name=m["name"], fields=_fields(m["fields"])
+        ),
+    ),
+    (
+        re.compile(rf"^duplicate {_NOUN} (?P<name>.+)$"),
+        lambda m: _("duplicate {noun} {name}").format(noun=_noun(m), name=m["name"]),
+    ),
+    (
+        re.compile(rf"^{_NOUN} (?P<name>.+) is not expected on this router$"),
+        lambda m: _("{noun} {name} is not expected on this router").format(noun=_noun(m), name=m["name"]),
+    ),
+    (
+        re.compile(r"^(?P<name>.+?) should be suspended: (?P<detail>.+)$"),
+        lambda m: _("{name} should be suspended: {detail}").format(
+            name=m["name"], detail=translate(m["detail"])
+        ),
+    ),
+    (
+        re.compile(r"^(?P<name>.+?) should not be suspended \(in (?P<list>[^)]+)\): (?P<detail>.+)$"),
+        lambda m: _("{name} should not be suspended (in {list}): {detail}").format(
+            name=m["name"], list=m["list"], detail=translate(m["detail"])
+        ),
+    ),
+    (
+        re.compile(r"^(?P<addr>\S+) in (?P<list>\S+) belongs to no expected client$"),
+        lambda m: _("{addr} in {list} belongs to no expected client").format(addr=m["addr"], list=m["list"]),
+    ),
+    (re.compile(r"^removed from (?P<path>\S+)$"), lambda m: _("removed from {path}").format(path=m["path"])),
     (re.compile(r"^already applied$"), lambda m: _("already applied")),
     (
         re.compile(r"^old (?P<ip>\S+) removed from (?P<list>\S+)$"),
@@ -119,15 +154,21 @@ def _split(detail: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def _render(text: str) -> str | None:
+    for pattern, render in PATTERNS:
+        m = pattern.match(text)
+        if m:
+            return render(m)
+    return None
+
+
 def translate(detail: str) -> str:
     """The detail in the current language, phrase by phrase."""
+    whole = _render(detail or "")
+    if whole is not None:
+        return whole
     out = []
     for part in _split(detail or ""):
-        for pattern, render in PATTERNS:
-            m = pattern.match(part)
-            if m:
-                out.append(render(m))
-                break
-        else:
-            out.append(part)
+        rendered = _render(part)
+        out.append(part if rendered is None else rendered)
     return ", ".join(out)

@@ -1,0 +1,94 @@
+"""``antena router rules|sessions|drift`` and ``antena clients bind-mac``."""
+
+from __future__ import annotations
+
+import typer
+
+from antena.cli.admin import router_app
+from antena.cli.clients import app as clients_app
+from antena.cli.runner import run
+from antena.core import router_tools
+from antena.core.audit import Actor
+from antena.core.bootstrap import App
+from antena.core.clients.resolve import find_one
+from antena.core.i18n import _
+from antena.core.routeros.ops import Outcome
+from antena.core.routeros.wording import translate
+
+
+@router_app.command("rules")
+def rules(
+    router: str = typer.Argument(..., help="router name"),
+    portal_ip: str = typer.Option(
+        None, "--portal-ip", help="IP of the portal (default: from ANTENA_PORTAL_URL)"
+    ),
+    portal_port: int = typer.Option(None, "--portal-port"),
+) -> None:
+    """Install the blocking rules: suspended clients only reach DNS and the portal's notice page."""
+
+    async def work(app: App) -> str:
+        report = await router_tools.install_rules(
+            app, Actor.cli(), router, portal_ip=portal_ip, portal_port=portal_port
+        )
+        return _(
+            "Blocking rules on {router}: {added} added, {updated} fixed, {present} already there."
+        ).format(
+            router=router, added=len(report.added), updated=len(report.updated), present=len(report.present)
+        )
+
+    typer.echo(run(work))
+
+
+@router_app.command("sessions")
+def sessions(router: str = typer.Argument(..., help="router name")) -> None:
+    """Who is connected now (PPPoE and Hotspot)."""
+
+    async def work(app: App) -> list[str]:
+        found = await router_tools.sessions(app, router)
+        lines = [f"{s.service}\t{s.name}\t{s.address}\t{s.uptime}\t{s.caller_id}" for s in found]
+        return lines or [_("No active sessions on {router}.").format(router=router)]
+
+    for line in run(work):
+        typer.echo(line)
+
+
+@router_app.command("drift")
+def drift_command(
+    router: str = typer.Argument(..., help="router name"),
+    repair: bool = typer.Option(False, "--repair", help="Make the router match the database"),
+) -> None:
+    """Compare the router with the database: missing, extra and different objects, suspensions."""
+
+    async def work(app: App) -> tuple[list[str], bool]:
+        report = await router_tools.check(app, router)
+        lines = [f"{item.kind}: {translate(item.description)}" for item in report.items]
+        if report.clean:
+            return [_("{router} matches the database.").format(router=router)], True
+        if not repair:
+            lines.append(
+                _("{n} differences; run again with --repair to fix them.").format(n=len(report.items))
+            )
+            return lines, False
+        results = await router_tools.repair(app, Actor.cli(), router, report)
+        failed = [r for r in results if r.outcome is not Outcome.APPLIED]
+        lines.append(_("Repaired {ok} of {n}.").format(ok=len(results) - len(failed), n=len(results)))
+        lines += [f"  ! {translate(r.detail)}" for r in failed]
+        return lines, not failed
+
+    lines, ok = run(work)
+    for line in lines:
+        typer.echo(line)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@clients_app.command("bind-mac")
+def bind_mac(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
+    """Bind the client's IP to the MAC the router sees (static ARP) and store the MAC."""
+
+    async def work(app: App) -> str:
+        client = await find_one(app, cliente)
+        b = await router_tools.bind_mac(app, Actor.cli(), client.id)
+        return _("{ip} bound to {mac} on {interface}.").format(ip=b.ip, mac=b.mac, interface=b.interface)
+
+    typer.echo(run(work))
