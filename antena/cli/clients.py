@@ -2,6 +2,90 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import typer
 
+from antena.cli.runner import run
+from antena.core.audit import Actor
+from antena.core.bootstrap import App
+from antena.core.clients.csv_export import export_clients
+from antena.core.clients.csv_import import ImportRejected, ImportResult, RowError, import_clients
+from antena.core.errors import CoreError
+from antena.core.i18n import _
+
 app = typer.Typer(help="Clients: CSV import/export, suspend and activate.", no_args_is_help=True)
+
+
+def _read(file: str) -> bytes:
+    if file == "-":
+        return typer.get_binary_stream("stdin").read()
+    try:
+        return Path(file).read_bytes()
+    except OSError as exc:
+        raise CoreError(_("Cannot read {path}: {reason}").format(path=file, reason=exc.strerror)) from exc
+
+
+@app.command("import")
+def import_(
+    file: str = typer.Argument(..., metavar="FILE.csv", help="CSV file to import; - reads standard input"),
+    partial: bool = typer.Option(False, "--partial", help="Import the good rows even if some are bad"),
+) -> None:
+    """Import clients from CSV: an existing id updates that client, a new or missing id creates one."""
+
+    async def work(app: App) -> ImportResult:
+        data = _read(file)
+        async with app.uow() as uow:
+            try:
+                return await import_clients(
+                    uow,
+                    Actor.cli(),
+                    data,
+                    partial=partial,
+                    now=app.clock.now(),
+                    region=app.settings.default_region,
+                    source=None if file == "-" else Path(file).name,
+                )
+            except ImportRejected as exc:
+                _report(exc.errors, exc.ignored_columns)
+                raise
+
+    result = run(work)
+    _report(result.errors, result.ignored_columns)
+    typer.echo(result.summary())
+
+
+def _report(errors: Sequence[RowError], ignored: Sequence[str]) -> None:
+    """Each bad row on its own line of standard error, then the columns that were not read."""
+    for error in errors:
+        typer.echo(str(error), err=True)
+    if ignored:
+        typer.echo(_("Ignored columns: {columns}").format(columns=", ".join(ignored)), err=True)
+
+
+@app.command("export")
+def export(
+    file: str = typer.Argument(..., metavar="FILE.csv", help="Where to write; - writes standard output"),
+    with_secrets: bool = typer.Option(
+        False, "--with-secrets", help="Include PPPoE/Hotspot passwords (off by default)"
+    ),
+) -> None:
+    """Export every client, one row per service, in the format `clients import` reads."""
+
+    async def work(app: App) -> int:
+        async with app.uow() as uow:
+            if file == "-":
+                return await export_clients(uow, Actor.cli(), stdout, with_secrets=with_secrets)
+            try:
+                with Path(file).open("w", encoding="utf-8", newline="") as out:
+                    return await export_clients(uow, Actor.cli(), out, with_secrets=with_secrets)
+            except OSError as exc:
+                raise CoreError(
+                    _("Cannot write {path}: {reason}").format(path=file, reason=exc.strerror)
+                ) from exc
+
+    stdout = typer.get_text_stream("stdout")
+    rows = run(work)
+    # With - the CSV owns standard output, so the summary goes to standard error.
+    typer.echo(_("Exported {n} rows to {path}").format(n=rows, path=file), err=file == "-")

@@ -57,5 +57,6 @@ def test_router_details_are_translated_phrase_by_phrase() -> None:
         assert translate("10.0.0.5 → morosos, PPP session dropped") == "10.0.0.5 → morosos, sesión PPP cortada"
         assert translate("not attempted: timeout after 2 s") == "no se intentó: sin respuesta tras 2 s"
         assert translate("something new") == "something new"
+        assert translate("queue Ana (3) differs: name, rate") == "cola Ana (3) difiere: nombre, velocidad"
     with language("en"):
         assert translate("queue Ana (3) created") == "queue Ana (3) created"

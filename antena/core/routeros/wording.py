@@ -137,6 +137,14 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 ]
 
 
+# Details whose own text holds commas ("differs: name, ip") are matched whole, before splitting.
+WHOLE = [
+    entry
+    for entry in PATTERNS
+    if any(key in entry[0].pattern for key in ("differs:", "should be suspended", "should not be suspended"))
+]
+
+
 def _split(detail: str) -> list[str]:
     """Split "a, b (x, y), c" on the commas that are not inside parentheses."""
     parts, depth, current = [], 0, []
@@ -154,8 +162,8 @@ def _split(detail: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def _render(text: str) -> str | None:
-    for pattern, render in PATTERNS:
+def _render(text: str, patterns: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]) -> str | None:
+    for pattern, render in patterns:
         m = pattern.match(text)
         if m:
             return render(m)
@@ -164,11 +172,11 @@ def _render(text: str) -> str | None:
 
 def translate(detail: str) -> str:
     """The detail in the current language, phrase by phrase."""
-    whole = _render(detail or "")
+    whole = _render(detail or "", WHOLE)
     if whole is not None:
         return whole
     out = []
     for part in _split(detail or ""):
-        rendered = _render(part)
+        rendered = _render(part, PATTERNS)
         out.append(part if rendered is None else rendered)
     return ", ".join(out)
