@@ -9,29 +9,16 @@ import sys
 
 import typer
 
-from antena.cli.clients import app
+from antena.cli.clients import app, report_and_exit
 from antena.cli.runner import fail, run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients import edits, lifecycle
-from antena.core.clients.outcome import ActionReport, summary
+from antena.core.clients.outcome import ActionReport
 from antena.core.clients.records import ClientData
 from antena.core.clients.resolve import find_one
 from antena.core.db.models import ClientStatus
 from antena.core.i18n import _
-
-EX_TEMPFAIL = 75
-
-
-def report_and_exit(report: ActionReport) -> None:
-    """Print one line per client; 75 when something is queued, 1 when a router refused."""
-    for line in summary(report):
-        typer.echo(line)
-    if report.refused:
-        raise typer.Exit(1)
-    if report.queued:
-        typer.echo(_("Queued changes are retried by `antena run`; see `antena tasks list`."), err=True)
-        raise typer.Exit(EX_TEMPFAIL)
 
 
 async def _resolve_all(app_: App, texts: list[str]) -> list[int]:

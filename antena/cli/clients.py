@@ -1,4 +1,4 @@
-"""``antena clients …``: import, export and (with the RouterOS issue) suspend/activate."""
+"""``antena clients import|export``; the lifecycle commands register on ``app`` from ``client_commands``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,19 @@ import typer
 from antena.cli.runner import run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
+from antena.core.clients import edits
 from antena.core.clients.csv_export import export_clients
 from antena.core.clients.csv_import import ImportRejected, ImportResult, RowError, import_clients
+from antena.core.clients.outcome import ActionReport, describe, summary
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError
 from antena.core.i18n import _
 
-app = typer.Typer(help="Clients: CSV import/export, suspend and activate.", no_args_is_help=True)
+EX_TEMPFAIL = 75
+
+app = typer.Typer(
+    help="Clients: add, edit, suspend, activate, cancel, delete, CSV import and export.", no_args_is_help=True
+)
 
 
 def _read(file: str) -> bytes:
@@ -31,29 +38,63 @@ def _read(file: str) -> bytes:
 def import_(
     file: str = typer.Argument(..., metavar="FILE.csv", help="CSV file to import; - reads standard input"),
     partial: bool = typer.Option(False, "--partial", help="Import the good rows even if some are bad"),
+    push: bool = typer.Option(False, "--push", help="Also create each service on its router"),
 ) -> None:
     """Import clients from CSV: an existing id updates that client, a new or missing id creates one."""
+    actor = Actor.cli()
 
-    async def work(app: App) -> ImportResult:
+    async def work(app: App) -> tuple[ImportResult, ActionReport | None]:
         data = _read(file)
+        queued: list[tuple[ActionReport, dict[int, list[int]]]] = []
+
+        async def queue(uow: UnitOfWork, result: ImportResult) -> None:
+            queued.append(await edits.queue_push(app, uow.session, actor, list(result.client_ids)))
+
         async with app.uow() as uow:
             try:
-                return await import_clients(
+                result = await import_clients(
                     uow,
-                    Actor.cli(),
+                    actor,
                     data,
                     partial=partial,
                     now=app.clock.now(),
                     region=app.settings.default_region,
                     source=None if file == "-" else Path(file).name,
+                    before_commit=queue if push else None,
                 )
             except ImportRejected as exc:
                 _report(exc.errors, exc.ignored_columns)
                 raise
+        if not queued:
+            return result, None
+        return result, await edits.deliver_push(app, *queued[0])
 
-    result = run(work)
+    result, pushed = run(work)
     _report(result.errors, result.ignored_columns)
     typer.echo(result.summary())
+    if pushed is not None:
+        report_and_exit(pushed, compact=True)
+
+
+def report_and_exit(report: ActionReport, *, compact: bool = False) -> None:
+    """One line per client (``compact``: a count, and lines only for what did not simply apply);
+    exit 75 when something is queued, 1 when a router refused."""
+    lines = summary(report)
+    if compact:
+        problems = [a for a in report.actions if a.queued or a.refused or a.api_disabled]
+        typer.echo(
+            _("Routers: {applied} services applied, {other} need attention.").format(
+                applied=len(report.actions) - len(problems), other=len(problems)
+            )
+        )
+        lines = [f"{a.client_name} (#{a.client_id}): {describe(a)}" for a in problems]
+    for line in lines:
+        typer.echo(line)
+    if report.refused:
+        raise typer.Exit(1)
+    if report.queued:
+        typer.echo(_("Queued changes are retried by `antena run`; see `antena tasks list`."), err=True)
+        raise typer.Exit(EX_TEMPFAIL)
 
 
 def _report(errors: Sequence[RowError], ignored: Sequence[str]) -> None:

@@ -174,3 +174,33 @@ def test_bind_mac_stores_the_mac_and_makes_arp_static(setup, cli_env: Settings) 
     (arp,) = setup.rows("/ip/arp")
     assert arp["dynamic"] == "false"
     assert fetch(cli_env.database_url, select(Service.mac, Service.interface))[0] == ("AA:BB:CC:DD:EE:01", "ether2")
+
+
+def test_import_with_push_creates_every_service_on_its_router(setup, cli_env: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    csv_file = tmp_path / "nuevos.csv"
+    csv_file.write_text(
+        "Nombre,Zona,Router,Plan Internet,IP,Usuario,Estado\n"
+        "Rosa Díaz,Centro,RB-Centro,PCQ 15M,10.0.1.1,,activo\n"
+        "Luis Peña,Centro,RB-Centro,PPPoE 10M,10.0.1.2,luis,suspendido\n",
+        encoding="utf-8",
+    )
+    result = cli("clients", "import", str(csv_file), "--push")
+    assert result.exit_code == 0, result.stderr
+    assert "2 services applied, 0 need attention" in result.stdout
+    assert listed(setup, "pcq-15m") == ["10.0.0.5", "10.0.1.1"]
+    (secret,) = setup.rows("/ppp/secret")
+    assert secret["name"] == "luis" and secret["remote-address"] == "10.0.1.2"
+    assert listed(setup) == ["10.0.1.2"], "a suspended client is imported suspended on the router too"
+
+
+def test_import_with_push_to_a_router_that_is_down_queues_and_exits_75(setup, cli_env: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    csv_file = tmp_path / "nuevos.csv"
+    csv_file.write_text("name,zone,router,plan,ip\nEva,Centro,RB-Centro,PCQ 15M,10.0.1.3\n", encoding="utf-8")
+    setup.unreachable = True
+    result = cli("clients", "import", str(csv_file), "--push")
+    assert result.exit_code == 75
+    assert "Eva" in result.stdout and "unreachable" in result.stdout
+    assert count(cli_env.database_url, Client) == 2, "the import itself is kept"
+    setup.unreachable = False
+    assert cli("tasks", "retry", "all").exit_code == 0
+    assert listed(setup, "pcq-15m") == ["10.0.0.5", "10.0.1.3"]

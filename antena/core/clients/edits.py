@@ -75,31 +75,40 @@ def _provision(
     return tasks
 
 
-async def push_clients(app: App, actor: Actor, client_ids: list[int]) -> ActionReport:
-    """Create (or bring up to date) these clients' services on their routers: ``import --push``."""
+async def queue_push(
+    app: App, session: AsyncSession, actor: Actor, client_ids: list[int]
+) -> tuple[ActionReport, dict[int, list[int]]]:
+    """Queue the creation of these clients' services inside the caller's transaction."""
     report = ActionReport()
-    pending: dict[int, list[int]] = {}
-    async with app.uow() as uow:
-        clients = await load_clients(uow.session, client_ids)
-        all_tasks = []
-        for client in clients:
-            if client.status is ClientStatus.CANCELLED:
-                continue
-            action = _action(client)
-            all_tasks.append((client.id, _provision(uow.session, app, client, actor, action)))
-            report.actions.append(action)
-        record(
-            uow.session,
-            actor,
-            "clients.push",
-            target=f"{len(report.actions)} clients",
-            arguments={"clients": len(report.actions)},
-        )
-        await uow.flush()
-        for cid, tasks in all_tasks:
-            pending[cid] = [t.id for t in tasks]
-        await uow.commit()
+    planned = []
+    for client in await load_clients(session, client_ids):
+        if client.status is ClientStatus.CANCELLED:
+            continue
+        action = _action(client)
+        planned.append((client.id, _provision(session, app, client, actor, action)))
+        report.actions.append(action)
+    record(
+        session,
+        actor,
+        "clients.push",
+        target=_("{n} clients").format(n=len(report.actions)),
+        arguments={"clients": len(report.actions)},
+    )
+    await session.flush()
+    return report, {cid: [t.id for t in tasks] for cid, tasks in planned}
+
+
+async def deliver_push(app: App, report: ActionReport, pending: dict[int, list[int]]) -> ActionReport:
+    """After the commit: try the queued creations now (what fails stays queued)."""
     return await _finish(app, report, pending)
+
+
+async def push_clients(app: App, actor: Actor, client_ids: list[int]) -> ActionReport:
+    """Create (or bring up to date) these clients' services on their routers."""
+    async with app.uow() as uow:
+        report, pending = await queue_push(app, uow.session, actor, client_ids)
+        await uow.commit()
+    return await deliver_push(app, report, pending)
 
 
 @dataclass

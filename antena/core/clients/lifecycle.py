@@ -3,22 +3,24 @@ tasks it needs are written in one transaction, then tried on the router at once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
 from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.specs import fallback_released_ip, op, released_ip
-from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Service
+from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Router, Service
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
-from antena.core.routeros.ops import OpKind
-from antena.core.routeros.outbox import deliver_now, enqueue
+from antena.core.routeros.ops import OpKind, RouterOp
+from antena.core.routeros.outbox import deliver_now, enqueue, enqueue_many
 
 DELETE_CONFIRMATION = "eliminar_clientes"
 
@@ -53,6 +55,36 @@ def set_status(
             client_id=client.id, status=status, changed_at=now, actor=actor.name, reason=reason
         )
     )
+
+
+async def _set_status_bulk(
+    session: AsyncSession,
+    clients: Sequence[Client],
+    status: ClientStatus,
+    now: dt.datetime,
+    actor: Actor,
+    reason: str | None,
+) -> None:
+    """One UPDATE and one multi-row INSERT for a whole cut-off, not one round trip per client."""
+    ids = [c.id for c in clients]
+    for start in range(0, len(ids), 500):
+        await session.execute(
+            update(Client)
+            .where(Client.id.in_(ids[start : start + 500]))
+            .values(status=status, status_changed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if ids:
+        await session.execute(
+            ClientStatusChange.__table__.insert(),
+            [
+                {"client_id": i, "status": status, "changed_at": now, "actor": actor.name, "reason": reason}
+                for i in ids
+            ],
+        )
+    for client in clients:
+        set_committed_value(client, "status", status)
+        set_committed_value(client, "status_changed_at", now)
 
 
 def _action(client: Client, note: str | None = None) -> ClientAction:
@@ -134,7 +166,8 @@ async def change_access(
     async with app.uow() as uow:
         clients = await load_clients(uow.session, client_ids)
         single = len(clients) == 1
-        tasks = []
+        changed: list[Client] = []
+        planned: list[tuple[Router, RouterOp]] = []
         for client in clients:
             refusal = _refusal(client, target)
             if refusal and client.status is not target:
@@ -142,15 +175,19 @@ async def change_access(
                     raise NotAllowed(_("{name}: {reason}").format(name=client.name, reason=refusal))
                 report.skipped.append((client.id, client.name, refusal))
                 continue
-            set_status(uow.session, client, target, now, actor, reason)
+            if client.status is not target:
+                changed.append(client)
             action = _action(client, refusal)
+            action.status = target
             for service in live_services(client):
-                task = enqueue(uow.session, service.router, op(kind, client, service, suspend_list), actor)
-                if task is None:
-                    action.api_disabled = True
+                if service.router.api_enabled:
+                    planned.append((service.router, op(kind, client, service, suspend_list)))
                 else:
-                    tasks.append((client.id, task))
+                    action.api_disabled = True
             report.actions.append(action)
+        await _set_status_bulk(uow.session, changed, target, now, actor, reason)
+        for task_id, client_id in await enqueue_many(uow.session, planned, actor):
+            pending.setdefault(client_id, []).append(task_id)
         record(
             uow.session,
             actor,
@@ -162,9 +199,6 @@ async def change_access(
                 "skipped": [s[0] for s in report.skipped],
             },
         )
-        await uow.flush()
-        for client_id, task in tasks:
-            pending.setdefault(client_id, []).append(task.id)
         await uow.commit()
     if not deliver:
         return report

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
@@ -79,6 +79,47 @@ def enqueue(session: AsyncSession, router: Router, op: RouterOp, actor: Actor) -
     return task
 
 
+async def enqueue_many(
+    session: AsyncSession, planned: Sequence[tuple[Router, RouterOp]], actor: Actor
+) -> list[tuple[int, int | None]]:
+    """Bulk ``enqueue`` (a cut-off day): one multi-row INSERT; returns (task id, client id) in order.
+
+    Routers with the API disabled must be left out by the caller.
+    """
+    if not planned:
+        return []
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "router_id": router.id,
+            "client_id": op.service.client_id,
+            "kind": op.kind.value,
+            "payload": op.to_json(),
+            "status": TaskStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "actor": actor.name,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for router, op in planned
+    ]
+    table = RouterTask.__table__
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
+        # SQLite can only return ids in order row by row; our transaction holds the write lock, so
+        # the new ids are simply the ones after the current maximum, in insertion order.
+        before = (await session.execute(select(func.coalesce(func.max(RouterTask.id), 0)))).scalar_one()
+        await session.execute(table.insert(), rows)
+        result = await session.execute(
+            select(RouterTask.id, RouterTask.client_id).where(RouterTask.id > before).order_by(RouterTask.id)
+        )
+    else:
+        result = await session.execute(
+            table.insert().returning(table.c.id, table.c.client_id, sort_by_parameter_order=True), rows
+        )
+    return [(task_id, client_id) for task_id, client_id in result.all()]
+
+
 def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
     """Exponential with ±10 % jitter so many routers coming back don't retry in lock-step."""
     seconds = min(cap, base * (2 ** max(attempts - 1, 0)))
@@ -117,8 +158,14 @@ async def _claim(app: App, router_id: int, *, up_to: int | None, due_only: bool)
         tasks = list((await s.execute(query)).scalars())
         if not tasks or (due_only and tasks[0].next_attempt_at > now):
             return []
-        for task in tasks:
-            task.lease_owner, task.lease_until = WORKER_ID, now + LEASE
+        ids = [t.id for t in tasks]
+        for start in range(0, len(ids), 500):
+            await s.execute(
+                update(RouterTask)
+                .where(RouterTask.id.in_(ids[start : start + 500]))
+                .values(lease_owner=WORKER_ID, lease_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
         await uow.commit()
         return tasks
 
@@ -145,8 +192,55 @@ async def _record(
     blocking = next((r.detail for r in results if r.outcome is Outcome.UNREACHABLE), "")
     deliveries: list[Delivery] = []
     async with app.uow() as uow:
+        # The common case, a first try that applied, is written in one executemany round trip.
+        quick = [
+            (task, result)
+            for task, result in zip(tasks, results, strict=True)
+            if result.outcome is Outcome.APPLIED and task.attempts == 0
+        ]
+        if quick:
+            table = RouterTask.__table__
+            await uow.session.execute(
+                table.update()
+                .where(table.c.id == bindparam("tid"), table.c.status == TaskStatus.PENDING.value)
+                .values(
+                    status=TaskStatus.DONE.value,
+                    result=bindparam("res"),
+                    attempts=1,
+                    finished_at=now,
+                    updated_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                ),
+                [{"tid": task.id, "res": result.detail[:255]} for task, result in quick],
+            )
+            for task, result in quick:
+                deliveries.append(
+                    Delivery(
+                        task.id,
+                        router.id,
+                        router.name,
+                        task.client_id,
+                        task.kind,
+                        Outcome.APPLIED,
+                        result.detail,
+                    )
+                )
+        quick_ids = {task.id for task, _result in quick}
+        ids = [t.id for t in tasks if t.id not in quick_ids]
+        rows = {
+            r.id: r
+            for chunk in range(0, len(ids), 500)
+            for r in (
+                await uow.session.execute(
+                    select(RouterTask).where(RouterTask.id.in_(ids[chunk : chunk + 500]))
+                )
+            ).scalars()
+        }
         for task, result in zip(tasks, results, strict=True):
-            row = await uow.session.get(RouterTask, task.id)
+            if task.id in quick_ids:
+                continue
+            row = rows.get(task.id)
             if row is None or row.status is not TaskStatus.PENDING:
                 continue
             row.lease_owner, row.lease_until = None, None
