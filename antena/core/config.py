@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     router_backoff_base: float = Field(default=5.0, gt=0)
     router_backoff_max: float = Field(default=900.0, gt=0)
     router_bulk_connections: int = Field(default=12, ge=1, le=20)
+    router_lease_seconds: float = Field(default=300.0, gt=0)  # a worker's hold on one router's queue
     # Billing knobs that the manual leaves to the operator.
     reconnection_fee: str = "0"
     late_fee: str = "0"

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
@@ -32,9 +32,12 @@ from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.routeros.ops import OpResult, Outcome, RouterAccess, RouterOp
 
 LOG = logging.getLogger(__name__)
-LEASE = dt.timedelta(minutes=5)
 BATCH_LIMIT = 5000
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_id() -> str:
+    """Who holds a lease: host and process, so a restarted worker can spot its dead predecessor."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,23 @@ def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
     return dt.timedelta(seconds=seconds * random.uniform(0.9, 1.1))
 
 
+def _dead_here(owner: str | None) -> bool:
+    """A lease held by a process of this machine that no longer exists (killed mid-batch): take it
+    over at once instead of waiting for the lease to run out."""
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 async def _claim(app: App, router_id: int, *, up_to: int | None, due_only: bool) -> list[RouterTask]:
     """Lease the router's pending tasks in order; empty if another worker holds the router."""
     now = app.clock.now()
@@ -136,16 +156,16 @@ async def _claim(app: App, router_id: int, *, up_to: int | None, due_only: bool)
             lock = lock.with_for_update(skip_locked=True)
         if (await s.execute(lock)).scalar_one_or_none() is None:
             return []
-        busy = await s.execute(
-            select(RouterTask.id)
+        holders = await s.execute(
+            select(RouterTask.lease_owner)
             .where(
                 RouterTask.router_id == router_id,
                 RouterTask.status == TaskStatus.PENDING,
                 RouterTask.lease_until > now,
             )
-            .limit(1)
+            .distinct()
         )
-        if busy.first() is not None:
+        if any(not _dead_here(owner) for owner in holders.scalars()):
             return []
         query = (
             select(RouterTask)
@@ -159,11 +179,12 @@ async def _claim(app: App, router_id: int, *, up_to: int | None, due_only: bool)
         if not tasks or (due_only and tasks[0].next_attempt_at > now):
             return []
         ids = [t.id for t in tasks]
+        lease = dt.timedelta(seconds=app.settings.router_lease_seconds)
         for start in range(0, len(ids), 500):
             await s.execute(
                 update(RouterTask)
                 .where(RouterTask.id.in_(ids[start : start + 500]))
-                .values(lease_owner=WORKER_ID, lease_until=now + LEASE)
+                .values(lease_owner=worker_id(), lease_until=now + lease)
                 .execution_options(synchronize_session=False)
             )
         await uow.commit()
@@ -348,11 +369,7 @@ async def run_due(app: App, *, concurrency: int = 4) -> list[Delivery]:
             (
                 await uow.session.execute(
                     select(RouterTask.router_id)
-                    .where(
-                        RouterTask.status == TaskStatus.PENDING,
-                        RouterTask.next_attempt_at <= now,
-                        or_(RouterTask.lease_until.is_(None), RouterTask.lease_until <= now),
-                    )
+                    .where(RouterTask.status == TaskStatus.PENDING, RouterTask.next_attempt_at <= now)
                     .distinct()
                 )
             )

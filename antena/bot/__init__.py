@@ -1,0 +1,1 @@
+"""The Telegram bot (aiogram 3): dispatcher factory, middlewares, keyboards; handlers in ``handlers/``."""

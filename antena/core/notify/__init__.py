@@ -1,0 +1,1 @@
+"""Customer messages: templates, SMS segments, channels (Twilio, Telegram, e-mail, console), outbox."""
