@@ -31,7 +31,11 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        fail(_("invalid setting ANTENA_{name}: {msg}").format(name=where.upper(), msg=first.get("msg")))
+        fail(
+            _("invalid setting ANTENA_{name}: {msg}").format(
+                name=where.upper(), msg=str(first.get("msg", "")).removeprefix("Value error, ")
+            )
+        )
     set_language(settings.locale)
     return settings
 

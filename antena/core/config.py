@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +70,23 @@ class Settings(BaseSettings):
         if value not in {"es", "en"}:
             raise ValueError("ANTENA_LOCALE must be 'es' or 'en'")
         return value
+
+    @field_validator("sms_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"console", "twilio"}:
+            raise ValueError("ANTENA_SMS_BACKEND must be 'console' or 'twilio'")
+        return value
+
+    @field_validator("report_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            parsed = dt.time.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError("ANTENA_REPORT_TIME must be HH:MM, like 07:00") from exc
+        return parsed.strftime("%H:%M")
 
     @field_validator("timezone")
     @classmethod

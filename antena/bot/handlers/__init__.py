@@ -1,1 +1,2 @@
-"""One aiogram ``Router(name=__name__)`` per module: clients, network, billing, payments, reports, tasks, customers."""
+"""One aiogram ``Router(name=__name__)`` per module: clients, network, billing, payments, reports,
+tasks, customers."""
