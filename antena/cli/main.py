@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from antena.cli import admin, client_commands, clients, demo, operations, router_tools
+from antena.cli import (
+    admin,
+    billing_invoices,
+    billing_payments,
+    client_commands,
+    clients,
+    demo,
+    operations,
+    router_tools,
+)
 
 app = typer.Typer(
     name="antena",
@@ -17,6 +26,8 @@ admin.register(app)
 app.add_typer(clients.app, name="clients")
 operations.register(app)
 app.command("demo")(demo.demo)
+billing_invoices.register(app)
+billing_payments.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 
