@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
 
 
 def is_sqlite(url: str) -> bool:
@@ -43,7 +42,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, poolclass=NullPool)
+        # A small pool: opening a SQLite connection (and its pragmas) costs a few ms per update.
+        engine = create_async_engine(url, echo=echo, pool_size=5, max_overflow=10, pool_pre_ping=False)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
