@@ -12,44 +12,27 @@ from antena.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from antena.core.i18n import _
 
 # The contract's table "who may do what", as permissions per role.
+_MANAGER = frozenset(
+    {
+        "search",
+        "card",
+        "suspend",
+        "invoices",
+        "payments",
+        "promises",
+        "links",
+        "reminders",
+        "wifi",
+        "tasks",
+        "billing",
+        "cancel",
+        "delete",
+        "reports",
+    }
+)
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset(
-        {
-            "search",
-            "card",
-            "suspend",
-            "invoices",
-            "payments",
-            "promises",
-            "links",
-            "reminders",
-            "wifi",
-            "tasks",
-            "billing",
-            "cancel",
-            "delete",
-            "reports",
-            "staff",
-        }
-    ),
-    Role.MANAGER: frozenset(
-        {
-            "search",
-            "card",
-            "suspend",
-            "invoices",
-            "payments",
-            "promises",
-            "links",
-            "reminders",
-            "wifi",
-            "tasks",
-            "billing",
-            "cancel",
-            "delete",
-            "reports",
-        }
-    ),
+    Role.ADMIN: _MANAGER | {"staff"},  # everything, staff management included
+    Role.MANAGER: _MANAGER,  # everything but staff management
     Role.CASHIER: frozenset({"search", "card", "invoices", "payments", "promises", "links", "reminders"}),
     Role.TECHNICIAN: frozenset({"search", "card", "suspend", "wifi", "links", "tasks"}),
 }

@@ -204,6 +204,18 @@ async def _apply_router(app: App, router: Router, tasks: list[RouterTask]) -> li
     return await _record(app, router, tasks, results)
 
 
+def _audit(session: AsyncSession, router: Router, row: RouterTask, action: str, outcome: str) -> None:
+    """A task that finally applied or gave up is reported in the audit log (``/tareas`` shows the rest)."""
+    record(
+        session,
+        Actor.system(),
+        action,
+        target=router.name,
+        arguments={"task": row.id, "client_id": row.client_id, "kind": row.kind},
+        outcome=outcome[:255],
+    )
+
+
 async def _record(
     app: App, router: Router, tasks: list[RouterTask], results: Sequence[OpResult]
 ) -> list[Delivery]:
@@ -270,25 +282,11 @@ async def _record(
                 row.status, row.result, row.finished_at = TaskStatus.DONE, detail[:255], now
                 row.attempts += 1
                 if row.attempts > 1:
-                    record(
-                        uow.session,
-                        Actor.system(),
-                        "router.task.applied",
-                        target=router.name,
-                        arguments={"task": row.id, "client_id": row.client_id, "kind": row.kind},
-                        outcome=detail or "ok",
-                    )
+                    _audit(uow.session, router, row, "router.task.applied", detail or "ok")
             elif outcome is Outcome.REFUSED:
                 row.attempts += 1
                 row.status, row.last_error, row.finished_at = TaskStatus.FAILED, detail[:500], now
-                record(
-                    uow.session,
-                    Actor.system(),
-                    "router.task.failed",
-                    target=router.name,
-                    arguments={"task": row.id, "client_id": row.client_id, "kind": row.kind},
-                    outcome=detail[:255],
-                )
+                _audit(uow.session, router, row, "router.task.failed", detail)
             else:
                 reason = detail or blocking or "not attempted"
                 row.attempts += 1
@@ -296,14 +294,7 @@ async def _record(
                 if row.attempts >= settings.router_max_attempts:
                     row.status, row.finished_at = TaskStatus.FAILED, now
                     row.last_error = f"gave up after {row.attempts} attempts: {reason}"[:500]
-                    record(
-                        uow.session,
-                        Actor.system(),
-                        "router.task.failed",
-                        target=router.name,
-                        arguments={"task": row.id, "client_id": row.client_id, "kind": row.kind},
-                        outcome=row.last_error[:255],
-                    )
+                    _audit(uow.session, router, row, "router.task.failed", row.last_error)
                 else:
                     row.next_attempt_at = now + backoff(
                         row.attempts, settings.router_backoff_base, settings.router_backoff_max
