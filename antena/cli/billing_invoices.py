@@ -1,9 +1,294 @@
-"""``antena billing run``, ``invoices list``, ``invoice pdf`` (filled in by the billing work)."""
+"""``antena billing run``, ``invoices list``, ``invoice pdf`` and staff's invoice and extra-item tools.
+
+Thin commands: parse and check the input first (a bad date or number changes nothing), call
+one core billing service, print its answer.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import sys
+from pathlib import Path
+
 import typer
+
+from antena.cli.runner import run
+from antena.core import validate
+from antena.core.audit import Actor
+from antena.core.billing import display, invoices, items, pdf, queries
+from antena.core.billing.run import RunReport, run_invoices
+from antena.core.bootstrap import App
+from antena.core.clients.resolve import find_one
+from antena.core.config import Settings
+from antena.core.db.billing_models import Invoice
+from antena.core.errors import InvalidInput
+from antena.core.i18n import _
+
+CSV_HEADER = ("number", "client_id", "client", "type", "issue_date", "due_date", "total", "paid", "status")
+
+billing_app = typer.Typer(help="The invoice run.", no_args_is_help=True)
+invoices_app = typer.Typer(help="Invoice listings.", no_args_is_help=True)
+invoice_app = typer.Typer(
+    help="One invoice: PDF, issue, free month, other income, merge, cancel.", no_args_is_help=True
+)
+extra_app = typer.Typer(help="Extra products and services on a client's invoices.", no_args_is_help=True)
+
+DATE_HELP = "YYYY-MM-DD (default: today in ANTENA_TIMEZONE)"
+
+
+def _date(value: str | None) -> dt.date | None:
+    return validate.iso_date(value) if value else None
+
+
+def _money(settings: Settings, amount: object) -> str:
+    return display.money(amount, settings.currency, settings.locale, settings.default_region)  # type: ignore[arg-type]
+
+
+def _described(app: App, invoice: Invoice) -> str:
+    """One line about an invoice, then its lines: what staff check after issuing."""
+    s = app.settings
+    head = _("Invoice {number} for {client}: {total} ({status}), due {due}.").format(
+        number=invoice.number,
+        client=invoice.client.name,
+        total=_money(s, invoice.total),
+        status=queries.status_label(invoice.status),
+        due=display.long_date(invoice.due_date, s.locale, s.default_region),
+    )
+    body = [f"  {line.text}: {_money(s, line.amount)}" for line in invoice.lines]
+    return "\n".join([head, *body])
+
+
+@billing_app.command("run")
+def billing_run(date: str = typer.Option("", "--date", help=DATE_HELP)) -> None:
+    """Issue the Internet invoices of every calendar whose issue day is that date."""
+
+    async def work(app: App) -> tuple[RunReport, App]:
+        day = _date(date)
+        return await run_invoices(app, Actor.cli(), day), app
+
+    report, app = run(work)
+    typer.echo(report.summary(app.settings.currency, app.settings.default_region))
+
+
+@invoices_app.command("list")
+def invoices_list(
+    client: str = typer.Option("", "--client", help="name, IP, phone, service user or id"),
+    status: str = typer.Option("", "--status", help="pending|paid|cancelled"),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
+) -> None:
+    """List invoices by number, optionally of one client and in one status."""
+
+    async def work(app: App) -> tuple[list[queries.InvoiceRow], Settings]:
+        wanted = queries.parse_status(status)
+        client_id = (await find_one(app, client)).id if client.strip() else None
+        return await queries.list_invoices(app, client_id=client_id, status=wanted), app.settings
+
+    rows, settings = run(work)
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_HEADER)
+        for r in rows:
+            writer.writerow(
+                [r.number, r.client_id, r.client, r.kind.value, r.issue_date.isoformat(),
+                 r.due_date.isoformat(), f"{r.total:.2f}", f"{r.paid:.2f}", r.status.value]
+            )  # fmt: skip
+        return
+    if not rows:
+        typer.echo(_("No invoices."))
+        return
+    header = (_("Number"), _("Client"), _("Type"), _("Issued"), _("Due"), _("Total"), _("Paid"), _("Status"))
+    table = [header] + [
+        (
+            str(r.number),
+            r.client,
+            queries.kind_label(r.kind),
+            r.issue_date.isoformat(),
+            r.due_date.isoformat(),
+            _money(settings, r.total),
+            _money(settings, r.paid),
+            queries.status_label(r.status),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    right = {0, 5, 6}
+    for row in table:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        typer.echo("  ".join(cells).rstrip())
+
+
+@invoice_app.command("pdf")
+def invoice_pdf(
+    number: str = typer.Argument(..., metavar="NUMBER"),
+    out: Path = typer.Option(..., "--out", help="PDF file to write (or a folder)"),
+    lang: str = typer.Option("", "--lang", help="es|en (default: ANTENA_LOCALE)"),
+) -> None:
+    """Write an invoice as PDF."""
+
+    async def work(app: App) -> Path:
+        queries.parse_number(number)
+        if lang and lang.strip().lower() not in ("es", "en"):
+            raise InvalidInput(_("Unknown language {value}: use es or en").format(value=lang))
+        return await pdf.write_invoice_pdf(app, number, out, lang=lang.strip().lower() or None)
+
+    typer.echo(
+        _("Invoice {number} written to {path}").format(number=number.strip().lstrip("#"), path=run(work))
+    )
+
+
+@invoice_app.command("issue")
+def invoice_issue(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    date: str = typer.Option("", "--date", help=DATE_HELP),
+    prorate: bool = typer.Option(False, "--prorate", help="Charge only the days from installation"),
+    merge: bool = typer.Option(False, "--merge", help="Fold the pending Internet invoices into this one"),
+    preview: bool = typer.Option(False, "--preview", help="Show the invoice without creating it"),
+) -> None:
+    """Issue the month's Internet invoice now (one per client per month)."""
+
+    async def work(app: App) -> str:
+        day = _date(date)
+        client = await find_one(app, cliente)
+        if not preview:
+            invoice = await invoices.issue_now(app, Actor.cli(), client.id, day, prorate=prorate, merge=merge)
+            return _described(app, invoice)
+        p = await invoices.preview_invoice(app, client.id, day, prorate=prorate, merge=merge)
+        s = app.settings
+        text = [
+            _("Preview for {client}: {total}, due {due}, period {period}.").format(
+                client=p.client_name,
+                total=_money(s, p.draft.total),
+                due=display.long_date(p.draft.due_date, s.locale, s.default_region),
+                period=display.period(p.draft.period_start, p.draft.period_end, s.locale, s.default_region),
+            ),
+            *(f"  {line.text}: {_money(s, line.amount)}" for line in p.draft.lines),
+        ]
+        if p.blocked:
+            text.append(_("It cannot be issued: {reason}").format(reason=p.blocked))
+        return "\n".join(text)
+
+    typer.echo(run(work))
+
+
+@invoice_app.command("first")
+def invoice_first(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    date: str = typer.Option("", "--date", help="Issue date (default: that of the installation's period)"),
+    no_prorate: bool = typer.Option(False, "--no-prorate", help="Charge the whole month"),
+) -> None:
+    """A new client's first invoice, prorated from the installation day."""
+
+    async def work(app: App) -> str:
+        day = _date(date)
+        client = await find_one(app, cliente)
+        invoice = await invoices.issue_first_invoice(app, Actor.cli(), client.id, day, prorate=not no_prorate)
+        return _described(app, invoice)
+
+    typer.echo(run(work))
+
+
+@invoice_app.command("free")
+def invoice_free(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    date: str = typer.Option("", "--date", help="Issue date (default: the next issue day)"),
+) -> None:
+    """A free month: a paid 0.00 Internet invoice, so no other is issued for that period."""
+
+    async def work(app: App) -> str:
+        day = _date(date)
+        client = await find_one(app, cliente)
+        return _described(app, await invoices.issue_free_month(app, Actor.cli(), client.id, day))
+
+    typer.echo(run(work))
+
+
+def _line(text: str) -> tuple[str, str]:
+    what, sep, amount = text.rpartition("=")
+    if not sep or not what.strip():
+        raise InvalidInput(_("A line is TEXT=AMOUNT, not {value}").format(value=text))
+    return what.strip(), str(validate.money(amount, allow_zero=False, what=what.strip()))
+
+
+@invoice_app.command("other")
+def invoice_other(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    line: list[str] = typer.Option(..., "--line", help='"TEXT=AMOUNT", repeatable'),
+    date: str = typer.Option("", "--date", help=DATE_HELP),
+    due: str = typer.Option("", "--due", help="Due date (default: the issue date)"),
+) -> None:
+    """Other income (equipment, installation, other services): never automatic, never cuts."""
+
+    async def work(app: App) -> str:
+        day, due_day, parsed = _date(date), _date(due), [_line(x) for x in line]
+        client = await find_one(app, cliente)
+        invoice = await invoices.create_other_invoice(app, Actor.cli(), client.id, parsed, day, due_day)
+        return _described(app, invoice)
+
+    typer.echo(run(work))
+
+
+@invoice_app.command("merge")
+def invoice_merge(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
+    """Fold a client's older pending Internet invoices into the newest one."""
+
+    async def work(app: App) -> str:
+        client = await find_one(app, cliente)
+        return _described(app, await invoices.merge_pending(app, Actor.cli(), client.id))
+
+    typer.echo(run(work))
+
+
+@invoice_app.command("cancel")
+def invoice_cancel(number: str = typer.Argument(..., metavar="NUMBER")) -> None:
+    """Cancel an invoice; what it used or received goes back to the client's credit."""
+
+    async def work(app: App) -> str:
+        queries.parse_number(number)
+        done = await invoices.cancel_invoice(app, Actor.cli(), number)
+        text = _("Invoice {number} cancelled.").format(number=done.invoice.number)
+        if done.refunded:
+            text += " " + _("{amount} returned to the client's credit.").format(
+                amount=_money(app.settings, done.refunded)
+            )
+        if done.restored:
+            text += " " + _("Pending again: {numbers}.").format(numbers=", ".join(map(str, done.restored)))
+        return text
+
+    typer.echo(run(work))
+
+
+@extra_app.command("add")
+def extra_add(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    name: str = typer.Option(..., "--name"),
+    amount: str = typer.Option(..., "--amount", help="Per invoice, or the total for instalments"),
+    kind: str = typer.Option(..., "--kind", help="recurring|one_off|instalments"),
+    instalments: int | None = typer.Option(None, "--instalments", help="2-24, for instalments"),
+    description: str = typer.Option("", "--description", help="Text on the invoice (default: the name)"),
+    start: str = typer.Option("", "--start", help="First invoice date it applies to"),
+    end: str = typer.Option("", "--end", help="Last invoice date it applies to"),
+) -> None:
+    """Add a product or service to a client's Internet invoices."""
+
+    async def work(app: App) -> str:
+        first, last = _date(start), _date(end)
+        client = await find_one(app, cliente)
+        item = await items.add_extra_item(
+            app, Actor.cli(), client.id, name, amount, kind, instalments, description, first, last
+        )
+        return _("Item {name} added to {client} ({amount}, {kind}).").format(
+            name=item.name, client=client.name, amount=_money(app.settings, item.amount), kind=item.kind.value
+        )
+
+    typer.echo(run(work))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the ``antena`` app."""
+    app.add_typer(billing_app, name="billing")
+    app.add_typer(invoices_app, name="invoices")
+    app.add_typer(invoice_app, name="invoice")
+    app.add_typer(extra_app, name="extra")

@@ -51,7 +51,17 @@ def run_command(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         typer.echo(_("Worker running (router retries). Ctrl-C stops it."))
-        await run_worker(app, stop)
+        parts = [run_worker(app, stop)]
+        if app.settings.auto_tasks:
+            from antena.core.scheduler import run_scheduler
+
+            typer.echo(_("Calendar on: the invoice run and the cut-off run once a day."))
+            parts.append(run_scheduler(app, stop))
+        else:
+            typer.echo(
+                _("Calendar off (ANTENA_AUTO_TASKS=off): use `antena billing run` and `antena cutoff run`.")
+            )
+        await asyncio.gather(*parts)
         typer.echo(_("Stopped."))
 
     run(main)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from antena.core.audit import Actor, record
+from antena.core.billing.cancel import cancel_pending_invoices
 from antena.core.bootstrap import App
 from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.specs import fallback_released_ip, op, released_ip
@@ -261,6 +262,8 @@ async def cancel(
             hook = app.extras.get("on_cancel_invoices")
             if hook is not None:
                 await hook(uow.session, client, actor)
+            else:  # the manual's first option: also cancel every pending invoice, in this transaction
+                await cancel_pending_invoices(uow.session, client.id, actor, now)
         action.ip = (
             live_services(client)[0].ip
             if live_services(client)

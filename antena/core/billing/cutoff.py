@@ -1,0 +1,260 @@
+"""The cut-off ("corte"): suspend, on their calendar's cut-off day, the clients who owe an overdue
+Internet invoice, and every day the ones whose payment promise has passed unpaid.
+
+Never touched: free, cancelled or already suspended clients, and clients under a live promise.
+The decision is read first; then every client goes through ONE bulk ``lifecycle.change_access``
+(outbox grouped per router, bulk path in the gateway); then the promises are settled. Settling
+after suspending keeps a crash in between harmless: the rerun finds the client suspended and only
+settles the promise. Running twice the same day suspends nobody new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from antena.core.audit import Actor, record
+from antena.core.billing import overdue
+from antena.core.billing.calendar import BillingCalendar, is_cutoff_day
+from antena.core.billing.common import client_calendar
+from antena.core.billing.reactivation import reactivate
+from antena.core.bootstrap import App
+from antena.core.clients import lifecycle
+from antena.core.clients.outcome import ActionReport, ClientAction, describe
+from antena.core.db.billing_models import PaymentPromise, PromiseStatus
+from antena.core.db.models import Client, ClientStatus
+from antena.core.i18n import N_, _
+
+# Why a client who owes was left alone: a stable code, and its label (a msgid, translated when shown).
+SKIP_FREE = "free"
+SKIP_CANCELLED = "cancelled"
+SKIP_SUSPENDED = "suspended"
+SKIP_PROMISE = "promise"
+SKIP_NO_SERVICE = "no_service"
+SKIP_LABELS = {
+    SKIP_FREE: N_("free"),
+    SKIP_CANCELLED: N_("cancelled"),
+    SKIP_SUSPENDED: N_("already suspended"),
+    SKIP_PROMISE: N_("under a payment promise"),
+    SKIP_NO_SERVICE: N_("without a service"),
+}
+
+
+def cuts_on(cal: BillingCalendar, day: dt.date) -> bool:
+    """``day`` is this calendar's cut-off.
+
+    When the cut-off day equals the pay day, an invoice due that day is not overdue until the day
+    is over, so those clients are cut the day after (the calendar module leaves it to us).
+    """
+    if is_cutoff_day(cal, day):
+        return True
+    return cal.cutoff_day == cal.pay_day and is_cutoff_day(cal, day - dt.timedelta(days=1))
+
+
+@dataclass
+class RouterTally:
+    """What the cut-off did on one router."""
+
+    applied: int = 0
+    queued: int = 0
+    refused: int = 0
+    not_sent: int = 0  # router API disabled: suspended in the database only
+
+    @property
+    def total(self) -> int:
+        return self.applied + self.queued + self.refused + self.not_sent
+
+
+@dataclass
+class CutoffSummary:
+    """The outcome of one day's cut-off, for the CLI, the scheduler log and the daily report."""
+
+    day: dt.date
+    report: ActionReport = field(default_factory=ActionReport)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, SKIP_* code)
+    promises_broken: int = 0
+    promises_kept: int = 0
+    repaired: list[int] = field(default_factory=list)  # paid while being cut: activated again
+
+    @property
+    def suspended(self) -> list[ClientAction]:
+        return self.report.actions
+
+    @property
+    def per_router(self) -> dict[str, RouterTally]:
+        tallies: dict[str, RouterTally] = {}
+        for a in self.report.actions:
+            t = tallies.setdefault(a.router_name, RouterTally())
+            if a.api_disabled:
+                t.not_sent += 1
+            elif a.refused:
+                t.refused += 1
+            elif a.queued:
+                t.queued += 1
+            else:
+                t.applied += 1
+        return tallies
+
+    @property
+    def skipped_counts(self) -> Counter[str]:
+        return Counter(reason for _id, _name, reason in self.skipped)
+
+    @property
+    def queued(self) -> bool:
+        return self.report.queued
+
+    @property
+    def refused(self) -> bool:
+        return self.report.refused
+
+
+@dataclass
+class _Plan:
+    targets: list[int] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    broken: list[int] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)
+
+
+def _skip_reason(client: Client) -> str | None:
+    if client.status is ClientStatus.FREE:
+        return SKIP_FREE
+    if client.status is ClientStatus.CANCELLED:
+        return SKIP_CANCELLED
+    if client.status is ClientStatus.SUSPENDED:
+        return SKIP_SUSPENDED
+    if not lifecycle.live_services(client):
+        return SKIP_NO_SERVICE
+    return None
+
+
+async def _plan(app: App, day: dt.date) -> _Plan:
+    """Read-only: who is cut today, who is spared and why, which promises end."""
+    plan = _Plan()
+    async with app.uow() as uow:
+        session = uow.session
+        owing = await overdue.clients_owing(session, day)
+        promises: dict[int, list[PaymentPromise]] = {}
+        for p in (
+            await session.execute(select(PaymentPromise).where(PaymentPromise.status == PromiseStatus.ACTIVE))
+        ).scalars():
+            promises.setdefault(p.client_id, []).append(p)
+        for client_id, ps in promises.items():
+            if client_id not in owing:  # paid (or nothing overdue any more): kept
+                plan.kept += [p.id for p in ps]
+        ids = sorted(owing)
+        for start in range(0, len(ids), overdue.CHUNK):
+            chunk = ids[start : start + overdue.CHUNK]
+            clients = (await session.execute(select(Client).where(Client.id.in_(chunk)))).scalars()
+            for client in clients:
+                ps = promises.get(client.id, [])
+                live = [p for p in ps if p.promised_until >= day]
+                expired = [p for p in ps if p.promised_until < day]
+                plan.broken += [p.id for p in expired]
+                if not expired and not cuts_on(client_calendar(client), day):
+                    continue
+                reason = SKIP_PROMISE if live else _skip_reason(client)
+                if reason is not None:
+                    plan.skipped.append((client.id, client.name, reason))
+                else:
+                    plan.targets.append(client.id)
+    return plan
+
+
+async def run_cutoff(
+    app: App, actor: Actor, day: dt.date | None = None, *, deliver: bool = True
+) -> CutoffSummary:
+    """Suspend what is overdue on ``day`` (default: today) in one bulk lifecycle call."""
+    day = day or app.clock.today()
+    plan = await _plan(app, day)
+    summary = CutoffSummary(day=day, skipped=plan.skipped)
+    if plan.targets:
+        summary.report = await lifecycle.change_access(
+            app,
+            actor,
+            plan.targets,
+            target=ClientStatus.SUSPENDED,
+            reason="cutoff",
+            deliver=deliver,
+            action_name="cutoff.suspend",
+        )
+    now = app.clock.now()
+    async with app.uow() as uow:
+        session = uow.session
+        summary.promises_broken = await _settle(session, plan.broken, PromiseStatus.BROKEN, now)
+        summary.promises_kept = await _settle(session, plan.kept, PromiseStatus.KEPT, now)
+        # A payment that committed between our reading and the suspension: undo that one cut.
+        suspended_ids = [a.client_id for a in summary.report.actions]
+        still = await overdue.clients_owing(session, day, suspended_ids) if suspended_ids else set()
+        summary.repaired = [i for i in suspended_ids if i not in still]
+        record(
+            session,
+            actor,
+            "cutoff.run",
+            target=day.isoformat(),
+            arguments={
+                "suspended": len(summary.report.actions),
+                "per_router": {name: vars(t) for name, t in summary.per_router.items()},
+                "skipped": dict(summary.skipped_counts),
+                "promises_broken": summary.promises_broken,
+                "promises_kept": summary.promises_kept,
+                "repaired": summary.repaired,
+            },
+        )
+        await uow.commit()
+    for client_id in summary.repaired:
+        await reactivate(app, actor, client_id, reason="paid during cut-off")
+    return summary
+
+
+async def _settle(session: AsyncSession, ids: list[int], status: PromiseStatus, now: dt.datetime) -> int:
+    """Close promises that are still active (a payment may have closed them meanwhile)."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(PaymentPromise)
+        .where(PaymentPromise.id.in_(ids), PaymentPromise.status == PromiseStatus.ACTIVE)
+        .values(status=status, resolved_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def cutoff_lines(summary: CutoffSummary) -> list[str]:
+    """Headline, one line per router, why others were spared, and the clients that need attention."""
+    lines = [
+        _("Cut-off {day}: {n} clients suspended.").format(
+            day=summary.day.isoformat(), n=len(summary.report.actions)
+        )
+    ]
+    for name, t in sorted(summary.per_router.items()):
+        line = "  " + _("{router}: {total} ({applied} applied, {queued} queued, {refused} refused)").format(
+            router=name, total=t.total, applied=t.applied, queued=t.queued, refused=t.refused
+        )
+        if t.not_sent:
+            line += " " + _("{n} not sent: router API disabled").format(n=t.not_sent)
+        lines.append(line)
+    if summary.skipped:
+        counts = ", ".join(
+            f"{_(SKIP_LABELS[code])} ({n})" for code, n in sorted(summary.skipped_counts.items())
+        )
+        lines.append(_("Left alone: {counts}.").format(counts=counts))
+    if summary.promises_broken or summary.promises_kept:
+        lines.append(
+            _("Payment promises: {broken} broken, {kept} kept.").format(
+                broken=summary.promises_broken, kept=summary.promises_kept
+            )
+        )
+    for a in summary.report.actions:
+        if a.queued or a.refused or a.api_disabled:
+            lines.append(f"{a.client_name} (#{a.client_id}): {describe(a)}")
+    if summary.repaired:
+        lines.append(
+            _("Paid while being cut, reactivated: {ids}.").format(
+                ids=", ".join(f"#{i}" for i in summary.repaired)
+            )
+        )
+    return lines
