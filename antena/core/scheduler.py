@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -35,8 +34,6 @@ LOG = logging.getLogger(__name__)
 DAY_COUNTER = "scheduler:daily"
 REPORT_COUNTER = "scheduler:report"
 REPORT_HOOK = "daily_report"  # app.extras key: async (app, day) -> None, sent at ANTENA_REPORT_TIME
-INVOICE_MODULE = "antena.core.billing.run"
-INVOICE_FUNCTION = "run_invoices"  # (app, actor, day) -> a report with .summary()
 
 DailyReport = Callable[[App, dt.date], Awaitable[object]]
 
@@ -91,16 +88,11 @@ async def last_done(app: App, name: str = DAY_COUNTER) -> dt.date | None:
         return await _remembered(uow.session, name)
 
 
-def _invoice_runner() -> Callable[..., Awaitable[object]] | None:
-    """The invoice developer's run, imported lazily: the calendar works before it exists."""
-    try:
-        module = importlib.import_module(INVOICE_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != INVOICE_MODULE:
-            raise
-        return None
-    fn = getattr(module, INVOICE_FUNCTION, None)
-    return fn if callable(fn) else None
+def _invoice_runner() -> Callable[..., Awaitable[object]]:
+    """The day's invoice run (a seam so scheduler tests can count calls)."""
+    from antena.core.billing.run import run_invoices
+
+    return run_invoices
 
 
 @dataclass
@@ -114,23 +106,13 @@ async def run_day(app: App, day: dt.date) -> DayResult:
     """The invoice run, then the cut-off, for ``day``; each step's failure is logged, not raised."""
     result = DayResult(day)
     actor = Actor.system()
-    runner = _invoice_runner()
-    if runner is None:
-        LOG.warning(
-            "scheduler %s: invoice run skipped: %s.%s is not available in this version",
-            day,
-            INVOICE_MODULE,
-            INVOICE_FUNCTION,
-        )
-        result.notes.append("invoice run not available")
-    else:
-        try:
-            outcome = await runner(app, actor, day)
-            describe = getattr(outcome, "summary", None)
-            LOG.info("scheduler %s: %s", day, describe() if callable(describe) else outcome)
-        except Exception:
-            LOG.exception("scheduler %s: invoice run failed", day)
-            result.ok = False
+    try:
+        outcome = await _invoice_runner()(app, actor, day)
+        describe = getattr(outcome, "summary", None)
+        LOG.info("scheduler %s: %s", day, describe() if callable(describe) else outcome)
+    except Exception:
+        LOG.exception("scheduler %s: invoice run failed", day)
+        result.ok = False
     try:
         for line in cutoff_lines(await run_cutoff(app, actor, day)):
             LOG.info("scheduler %s: %s", day, line)

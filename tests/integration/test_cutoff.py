@@ -188,6 +188,10 @@ async def test_pay_day_equal_to_cutoff_day_cuts_the_day_after(app: App, isp) -> 
 # --- the daily scheduler ----------------------------------------------------------------------------
 
 
+async def _no_invoices(app_: App, actor: Actor, day: dt.date) -> str:
+    return "no invoices today"
+
+
 async def test_scheduler_runs_each_missed_day_once_in_order(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     calls: list[dt.date] = []
 
@@ -218,27 +222,6 @@ async def test_scheduler_runs_each_missed_day_once_in_order(app: App, isp, monke
     assert value == dt.date(2026, 6, 6).toordinal()
 
 
-def test_the_scheduler_finds_the_invoice_run_when_it_exists() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec(scheduler.INVOICE_MODULE) is None:
-        assert scheduler._invoice_runner() is None
-    else:
-        from antena.core.billing import run
-
-        assert scheduler._invoice_runner() is run.run_invoices
-
-
-async def test_scheduler_without_the_invoice_run_still_cuts(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(scheduler, "_invoice_runner", lambda: None)
-    c = await client(app, isp, "Ana Peña", "10.0.0.6")
-    await invoice(app, c.id, JUNE_1)
-    pin(app, JUNE_5)
-    (result,) = await scheduler.tick(app)
-    assert result.ok and result.notes == ["invoice run not available"]
-    assert await status(app, c.id) is ClientStatus.SUSPENDED
-
-
 async def test_a_failing_day_is_not_marked_done(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     async def broken(app_: App, actor: Actor, day: dt.date) -> None:
         raise RuntimeError("boom")
@@ -248,13 +231,13 @@ async def test_a_failing_day_is_not_marked_done(app: App, isp, monkeypatch) -> N
     (result,) = await scheduler.tick(app)
     assert not result.ok
     assert await scheduler.last_done(app) is None
-    monkeypatch.setattr(scheduler, "_invoice_runner", lambda: None)
+    monkeypatch.setattr(scheduler, "_invoice_runner", lambda: _no_invoices)
     assert [r.day for r in await scheduler.tick(app)] == [JUNE_5], "retried later"
     assert await scheduler.last_done(app) == JUNE_5
 
 
 async def test_the_report_hook_runs_once_a_day_after_report_time(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(scheduler, "_invoice_runner", lambda: None)
+    monkeypatch.setattr(scheduler, "_invoice_runner", lambda: _no_invoices)
     sent: list[dt.date] = []
 
     async def report(app_: App, day: dt.date) -> None:
