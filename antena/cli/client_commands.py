@@ -211,3 +211,60 @@ def delete(
         return await lifecycle.delete(app_, Actor.cli(), client.id, from_router=router, confirmation=word)
 
     report_and_exit(run(work))
+
+
+@app.command("billing")
+def billing(
+    cliente: str = typer.Argument(..., metavar="CLIENTE"),
+    own_calendar: str = typer.Option(
+        None,
+        "--own-calendar",
+        help="issue,notice,pay,cut-off days (like 26,26,1,8), or 'zone' to follow the zone",
+    ),
+    recharge: bool = typer.Option(None, "--recharge/--no-recharge", help="Dates follow each payment"),
+    reconnection_fee: bool = typer.Option(None, "--reconnection-fee/--no-reconnection-fee"),
+    late_fee: bool = typer.Option(None, "--late-fee/--no-late-fee"),
+    installed_on: str = typer.Option(
+        None, "--installed-on", help="YYYY-MM-DD, for the prorated first invoice"
+    ),
+) -> None:
+    """A client's billing options: own calendar, recharge mode, fees, installation date."""
+    from antena.core import validate
+    from antena.core.clients.billing_options import CLEAR, BillingOptions, parse_calendar, set_billing_options
+
+    async def work(app_: App) -> str:
+        calendar = None
+        if own_calendar is not None:
+            calendar = (
+                CLEAR if own_calendar.strip().lower() in {"zone", "zona"} else parse_calendar(own_calendar)
+            )
+        options = BillingOptions(
+            own_calendar=calendar,
+            recharge=recharge,
+            reconnection_fee=reconnection_fee,
+            late_fee=late_fee,
+            installed_on=validate.iso_date(installed_on) if installed_on else None,
+        )
+        client = await find_one(app_, cliente)
+        updated = await set_billing_options(app_, Actor.cli(), client.id, options)
+        if updated.has_own_calendar:
+            u = updated
+            days = f"{u.own_issue_day}/{u.own_notice_day}/{u.own_pay_day}/{u.own_cutoff_day}"
+            calendar_text = _("own calendar {days}").format(days=days)
+        else:
+            calendar_text = _("the calendar of zone {zone}").format(zone=updated.zone.name)
+        return _(
+            "{name}: {calendar}; recharge {recharge}, reconnection fee {reconnection}, late fee {late}."
+        ).format(
+            name=updated.name,
+            calendar=calendar_text,
+            recharge=_yes(updated.recharge),
+            reconnection=_yes(updated.reconnection_fee),
+            late=_yes(updated.late_fee),
+        )
+
+    typer.echo(run(work))
+
+
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else _("no")

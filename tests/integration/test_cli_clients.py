@@ -204,3 +204,18 @@ def test_import_with_push_to_a_router_that_is_down_queues_and_exits_75(setup, cl
     setup.unreachable = False
     assert cli("tasks", "retry", "all").exit_code == 0
     assert listed(setup, "pcq-15m") == ["10.0.0.5", "10.0.1.3"]
+
+
+def test_billing_options_own_calendar_recharge_and_fees(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
+    result = cli("clients", "billing", "juan", "--recharge")
+    assert result.exit_code == 1 and "own calendar" in result.stderr
+    result = cli("clients", "billing", "juan", "--own-calendar", "26,26,1,8", "--recharge", "--late-fee",
+                 "--installed-on", "2026-06-20")
+    assert result.exit_code == 0, result.stderr
+    assert "own calendar 26/26/1/8" in result.stdout and "recharge yes" in result.stdout
+    row = fetch(cli_env.database_url, select(Client.own_issue_day, Client.own_cutoff_day, Client.recharge,
+                                             Client.late_fee, Client.reconnection_fee))[0]
+    assert tuple(row) == (26, 8, True, True, False)
+    assert cli("clients", "billing", "juan", "--own-calendar", "26,26,1,32").exit_code == 1
+    result = cli("clients", "billing", "juan", "--own-calendar", "zone", "--no-recharge")
+    assert result.exit_code == 0 and "the calendar of zone Centro" in result.stdout
