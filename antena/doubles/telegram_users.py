@@ -139,6 +139,12 @@ class UserSide(BotAPI):
         datas = [button["callback_data"] for row in keyboard for button in row if "callback_data" in button]
         if current["from"]["id"] != self.bot_user["id"] or callback_data not in datas:
             raise ValueError(f"message {current['message_id']} has no button {callback_data!r}: {datas}")
+        return self.forge_tap(user_id, current, callback_data)
+
+    def forge_tap(self, user_id: int, message: dict[str, Any] | int, callback_data: str) -> dict[str, Any]:
+        """A modified client sends ``callback_data`` of its own making on a message of the bot:
+        Telegram passes it on as it is, so the bot must not trust it."""
+        current = self._find_message(user_id, message)
         user, _ = self._user(user_id, None, None, None)
         query_id = str(next(self._callback_ids))
         query = {

@@ -1,2 +1,22 @@
-"""One aiogram ``Router(name=__name__)`` per module: clients, network, billing, payments, reports,
-tasks, customers."""
+"""One aiogram ``Router(name=__name__)`` per module, assembled here in the order they are tried;
+the fallback router (refusals and audit) is always last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from antena.bot.filters import IsStaff
+from antena.bot.handlers import clients, common
+
+
+def build_router() -> Router:
+    """A fresh tree of routers per dispatcher (an aiogram router can be attached only once)."""
+    root = Router(name="antena")
+    root.include_router(common.make_router())
+    staff = Router(name="antena.staff")
+    staff.message.filter(IsStaff())
+    staff.callback_query.filter(IsStaff())
+    staff.include_router(clients.make_router())
+    root.include_router(staff)
+    root.include_router(common.make_fallback())
+    return root

@@ -1,0 +1,30 @@
+"""Building the bot and its dispatcher (nothing is wired at import time)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from antena.bot import errors
+from antena.bot.handlers import build_router
+from antena.bot.middlewares import UpdateContext
+from antena.core.bootstrap import App
+from antena.core.errors import InvalidInput
+from antena.core.i18n import _
+
+
+def create_bot(app: App) -> Bot:
+    token = app.settings.telegram_token
+    if token is None or not token.get_secret_value():
+        raise InvalidInput(_("ANTENA_TELEGRAM_TOKEN is not set"))
+    session = AiohttpSession(api=TelegramAPIServer.from_base(app.settings.telegram_api_url))
+    return Bot(token=token.get_secret_value(), session=session)
+
+
+def create_dispatcher(app: App) -> Dispatcher:
+    dp = Dispatcher()
+    dp.update.outer_middleware(UpdateContext(app))
+    dp.include_router(errors.make_router())
+    dp.include_router(build_router())
+    return dp

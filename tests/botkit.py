@@ -1,0 +1,79 @@
+"""The bot end to end: a real aiogram Bot and Dispatcher polling the local Telegram Bot API double,
+with the RouterOS emulator behind the ISP. Shared by the bot tests (the ``bot`` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+
+from antena.bot.app import create_bot, create_dispatcher
+from antena.core import staff
+from antena.core.audit import Actor
+from antena.core.bootstrap import App, bootstrap
+from antena.core.config import Settings
+from antena.doubles.telegram import TelegramDouble
+
+ADMIN, MANAGER, CASHIER, TECH, STRANGER = 1001, 1002, 1003, 1004, 5555
+
+
+@dataclass
+class BotRig:
+    telegram: TelegramDouble
+    app: App
+    bot: Bot
+    dp: Dispatcher
+
+    async def say(
+        self, user_id: int, text: str, *, language_code: str = "es", timeout: float = 10
+    ) -> dict[str, Any]:
+        """A user writes ``text``; the bot's first answer in that chat."""
+        self.telegram.send_text(user_id, text, language_code=language_code)
+        return await self.telegram.wait_for_message(user_id, timeout=timeout)
+
+    async def tap(
+        self, user_id: int, message: dict[str, Any], callback_data: str, timeout: float = 10
+    ) -> dict[str, Any]:
+        self.telegram.tap(user_id, message, callback_data)
+        return await self.telegram.wait_for_message(user_id, timeout=timeout)
+
+    async def tap_text(
+        self, user_id: int, message: dict[str, Any], label: str, timeout: float = 10
+    ) -> dict[str, Any]:
+        self.telegram.tap_button(user_id, message, label)
+        return await self.telegram.wait_for_message(user_id, timeout=timeout)
+
+
+@pytest.fixture
+async def bot(settings: Settings, isp: Any) -> AsyncIterator[BotRig]:
+    """The ISP of the ``isp`` fixture with staff of every role, driven through Telegram."""
+    async with TelegramDouble() as telegram:
+        bot_settings = settings.model_copy(
+            update={"telegram_token": telegram.token, "telegram_api_url": telegram.base_url}
+        )
+        from pydantic import SecretStr
+
+        bot_settings = bot_settings.model_copy(update={"telegram_token": SecretStr(telegram.token)})
+        app = bootstrap(bot_settings)
+        for tg_id, name, role in [
+            (ADMIN, "Admin", "admin"),
+            (MANAGER, "Gerente", "manager"),
+            (CASHIER, "Cajera", "cashier"),
+            (TECH, "Técnico", "technician"),
+        ]:
+            async with app.uow() as uow:
+                await staff.add_staff(uow, Actor.cli(), telegram_id=tg_id, name=name, role=role)
+        tg_bot = create_bot(app)
+        dp = create_dispatcher(app)
+        polling = asyncio.create_task(dp.start_polling(tg_bot, handle_signals=False, polling_timeout=1))
+        try:
+            yield BotRig(telegram, app, tg_bot, dp)
+        finally:
+            await dp.stop_polling()
+            await asyncio.wait_for(polling, timeout=10)
+            await tg_bot.session.close()
+            await app.aclose()
