@@ -11,7 +11,7 @@ import typer
 from antena.cli.runner import fail, load_settings, run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App, bootstrap
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 from antena.core.routeros import outbox
 
 tasks_app = typer.Typer(
@@ -19,6 +19,7 @@ tasks_app = typer.Typer(
 )
 
 ONLY_CHOICES = ("bot", "worker", "portal")
+CALENDAR_OFF = N_("Calendar off (ANTENA_AUTO_TASKS=off): use `antena billing run` and `antena cutoff run`.")
 
 
 def run_command(
@@ -29,39 +30,70 @@ def run_command(
         fail(_("--only takes bot, worker or portal, not {value}").format(value=only))
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "aiogram.event", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     parts = [only] if only else list(ONLY_CHOICES)
     if "bot" in parts and settings.telegram_token is None:
         typer.echo(_("Telegram bot is off: ANTENA_TELEGRAM_TOKEN is not set."))
         parts.remove("bot")
-    elif "bot" in parts:
-        typer.echo(_("The Telegram bot is not part of this version yet."))
-        parts.remove("bot")
-    if "portal" in parts:
-        typer.echo(_("The customer portal is not part of this version yet."))
-        parts.remove("portal")
+    webhook = "bot" in parts and bool(settings.telegram_webhook_url)
+    if webhook and "portal" not in parts:
+        fail(_("With ANTENA_TELEGRAM_WEBHOOK_URL the bot runs inside the portal: use --only portal"))
+    if only == "portal" and settings.telegram_webhook_url and settings.telegram_token is not None:
+        parts.append("bot")
+        webhook = True
     if not parts:
         fail(_("Nothing to run."))
 
     async def main(app: App) -> None:
-        from antena.core.worker import run_worker
-
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        typer.echo(_("Worker running (router retries). Ctrl-C stops it."))
-        parts = [run_worker(app, stop)]
-        if app.settings.auto_tasks:
-            from antena.core.scheduler import run_scheduler
+        jobs = []
+        if "worker" in parts:
+            from antena.core.worker import run_worker
 
-            typer.echo(_("Calendar on: the invoice run and the cut-off run once a day."))
-            parts.append(run_scheduler(app, stop))
-        else:
-            typer.echo(
-                _("Calendar off (ANTENA_AUTO_TASKS=off): use `antena billing run` and `antena cutoff run`.")
-            )
-        await asyncio.gather(*parts)
+            typer.echo(_("Worker running (router retries). Ctrl-C stops it."))
+            jobs.append(run_worker(app, stop))
+            if app.settings.auto_tasks:
+                from antena.core.scheduler import run_scheduler
+
+                typer.echo(_("Calendar on: the invoice run and the cut-off run once a day."))
+                jobs.append(run_scheduler(app, stop))
+            else:
+                typer.echo(_(CALENDAR_OFF))
+        bot = dp = None
+        if "bot" in parts:
+            from antena.bot import runner
+
+            if webhook:
+                bot, dp = await runner.start_webhook(app)
+                typer.echo(
+                    _("Telegram bot on a webhook: {url}").format(url=app.settings.telegram_webhook_url)
+                )
+            else:
+                typer.echo(_("Telegram bot polling {api}.").format(api=app.settings.telegram_api_url))
+                jobs.append(runner.run_polling(app, stop))
+        if "portal" in parts:
+            from antena.portal.app import create_portal_app, web_server
+
+            server = web_server(create_portal_app(app, bot=bot, dp=dp), app.settings.portal_bind)
+            typer.echo(_("Web server on http://{bind}").format(bind=app.settings.portal_bind))
+
+            async def serve() -> None:
+                async def stopper() -> None:
+                    await stop.wait()
+                    server.should_exit = True
+
+                await asyncio.gather(server.serve(), stopper())
+
+            jobs.append(serve())
+        try:
+            await asyncio.gather(*jobs)
+        finally:
+            if bot is not None:
+                await bot.session.close()
         typer.echo(_("Stopped."))
 
     run(main)
