@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from antena.bot.filters import IsStaff
-from antena.bot.handlers import clients, common
+from antena.bot.handlers import billing, clients, common, customers, ops, pending
 
 
 def build_router() -> Router:
@@ -16,7 +16,11 @@ def build_router() -> Router:
     staff = Router(name="antena.staff")
     staff.message.filter(IsStaff())
     staff.callback_query.filter(IsStaff())
+    staff.include_router(ops.make_router())  # first: a pending "type eliminar_clientes" takes it
     staff.include_router(clients.make_router())
+    staff.include_router(billing.make_router())
+    staff.include_router(pending.make_router())
     root.include_router(staff)
+    root.include_router(customers.make_router())
     root.include_router(common.make_fallback())
     return root

@@ -34,12 +34,9 @@ async def start(
             ).format(company=app.settings.company_name)
         )
     else:
-        # Linking a customer's chat with a portal token arrives with the customer portal.
-        await message.answer(
-            _("This link is not valid here yet. Ask {company} for a new one.").format(
-                company=app.settings.company_name
-            )
-        )
+        from antena.bot.handlers.customers import start_with_token
+
+        await start_with_token(message, app, args)
 
 
 async def help_(message: Message, actor: Actor | None, customer: Client | None) -> None:
