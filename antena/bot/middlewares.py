@@ -14,7 +14,7 @@ from sqlalchemy import select
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.db.models import Client, StaffUser
-from antena.core.i18n import language, normalize_language
+from antena.core.i18n import normalize_language, set_language
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -69,8 +69,10 @@ class UpdateContext(BaseMiddleware):
                 fallback=self.app.settings.locale,
             )
             data["lang"] = lang
-            with language(lang):
-                return await handler(event, data)
+            # Set, not scoped: the error handler runs after this block (aiogram's errors middleware
+            # is outermost) and must answer in the same language. Every update sets it first.
+            set_language(lang)
+            return await handler(event, data)
 
 
 def _actor(user: User | None, staff: StaffUser | None) -> Actor | None:

@@ -131,3 +131,18 @@ async def test_forged_button_is_refused_and_changes_nothing(bot: BotRig, isp) ->
     assert cut(isp.emulator) == []
     async with bot.app.uow() as uow:
         assert (await uow.session.get(Client, client_id)).status is ClientStatus.ACTIVE  # type: ignore[union-attr]
+
+
+async def test_an_unexpected_failure_is_an_apology_with_an_incident_id(
+    bot: BotRig, isp, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    await add(bot, "Juan Pérez", "10.0.0.5")
+
+    async def broken(app, client_id):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("antena.bot.handlers.clients.client_card", broken)
+    reply = await bot.say(TECH, "/cliente juan")
+    assert "incidente" in reply["text"] and "disk on fire" not in reply["text"]
+    incident = reply["text"].split("incidente ")[1].split(")")[0]
+    assert any(incident in r.getMessage() and r.exc_info for r in caplog.records), "logged with the traceback"
