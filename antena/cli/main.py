@@ -11,6 +11,7 @@ from antena.cli import (
     client_commands,
     clients,
     demo,
+    links,
     operations,
     router_tools,
 )
@@ -28,6 +29,7 @@ operations.register(app)
 app.command("demo")(demo.demo)
 billing_invoices.register(app)
 billing_payments.register(app)
+links.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

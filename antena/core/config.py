@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
+    telegram_bot_username: str | None = None  # for t.me links in the portal; else asked with getMe
     portal_url: str = "http://127.0.0.1:8080"
     portal_bind: str = "127.0.0.1:8080"
     secret_key: SecretStr | None = None
@@ -55,6 +56,24 @@ class Settings(BaseSettings):
     reconnection_fee: str = "0"
     late_fee: str = "0"
     promise_max_days: int = Field(default=7, ge=1)
+    # Customer messages (core/notify): pace, cost, channels, e-mail.
+    sms_rate_per_second: float = Field(default=1.0, gt=0)  # per sender number
+    telegram_rate_per_second: float = Field(default=20.0, gt=0)
+    sms_fold_accents: bool = False  # á→a etc. so a message stays in GSM-7 (cheaper segments)
+    sms_cost: str = "0.05"  # per segment, for estimates
+    notify_channels: str = "telegram,whatsapp,sms"  # cheapest first
+    notify_max_attempts: int = Field(default=8, ge=1)
+    notify_backoff_base: float = Field(default=30.0, gt=0)
+    notify_backoff_max: float = Field(default=3600.0, gt=0)
+    twilio_status_callback_url: str | None = None  # public URL of POST /twilio/status
+    twilio_whatsapp_templates: str = ""  # "event.lang=HX…,event=HX…": approved Content SIDs
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    smtp_timeout: float = Field(default=15.0, gt=0)
 
     @field_validator("auto_tasks", mode="before")
     @classmethod

@@ -9,6 +9,8 @@ Tokens are single use: the token id (``jti``) is written to ``used_tokens`` when
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import update
@@ -66,9 +68,114 @@ def telegram_start_url(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={token}"
 
 
-def portal_link(app: App, client_id: int) -> str:
-    """The customer's way into the portal; the signed auto-login link replaces this in one place."""
-    return app.settings.portal_url
+# -- auto-login links to the portal ---------------------------------------------------------------
+
+AUTOLOGIN_SALT = "autologin"
+AUTOLOGIN_MAX_AGE = (
+    183 * 24 * 3600
+)  # the manual: "solo será válido durante 6 meses desde el momento de creación"
+WHATSAPP_TEXT = (
+    "Estimado cliente de la empresa {empresa} . Le anexo su link para entrar a su portal del cliente. {url}"
+)
+
+
+class LinkRefused(InvalidInput):
+    """An auto-login token that is tampered, expired or revoked (the page says no more than that)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _autologin_serializer(app: App) -> URLSafeTimedSerializer:
+    clock = app.clock
+
+    class ClockSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock.now().timestamp())
+
+    return URLSafeTimedSerializer(app.settings.signing_key(), salt=AUTOLOGIN_SALT, signer=ClockSigner)
+
+
+def autologin_token(app: App, client_id: int, link_version: int) -> str:
+    """Signed ``[client id, link version]``: valid six months, or until ``/link <cliente> nuevo``."""
+    return str(_autologin_serializer(app).dumps([client_id, link_version]))
+
+
+def autologin_url(app: App, client_id: int, link_version: int) -> str:
+    return f"{app.settings.portal_url.rstrip('/')}/a/{autologin_token(app, client_id, link_version)}"
+
+
+def read_autologin(app: App, token: str, *, max_age: int | None = None) -> tuple[int, int]:
+    """``(client id, link version)`` of a good signature; the version is checked against the client later."""
+    try:
+        client_id, version = _autologin_serializer(app).loads(
+            token.strip(), max_age=AUTOLOGIN_MAX_AGE if max_age is None else max_age
+        )
+        return int(client_id), int(version)
+    except SignatureExpired:
+        raise LinkRefused(_("This link has expired."), reason="expired") from None
+    except (BadData, ValueError, TypeError):
+        raise LinkRefused(_("This link is not valid."), reason="invalid") from None
+
+
+async def check_autologin(app: App, token: str, *, max_age: int | None = None) -> Client:
+    """The client an auto-login token opens the portal for; refused if revoked or the client is gone."""
+    client_id, version = read_autologin(app, token, max_age=max_age)
+    async with app.uow() as uow:
+        client = await uow.session.get(Client, client_id)
+    if client is None or client.link_version != version:
+        raise LinkRefused(_("This link is not valid."), reason="revoked")
+    return client
+
+
+async def portal_link(app: App, client_id: int) -> str:
+    """The client's current auto-login URL (a fresh signature on the current link version)."""
+    async with app.uow() as uow:
+        client = await uow.session.get(Client, client_id)
+        if client is None:
+            raise NotFound(_("No client with id {id}").format(id=client_id))
+        version = client.link_version
+    return autologin_url(app, client_id, version)
+
+
+async def revoke_links(app: App, actor: Actor, client_id: int) -> str:
+    """Every earlier auto-login link and portal session of the client stops working; the new URL."""
+    async with app.uow() as uow:
+        client = await uow.session.get(Client, client_id)
+        if client is None:
+            raise NotFound(_("No client with id {id}").format(id=client_id))
+        await uow.session.execute(
+            update(Client).where(Client.id == client_id).values(link_version=Client.link_version + 1)
+        )
+        record(uow.session, actor, "client.portal_link_revoke", target=f"{client.id} {client.name}")
+        await uow.commit()
+    return await portal_link(app, client_id)
+
+
+def whatsapp_text(app: App, url: str) -> str:
+    return WHATSAPP_TEXT.format(empresa=app.settings.company_name, url=url)
+
+
+def whatsapp_link(app: App, phone: str | None, url: str) -> str:
+    """wa.me click-to-chat with the manual's message; without a phone WhatsApp asks whom to send it to."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return f"https://wa.me/{digits}?text={quote(whatsapp_text(app, url))}"
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    client_id: int
+    client_name: str
+    url: str
+    whatsapp: str
+    revoked: bool
+
+
+async def link_for(app: App, actor: Actor, client: Client, *, new: bool = False) -> PortalLink:
+    """What ``/link`` and ``antena link`` show: the URL and its WhatsApp link (``new`` revokes first)."""
+    url = await revoke_links(app, actor, client.id) if new else await portal_link(app, client.id)
+    return PortalLink(client.id, client.name, url, whatsapp_link(app, client.phone, url), new)
 
 
 def _refused(company: str) -> InvalidInput:

@@ -103,7 +103,7 @@ class DayResult:
 
 
 async def run_day(app: App, day: dt.date) -> DayResult:
-    """The invoice run, then the cut-off, for ``day``; each step's failure is logged, not raised."""
+    """The invoice run, the cut-off, then the day's reminders; each step's failure is logged, not raised."""
     result = DayResult(day)
     actor = Actor.system()
     try:
@@ -119,6 +119,14 @@ async def run_day(app: App, day: dt.date) -> DayResult:
     except Exception:
         LOG.exception("scheduler %s: cut-off failed", day)
         result.ok = False
+    if app.settings.auto_tasks:
+        try:
+            from antena.core.notify.events import queue_reminders
+
+            LOG.info("scheduler %s: %s reminders queued", day, await queue_reminders(app, day))
+        except Exception:
+            LOG.exception("scheduler %s: reminders failed", day)
+            result.ok = False
     return result
 
 

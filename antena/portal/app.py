@@ -1,28 +1,87 @@
-"""The web application served by ``antena run`` at ``ANTENA_PORTAL_BIND``.
-
-For now it carries the Telegram webhook (when ``ANTENA_TELEGRAM_WEBHOOK_URL`` is set) and a health
-check; the customer portal's pages join it with the notifications issue.
-"""
+"""The web application served by ``antena run`` at ``ANTENA_PORTAL_BIND``: the customer portal, a
+health check and, when ``ANTENA_TELEGRAM_WEBHOOK_URL`` is set, the Telegram webhook."""
 
 from __future__ import annotations
 
 import contextlib
 import hmac
-from collections.abc import Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import uvicorn
 from aiogram import Bot, Dispatcher
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from antena.bot.runner import WEBHOOK_PATH, feed_webhook, webhook_secret
+from antena.core import payment_reports
 from antena.core.bootstrap import App
+from antena.core.errors import CoreError, NotAllowed, NotFound
+from antena.core.i18n import language
+from antena.portal.routes import build_router
+from antena.portal.web import (
+    HERE,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    PortalError,
+    RateLimit,
+    render,
+    request_language,
+)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+log = logging.getLogger(__name__)
 
 
-def create_portal_app(app: App, *, bot: Bot | None = None, dp: Dispatcher | None = None) -> FastAPI:
+class Portal:
+    """What the portal's routes share: the token rate limit and the bot that tells the cashiers."""
+
+    def __init__(self, app: App, bot: Bot | None, limiter: RateLimit | None = None) -> None:
+        self.app = app
+        self._bot = bot
+        self._own_bot = False
+        self._username: str | None = app.settings.telegram_bot_username
+        self.limiter = limiter or RateLimit(limit=10, window=60)
+
+    def bot(self) -> Bot | None:
+        """The running bot, else one made from ``ANTENA_TELEGRAM_TOKEN`` (polling mode), else none."""
+        if self._bot is None and self.app.settings.telegram_token is not None:
+            from antena.bot.app import create_bot
+
+            self._bot, self._own_bot = create_bot(self.app), True
+        return self._bot
+
+    async def bot_username(self) -> str | None:
+        if self._username is None and (bot := self.bot()) is not None:
+            try:
+                self._username = (await bot.me()).username
+            except Exception:  # Telegram unreachable: no link this time, ask again next time
+                log.warning("getMe failed; set ANTENA_TELEGRAM_BOT_USERNAME", exc_info=True)
+        return self._username
+
+    async def announce(self, view: payment_reports.ReportView) -> None:
+        """Send a new report with its receipt to every cashier chat (the report is stored already)."""
+        bot = self.bot()
+        if bot is None:
+            log.warning("payment report %s stored; no Telegram bot to tell the cashiers", view.id)
+            return
+        from antena.bot.handlers.reports import send_report
+
+        await send_report(self.app, bot, view)
+
+    async def aclose(self) -> None:
+        if self._own_bot and self._bot is not None:
+            await self._bot.session.close()
+
+
+def create_portal_app(
+    app: App, *, bot: Bot | None = None, dp: Dispatcher | None = None, limiter: RateLimit | None = None
+) -> FastAPI:
     web = FastAPI(title="Antena", docs_url=None, redoc_url=None, openapi_url=None)
+    portal = Portal(app, bot, limiter)
+    web.state.portal = portal
 
     @web.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -43,7 +102,40 @@ def create_portal_app(app: App, *, bot: Bot | None = None, dp: Dispatcher | None
             await feed_webhook(bot, dp, update)
             return Response(status_code=200)
 
+    web.include_router(build_router(app, portal))
+    web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @web.exception_handler(CoreError)
+    async def core_error(request: Request, exc: CoreError) -> Response:
+        """The portal's one error handler: the message fit to show, on a page, with a 4xx."""
+        status = getattr(exc, "status_code", None) or (
+            404 if isinstance(exc, NotFound) else 403 if isinstance(exc, NotAllowed) else 400
+        )
+        return render(app, request, "error.html", status_code=status, message=str(exc))
+
+    @web.middleware("http")
+    async def speak_their_language(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        with language(request_language(request, app.settings.locale)):
+            response = await call_next(request)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    web.add_middleware(
+        SessionMiddleware,
+        secret_key=app.settings.signing_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=app.settings.portal_url.startswith("https://"),
+    )
     return web
+
+
+__all__ = ["PortalError", "create_portal_app", "web_server"]
 
 
 class QuietServer(uvicorn.Server):

@@ -38,8 +38,10 @@ def test_token_fits_a_telegram_start_parameter(app: App) -> None:
     assert links.telegram_start_url("@antena_bot", "abc") == "https://t.me/antena_bot?start=abc"
 
 
-def test_portal_link_is_the_portal_for_now(app: App) -> None:
-    assert links.portal_link(app, 1) == "http://portal.test"
+async def test_portal_link_is_the_auto_login_url(app: App) -> None:
+    client_id = await _client(app)
+    url = await links.portal_link(app, client_id)
+    assert url.startswith("http://portal.test/a/")
 
 
 async def test_links_once_then_refuses(app: App) -> None:

@@ -88,7 +88,9 @@ async def invoices(message: Message, app: App, customer: Client) -> None:
 
 
 async def portal(message: Message, app: App, customer: Client) -> None:
-    await message.answer(_("Your customer portal: {url}").format(url=links.portal_link(app, customer.id)))
+    await message.answer(
+        _("Your customer portal: {url}").format(url=await links.portal_link(app, customer.id))
+    )
 
 
 async def wifi(message: Message) -> None:

@@ -41,6 +41,7 @@ from antena.core.db.billing_models import (
 from antena.core.db.models import Client, ClientStatus
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _, gettext
+from antena.core.notify import events as notify_events
 from antena.core.text import fold
 
 METHOD_ALIASES = {
@@ -292,6 +293,7 @@ async def register_payment(
                 "reactivate": wake,
             },
         )
+        await notify_events.payment_received(session, app, client, payment.id, paying)
         await uow.commit()
     if wake:
         result.reactivation = await reactivate(app, actor, client.id, reason="payment")

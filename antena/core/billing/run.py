@@ -30,6 +30,7 @@ from antena.core.bootstrap import App
 from antena.core.db.models import ClientStatus
 from antena.core.errors import AlreadyExists
 from antena.core.i18n import N_, _, language
+from antena.core.notify import events as notify_events
 
 
 class SkipReason(StrEnum):
@@ -164,6 +165,7 @@ async def _run(app: App, actor: Actor, day: dt.date) -> RunReport:
                 )
         written = await store.write_drafts(s, drafts, now=app.clock.now(), actor=actor.name)
         report.numbers = [number for _id, number in written]
+        await notify_events.invoices_issued(s, app, [invoice_id for invoice_id, _n in written])
         report.total = sum((d.total for d in drafts), ZERO)
         record(
             s,

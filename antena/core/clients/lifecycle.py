@@ -20,6 +20,7 @@ from antena.core.clients.specs import fallback_released_ip, op, released_ip
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Router, Service
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
+from antena.core.notify import events as notify_events
 from antena.core.routeros.ops import OpKind, RouterOp
 from antena.core.routeros.outbox import deliver_now, enqueue, enqueue_many
 
@@ -187,6 +188,7 @@ async def change_access(
                     action.api_disabled = True
             report.actions.append(action)
         await _set_status_bulk(uow.session, changed, target, now, actor, reason)
+        await notify_events.access_changed(uow.session, app, changed, target, now)
         for task_id, client_id in await enqueue_many(uow.session, planned, actor):
             pending.setdefault(client_id, []).append(task_id)
         record(

@@ -171,6 +171,10 @@ class Client(Timestamped, Base):
     balance: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     language: Mapped[str | None] = mapped_column(String(5))
+    # Bumped by `/link <cliente> nuevo`: every auto-login link and portal session made before stops working.
+    link_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The client asked not to get messages (reminders, notices): the message outbox skips them.
+    messages_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     zone: Mapped[Zone] = relationship(lazy="joined")
     services: Mapped[list[Service]] = relationship(

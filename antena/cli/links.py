@@ -1,0 +1,35 @@
+"""``antena link <cliente> [--new]``: the client's auto-login URL and its WhatsApp click-to-chat link."""
+
+from __future__ import annotations
+
+import typer
+
+from antena.cli.runner import run
+from antena.core import links
+from antena.core.audit import Actor
+from antena.core.bootstrap import App
+from antena.core.clients.resolve import find_one
+from antena.core.i18n import _
+
+
+def link(
+    client: str = typer.Argument(..., help="Client: name, service user, IP, phone or id"),
+    new: bool = typer.Option(False, "--new", help="Revoke every earlier link of the client first"),
+    whatsapp: bool = typer.Option(True, "--whatsapp/--no-whatsapp", help="Also print the wa.me link"),
+) -> None:
+    """Print the client's auto-login portal link (valid 6 months)."""
+
+    async def work(app: App) -> links.PortalLink:
+        found = await find_one(app, client)
+        return await links.link_for(app, Actor.cli(), found, new=new)
+
+    result = run(work)
+    typer.echo(result.url)
+    if whatsapp:
+        typer.echo(_("WhatsApp: {url}").format(url=result.whatsapp))
+    if new:
+        typer.echo(_("Earlier links of this client no longer work."), err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("link")(link)

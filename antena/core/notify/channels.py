@@ -1,0 +1,382 @@
+"""Ways to reach a customer: console, Twilio SMS and WhatsApp, Telegram, e-mail.
+
+Each channel is narrow: ``send(Outgoing) -> Sent`` or raises :class:`SendError` saying whether
+trying again later can help (timeouts, 429, 5xx) or not (21211 invalid number, 21610
+unsubscribed, a bot blocked by the user). Which channel a client gets is :func:`route`'s business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from html import escape
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from antena.core.config import Settings
+from antena.core.i18n import gettext
+
+LOG = logging.getLogger("antena.notify")
+TWILIO_BASE = "https://api.twilio.com"
+
+# Twilio error codes that no retry can fix.
+PERMANENT_TWILIO = {
+    21211: "invalid 'To' number",
+    21408: "region not enabled",
+    21610: "unsubscribed (STOP)",
+    21612: "unreachable 'To' number",
+    21614: "not a mobile number",
+    63016: "outside the WhatsApp 24-hour window",
+}
+
+
+class SendError(Exception):
+    def __init__(self, reason: str, *, transient: bool, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    message_id: int
+    to: str  # E.164 phone, Telegram chat id, or e-mail address
+    body: str
+    event: str
+    language: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    content_sid: str | None = None  # WhatsApp Content template
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_sid: str | None = None
+    provider_status: str = "sent"
+
+
+class Channel(Protocol):
+    name: str
+
+    def sender(self) -> str:
+        """Who sends (a number, a bot): the throttle key."""
+        ...
+
+    async def send(self, msg: Outgoing) -> Sent: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --- console ---------------------------------------------------------------------------------------
+
+
+class ConsoleChannel:
+    """Writes the message to the outbox log only (``ANTENA_SMS_BACKEND=console``)."""
+
+    name = "console"
+
+    def sender(self) -> str:
+        return "console"
+
+    async def send(self, msg: Outgoing) -> Sent:
+        LOG.info("message %s to %s (%s): %s", msg.message_id, msg.to, msg.event, msg.body)
+        return Sent(None, "logged")
+
+    async def aclose(self) -> None:
+        return None
+
+
+# --- Twilio ----------------------------------------------------------------------------------------
+
+
+def _redirecting_http_client(base: str | None, timeout: float) -> Any:
+    """A ``TwilioHttpClient`` that sends ``https://api.twilio.com/…`` to ``base`` instead."""
+    from twilio.http.http_client import TwilioHttpClient
+
+    class Redirecting(TwilioHttpClient):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            if base:
+                parts, target = urlsplit(url), urlsplit(base)
+                prefix = target.path.rstrip("/")
+                url = urlunsplit((target.scheme, target.netloc, prefix + parts.path, parts.query, ""))
+            return super().request(method, url, *args, **kwargs)
+
+    return Redirecting(timeout=timeout)
+
+
+def status_callback_url(settings: Settings) -> str | None:
+    return settings.twilio_status_callback_url or None
+
+
+class _Twilio:
+    def __init__(self, settings: Settings) -> None:
+        from twilio.rest import Client as TwilioClient
+
+        sid = settings.twilio_account_sid or ""
+        token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
+        self.settings = settings
+        self.client = TwilioClient(
+            sid, token, http_client=_redirecting_http_client(settings.twilio_api_url, timeout=15.0)
+        )
+
+    async def _create(self, **params: Any) -> Sent:
+        from requests import RequestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        callback = status_callback_url(self.settings)
+        if callback:
+            params["status_callback"] = callback
+        try:
+            message = await asyncio.to_thread(self.client.messages.create, **params)
+        except TwilioRestException as exc:
+            raise classify_twilio(exc.status, exc.code, exc.msg) from None
+        except (RequestException, TwilioException, OSError) as exc:
+            raise SendError(f"twilio: {exc}", transient=True) from None
+        return Sent(message.sid, message.status or "queued")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def classify_twilio(status: int, code: int | None, text: str) -> SendError:
+    """Transient: 429, 5xx, unknown 4xx-less failures; permanent: the error codes above, other 4xx."""
+    reason = f"twilio {code or status}: {text}".strip()
+    if status == 429 or status >= 500:
+        return SendError(reason, transient=True, code=code)
+    return SendError(reason, transient=False, code=code)
+
+
+class TwilioSmsChannel(_Twilio):
+    name = "sms"
+
+    def sender(self) -> str:
+        return f"sms:{self.settings.twilio_from}"
+
+    async def send(self, msg: Outgoing) -> Sent:
+        return await self._create(to=msg.to, from_=self.settings.twilio_from, body=msg.body)
+
+
+class TwilioWhatsAppChannel(_Twilio):
+    """Business-initiated WhatsApp: only with an approved Content template (``content_sid``)."""
+
+    name = "whatsapp"
+
+    def sender(self) -> str:
+        return f"whatsapp:{self.settings.twilio_whatsapp_from}"
+
+    async def send(self, msg: Outgoing) -> Sent:
+        if not msg.content_sid:
+            raise SendError("no approved WhatsApp template", transient=False)
+        return await self._create(
+            to=f"whatsapp:{msg.to}",
+            from_=f"whatsapp:{self.settings.twilio_whatsapp_from}",
+            content_sid=msg.content_sid,
+            content_variables=json.dumps({k: str(v) for k, v in msg.variables.items()}),
+        )
+
+
+# --- Telegram --------------------------------------------------------------------------------------
+
+
+class TelegramChannel:
+    """The client's linked chat, through the Bot API at ``ANTENA_TELEGRAM_API_URL`` (aiogram ``Bot``)."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings) -> None:
+        from aiogram import Bot
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        assert settings.telegram_token is not None
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        self.bot = Bot(settings.telegram_token.get_secret_value(), session=session)
+
+    def sender(self) -> str:
+        return "telegram"
+
+    async def send(self, msg: Outgoing) -> Sent:
+        from aiogram.exceptions import (
+            TelegramBadRequest,
+            TelegramForbiddenError,
+            TelegramNetworkError,
+            TelegramRetryAfter,
+            TelegramServerError,
+        )
+
+        try:
+            sent = await self.bot.send_message(int(msg.to), msg.body, disable_web_page_preview=True)
+        except TelegramRetryAfter as exc:
+            raise SendError(f"telegram: flood wait {exc.retry_after}s", transient=True) from None
+        except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
+            raise SendError(f"telegram: {exc}", transient=True) from None
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            raise SendError(f"telegram: {exc.message}", transient=False) from None
+        return Sent(str(sent.message_id), "sent")
+
+    async def aclose(self) -> None:
+        await self.bot.session.close()
+
+
+# --- e-mail ----------------------------------------------------------------------------------------
+
+
+def welcome_email(settings: Settings, msg: Outgoing) -> EmailMessage:
+    """The welcome e-mail: the welcome text and a button that logs the client into the portal."""
+    lang = msg.language
+    company = str(msg.variables.get("empresa", settings.company_name))
+    link = str(msg.variables.get("url_autologin", settings.portal_url))
+    email = EmailMessage()
+    email["Subject"] = gettext("Welcome to {company}", lang).format(company=company)
+    email["From"] = settings.smtp_from or f"no-reply@{urlsplit(settings.portal_url).hostname or 'localhost'}"
+    email["To"] = msg.to
+    email.set_content(msg.body)
+    button = gettext("Open my customer portal", lang)
+    email.add_alternative(
+        f"<p>{escape(msg.body)}</p>"
+        f'<p><a href="{escape(link)}" style="background:#0b5ed7;color:#fff;padding:12px 20px;'
+        f'border-radius:6px;text-decoration:none;display:inline-block">{escape(button)}</a></p>',
+        subtype="html",
+    )
+    return email
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def sender(self) -> str:
+        return "email"
+
+    async def send(self, msg: Outgoing) -> Sent:
+        import aiosmtplib
+
+        s = self.settings
+        if not s.smtp_host:
+            raise SendError("no SMTP host configured", transient=False)
+        try:
+            await aiosmtplib.send(
+                welcome_email(s, msg),
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_user,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                start_tls=s.smtp_starttls,
+                timeout=s.smtp_timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise SendError(f"smtp: {exc}", transient=False) from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise SendError(f"smtp: {exc}", transient=True) from None
+        return Sent(None, "sent")
+
+    async def aclose(self) -> None:
+        return None
+
+
+# --- throttling and routing ------------------------------------------------------------------------
+
+
+class Throttle:
+    """At most ``rate`` sends a second per sender: each caller reserves the next free slot."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self.next_slot = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self.next_slot)
+        self.next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the router needs to know about a client."""
+
+    client_id: int | None
+    phone: str | None
+    email: str | None
+    telegram_chat_id: int | None
+    opted_out: bool
+
+
+class Channels:
+    """The channels this installation can use, built once per worker, with their throttles."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._built: dict[str, Channel] = {}
+        self._throttles: dict[str, Throttle] = {}
+        self.order = [c.strip() for c in settings.notify_channels.split(",") if c.strip()]
+
+    def available(self, name: str) -> bool:
+        s = self.settings
+        twilio = s.sms_backend == "twilio" and bool(s.twilio_account_sid and s.twilio_auth_token)
+        return {
+            "telegram": s.telegram_token is not None,
+            "whatsapp": twilio and bool(s.twilio_whatsapp_from),
+            "sms": True,  # console when Twilio is not configured
+            "email": bool(s.smtp_host),
+        }.get(name, False)
+
+    def get(self, name: str) -> Channel:
+        if name not in self._built:
+            s = self.settings
+            if name == "telegram":
+                self._built[name] = TelegramChannel(s)
+            elif name == "whatsapp":
+                self._built[name] = TwilioWhatsAppChannel(s)
+            elif name == "sms":
+                twilio = s.sms_backend == "twilio" and bool(s.twilio_account_sid and s.twilio_from)
+                self._built[name] = TwilioSmsChannel(s) if twilio else ConsoleChannel()
+            elif name == "email":
+                self._built[name] = EmailChannel(s)
+            else:
+                raise KeyError(name)
+        return self._built[name]
+
+    def throttle(self, channel: Channel) -> Throttle | None:
+        if isinstance(channel, ConsoleChannel):
+            return None
+        key = channel.sender()
+        if key not in self._throttles:
+            rate = {
+                "telegram": self.settings.telegram_rate_per_second,
+                "email": 5.0,
+            }.get(channel.name, self.settings.sms_rate_per_second)
+            self._throttles[key] = Throttle(rate)
+        return self._throttles[key]
+
+    def route(self, who: Recipient, forced: str | None, content_sid: str | None) -> list[tuple[str, str]]:
+        """(channel, address) to try, cheapest first; empty when the client cannot be reached."""
+        if forced:
+            address = {"email": who.email, "telegram": who.telegram_chat_id, "sms": who.phone}.get(forced)
+            return [(forced, str(address))] if address and self.available(forced) else []
+        out: list[tuple[str, str]] = []
+        for name in self.order:
+            if not self.available(name):
+                continue
+            if name == "telegram" and who.telegram_chat_id:
+                out.append((name, str(who.telegram_chat_id)))
+            elif (name == "whatsapp" and who.phone and content_sid) or (name == "sms" and who.phone):
+                out.append((name, who.phone))
+            elif name == "email" and who.email:
+                out.append((name, who.email))
+        return out
+
+    async def aclose(self) -> None:
+        for channel in self._built.values():
+            try:
+                await channel.aclose()
+            except Exception:  # closing must not hide the pass's result
+                LOG.exception("closing channel %s", channel.name)
+        self._built.clear()

@@ -1,0 +1,390 @@
+"""What each event says to the client: build the template's tags and queue the message.
+
+Each helper is one call inside the transaction of the service that causes the event; money and
+dates are written here with Babel in the client's language, so the worker only renders.
+``queue_reminders`` is the calendar's part: notice day, pay day and the day before the cut-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from antena.core.billing.calendar import BillingCalendar, is_notice_day
+from antena.core.billing.display import babel_locale
+from antena.core.bootstrap import App
+from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
+from antena.core.db.models import Client, ClientStatus, Plan, Service, Zone
+from antena.core.i18n import normalize_language
+from antena.core.notify.outbox import Draft, enqueue, enqueue_many
+
+NOTICE = "notice_reminder"
+DUE_TODAY = "due_today"
+CUTOFF_WARNING = "cutoff_warning"
+
+
+# --- formatting ------------------------------------------------------------------------------------
+
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})  # Babel's no-break spaces are not GSM-7
+
+
+DEFERRED_INVOICE = "invoice_id"
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str, lang: str, region: str) -> str:
+    from babel.numbers import format_currency
+
+    return format_currency(amount, currency, locale=babel_locale(lang, region)).translate(_SPACES)
+
+
+@lru_cache(maxsize=4096)
+def _date(day: dt.date, lang: str, region: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, "medium", locale=babel_locale(lang, region)).translate(_SPACES)
+
+
+def money(app: App, amount: Decimal, lang: str) -> str:
+    return _money(
+        Decimal(amount).quantize(Decimal("0.01")), app.settings.currency, lang, app.settings.default_region
+    )
+
+
+def date(app: App, day: dt.date | None, lang: str) -> str:
+    return _date(day, lang, app.settings.default_region) if day else ""
+
+
+def language_of(app: App, client: Client) -> str:
+    return normalize_language(client.language, app.settings.locale)
+
+
+def autologin(app: App, client_id: int, link_version: int | None = 0) -> str:
+    """The client's auto-login URL (``antena.core.links``), without a database round trip."""
+    try:
+        from antena.core.links import autologin_url
+    except ImportError:  # pragma: no cover - older links module
+        return app.settings.portal_url
+    return autologin_url(app, client_id, int(link_version or 0))
+
+
+def base_context(app: App, client: Client) -> dict[str, Any]:
+    return {
+        "empresa": app.settings.company_name,
+        "cliente": client.name,
+        "url_autologin": autologin(app, client.id, getattr(client, "link_version", 0)),
+    }
+
+
+def plan_name(client: Client) -> str:
+    """The plan of the client's first live service; services are loaded with the client."""
+    try:
+        live = [s for s in client.services if not s.cancelled]
+    except Exception:  # services not loaded (lazy="raise" in a bulk query)
+        return ""
+    return live[0].plan.name if live else ""
+
+
+def invoice_context(app: App, client: Client, invoice: Invoice, lang: str) -> dict[str, Any]:
+    return {
+        **base_context(app, client),
+        "factura": str(invoice.number),
+        "total": money(app, invoice.total, lang),
+        "saldo": money(app, invoice.total - invoice.paid_amount, lang),
+        "fecha_pago": date(app, invoice.due_date, lang),
+        "fecha_corte": date(app, invoice.cutoff_date, lang),
+        "plan": plan_name(client),
+    }
+
+
+async def owed(session: AsyncSession, client_id: int) -> Decimal:
+    """What the client owes on pending invoices."""
+    value = (
+        await session.execute(
+            select(func.coalesce(func.sum(Invoice.total - Invoice.paid_amount), 0)).where(
+                Invoice.client_id == client_id, Invoice.status == InvoiceStatus.PENDING
+            )
+        )
+    ).scalar_one()
+    return Decimal(value)
+
+
+# --- one event, one call inside the service's transaction -----------------------------------------
+
+
+async def invoice_issued(session: AsyncSession, app: App, client: Client, invoice: Invoice) -> bool:
+    lang = language_of(app, client)
+    return await enqueue(
+        session,
+        client,
+        "invoice_issued",
+        invoice_context(app, client, invoice, lang),
+        f"invoice_issued:{invoice.id}",
+        language=lang,
+    )
+
+
+async def invoice_reminder(
+    session: AsyncSession, app: App, client: Client, invoice: Invoice, event: str
+) -> bool:
+    lang = language_of(app, client)
+    return await enqueue(
+        session,
+        client,
+        event,
+        invoice_context(app, client, invoice, lang),
+        f"{event}:{invoice.id}",
+        language=lang,
+    )
+
+
+async def access_changed(
+    session: AsyncSession, app: App, clients: Sequence[Client], target: ClientStatus, now: dt.datetime
+) -> int:
+    """Suspended or reactivated (clients whose status really changed): one bulk insert for all."""
+    if target is ClientStatus.SUSPENDED:
+        event = "suspended"
+    elif target is ClientStatus.ACTIVE:
+        event = "reactivated"
+    else:
+        return 0
+    if not clients:
+        return 0
+    balances = await owed_many(session, [c.id for c in clients])
+    stamp = now.isoformat(timespec="seconds")
+    drafts = []
+    for client in clients:
+        lang = language_of(app, client)
+        context = {
+            **base_context(app, client),
+            "saldo": money(app, balances.get(client.id, Decimal(0)), lang),
+            "plan": plan_name(client),
+        }
+        drafts.append(Draft(client.id, event, lang, context, f"{event}:{client.id}:{stamp}"))
+    return await enqueue_many(session, drafts)
+
+
+async def owed_many(session: AsyncSession, client_ids: Sequence[int]) -> dict[int, Decimal]:
+    out: dict[int, Decimal] = {}
+    ids = list(client_ids)
+    for start in range(0, len(ids), 5000):
+        rows = await session.execute(
+            select(Invoice.client_id, func.sum(Invoice.total - Invoice.paid_amount))
+            .where(Invoice.client_id.in_(ids[start : start + 5000]), Invoice.status == InvoiceStatus.PENDING)
+            .group_by(Invoice.client_id)
+        )
+        out.update({cid: Decimal(v or 0) for cid, v in rows})
+    return out
+
+
+async def payment_received(
+    session: AsyncSession, app: App, client: Client, payment_id: int, amount: Decimal
+) -> bool:
+    lang = language_of(app, client)
+    context = {
+        **base_context(app, client),
+        "total": money(app, amount, lang),
+        "saldo": money(app, await owed(session, client.id), lang),
+    }
+    return await enqueue(session, client, "payment_received", context, f"payment:{payment_id}", language=lang)
+
+
+async def promise_registered(
+    session: AsyncSession, app: App, client: Client, promise_id: int, until: dt.date
+) -> bool:
+    lang = language_of(app, client)
+    context = {
+        **base_context(app, client),
+        "saldo": money(app, await owed(session, client.id), lang),
+        "fecha_pago": date(app, until, lang),
+        "fecha_corte": date(app, until + dt.timedelta(days=1), lang),
+    }
+    return await enqueue(
+        session, client, "promise_registered", context, f"promise:{promise_id}", language=lang
+    )
+
+
+async def welcome(session: AsyncSession, app: App, client: Client) -> int:
+    """The welcome message, and the welcome e-mail with the auto-login button when SMTP is set up."""
+    lang = language_of(app, client)
+    context = {**base_context(app, client), "plan": plan_name(client)}
+    queued = int(await enqueue(session, client, "welcome", context, f"welcome:{client.id}", language=lang))
+    if client.email and app.settings.smtp_host:
+        queued += await enqueue(
+            session, client, "welcome", context, f"welcome-email:{client.id}", channel="email", language=lang
+        )
+    return queued
+
+
+async def portal_link(session: AsyncSession, app: App, client: Client, *, channel: str | None = None) -> bool:
+    """Send the client their portal link (the manual's message); each request is a new message."""
+    lang = language_of(app, client)
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    return await enqueue(
+        session,
+        client,
+        "portal_link",
+        base_context(app, client),
+        f"portal_link:{client.id}:{stamp}",
+        channel=channel,
+        language=lang,
+    )
+
+
+# --- the calendar --------------------------------------------------------------------------------------
+
+
+def reminder_event(
+    day: dt.date, cal: BillingCalendar, issue: dt.date, due: dt.date, cutoff: dt.date | None
+) -> str | None:
+    """Which reminder (if any) a pending invoice gets on ``day``; the most urgent wins."""
+    if cutoff is not None and cutoff - dt.timedelta(days=1) == day:
+        return CUTOFF_WARNING
+    if due == day:
+        return DUE_TODAY
+    if issue <= day < due and is_notice_day(cal, day):
+        return NOTICE
+    return None
+
+
+async def reminder_drafts(app: App, session: AsyncSession, day: dt.date) -> list[Draft]:
+    """The day's reminders: pending Internet invoices of clients not free, cancelled or opted out."""
+    c, i, z = Client.__table__.c, Invoice.__table__.c, Zone.__table__.c
+    rows = await session.execute(
+        select(
+            i.id,
+            i.number,
+            i.client_id,
+            i.total,
+            i.paid_amount,
+            i.issue_date,
+            i.due_date,
+            i.cutoff_date,
+            c.name,
+            c.language,
+            c.link_version,
+            c.own_notice_day,
+            c.own_issue_day,
+            c.own_pay_day,
+            c.own_cutoff_day,
+            z.issue_day,
+            z.notice_day,
+            z.pay_day,
+            z.cutoff_day,
+        )
+        .join(Client.__table__, c.id == i.client_id)
+        .join(Zone.__table__, z.id == c.zone_id)
+        .where(
+            i.kind == InvoiceKind.INTERNET.value,
+            i.status == InvoiceStatus.PENDING.value,
+            c.status.in_([ClientStatus.ACTIVE.value, ClientStatus.SUSPENDED.value]),
+            c.messages_opt_out.is_(False),
+            i.issue_date <= day,
+            or_(i.due_date >= day, i.cutoff_date == day + dt.timedelta(days=1)),
+        )
+    )
+    wanted: list[tuple[str, Any]] = []
+    calendars: dict[tuple[int, int, int, int], BillingCalendar] = {}
+    for row in rows:
+        own = row.own_issue_day is not None
+        days = (
+            (row.own_issue_day, row.own_notice_day, row.own_pay_day, row.own_cutoff_day)
+            if own
+            else (row.issue_day, row.notice_day, row.pay_day, row.cutoff_day)
+        )
+        cal = calendars.get(days) or calendars.setdefault(days, BillingCalendar(*days))
+        event = reminder_event(day, cal, row.issue_date, row.due_date, row.cutoff_date)
+        if event is not None:
+            wanted.append((event, row))
+    plans = await _plans(session, {row.client_id for _e, row in wanted})
+    company = app.settings.company_name
+    drafts: list[Draft] = []
+    for event, row in wanted:
+        lang = normalize_language(row.language, app.settings.locale)
+        context = {
+            "empresa": company,
+            "cliente": row.name,
+            "url_autologin": autologin(app, row.client_id, row.link_version),
+            "factura": str(row.number),
+            "total": money(app, row.total, lang),
+            "saldo": money(app, row.total - row.paid_amount, lang),
+            "fecha_pago": date(app, row.due_date, lang),
+            "fecha_corte": date(app, row.cutoff_date, lang),
+            "plan": plans.get(row.client_id, ""),
+        }
+        drafts.append(Draft(row.client_id, event, lang, context, f"{event}:{row.id}"))
+    return drafts
+
+
+async def _plans(session: AsyncSession, client_ids: set[int]) -> dict[int, str]:
+    if not client_ids:
+        return {}
+    s, p = Service.__table__.c, Plan.__table__.c
+    out: dict[int, str] = {}
+    ids = sorted(client_ids)
+    for start in range(0, len(ids), 5000):
+        rows = await session.execute(
+            select(s.client_id, p.name)
+            .join(Plan.__table__, p.id == s.plan_id)
+            .where(and_(s.client_id.in_(ids[start : start + 5000]), s.cancelled.is_(False)))
+            .order_by(s.client_id, s.id)
+        )
+        for cid, name in rows:
+            out.setdefault(cid, name)
+    return out
+
+
+async def queue_reminders(app: App, day: dt.date) -> int:
+    """Queue the day's calendar reminders (idempotent: a second run of the same day adds nothing)."""
+    async with app.uow() as uow:
+        drafts = await reminder_drafts(app, uow.session, day)
+        await enqueue_many(uow.session, drafts)
+        await uow.commit()
+    return len(drafts)
+
+
+async def invoices_issued(session: AsyncSession, app: App, invoice_ids: Sequence[int]) -> int:
+    """Bulk ``invoice_issued`` for an invoice run: one light row per invoice (its id), one multi-row
+    insert. The wording (money, dates, the auto-login link) is filled in when the message is sent:
+    the run for 100,000 clients must not pay for 100,000 renderings it has no use for."""
+    if not invoice_ids:
+        return 0
+    c, i = Client.__table__.c, Invoice.__table__.c
+    drafts: list[Draft] = []
+    ids = list(invoice_ids)
+    for start in range(0, len(ids), 5000):
+        rows = await session.execute(
+            select(i.id, i.client_id, c.language)
+            .join(Client.__table__, c.id == i.client_id)
+            .where(i.id.in_(ids[start : start + 5000]), c.messages_opt_out.is_(False))
+        )
+        for invoice_id, client_id, lang in rows:
+            drafts.append(
+                Draft(
+                    client_id,
+                    "invoice_issued",
+                    normalize_language(lang, app.settings.locale),
+                    {DEFERRED_INVOICE: invoice_id},
+                    f"invoice_issued:{invoice_id}",
+                )
+            )
+    return await enqueue_many(session, drafts)
+
+
+async def expand_context(app: App, event: str, language: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The full context of a message stored light (``{"invoice_id": N}``), read when it is sent."""
+    if DEFERRED_INVOICE not in context or "factura" in context:
+        return context
+    async with app.uow() as uow:
+        invoice = await uow.session.get(Invoice, context[DEFERRED_INVOICE])
+        if invoice is None:
+            raise LookupError(f"invoice {context[DEFERRED_INVOICE]} no longer exists")
+        client = await uow.session.get(Client, invoice.client_id)
+        assert client is not None
+        return invoice_context(app, client, invoice, language)

@@ -1,0 +1,162 @@
+"""Customer message templates: ``templates/sms/<event>.<lang>.txt`` (Jinja2, ``StrictUndefined``).
+
+An operator overrides one by putting a file of the same name in ``ANTENA_DATA_DIR/templates/sms/``.
+Every template is checked when it is loaded: a tag outside the event's tags (``{{ emprsa }}``) is
+refused naming the file and the tag, so a typo never turns into a blank in a customer's SMS.
+WhatsApp business-initiated messages need an approved Content template: its SID comes from a
+``<event>.<lang>.whatsapp_sid`` file next to the template or from ``ANTENA_TWILIO_WHATSAPP_TEMPLATES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from antena.core.config import Settings
+from antena.core.errors import InvalidInput
+from antena.core.i18n import LANGUAGES, _
+from antena.core.notify import segments
+
+_PKG = Path(__file__).resolve().parent.parent.parent
+
+COMMON = frozenset({"empresa", "cliente", "url_autologin"})
+INVOICE = frozenset({"factura", "total", "saldo", "fecha_pago", "fecha_corte", "plan"})
+ALLOWED = COMMON | INVOICE
+
+# What each event knows: the tags its template may use.
+EVENT_TAGS: dict[str, frozenset[str]] = {
+    "invoice_issued": ALLOWED,
+    "notice_reminder": ALLOWED,
+    "due_today": ALLOWED,
+    "cutoff_warning": ALLOWED,
+    "suspended": COMMON | {"saldo", "plan"},
+    "reactivated": COMMON | {"saldo", "plan"},
+    "payment_received": COMMON | {"total", "saldo"},
+    "promise_registered": COMMON | {"saldo", "fecha_pago", "fecha_corte"},
+    "welcome": COMMON | {"plan"},
+    "portal_link": COMMON,
+}
+EVENTS = tuple(EVENT_TAGS)
+
+
+class TemplateProblem(InvalidInput):
+    """A template that cannot be used: unknown tag, syntax error, missing file."""
+
+
+def templates_dir() -> Path:
+    """Packaged copy in a wheel (``antena/_templates``), the repository's ``templates/`` in a checkout."""
+    packaged = _PKG / "_templates"
+    return packaged if packaged.is_dir() else _PKG.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    event: str
+    language: str
+    text: str
+    info: segments.SmsInfo
+    warnings: tuple[str, ...]
+
+
+class TemplateStore:
+    """Loads, checks and renders the message templates of one installation (override dir first)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.override = settings.data_dir / "templates" / "sms"
+        self.builtin = templates_dir() / "sms"
+        self.env = jinja2.Environment(
+            undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
+        )
+        self._cache: dict[tuple[str, str], jinja2.Template] = {}
+        self._sids = _parse_sids(settings.twilio_whatsapp_templates)
+
+    def path(self, event: str, lang: str) -> Path:
+        name = f"{event}.{lang}.txt"
+        for base in (self.override, self.builtin):
+            if (base / name).is_file():
+                return base / name
+        raise TemplateProblem(_("There is no message template {name}").format(name=name))
+
+    def load(self, event: str, lang: str) -> jinja2.Template:
+        key = (event, lang)
+        if key not in self._cache:
+            if event not in EVENT_TAGS:
+                raise TemplateProblem(_("Unknown message event {event}").format(event=event))
+            path = self.path(event, lang)
+            source = path.read_text(encoding="utf-8").strip()
+            self._cache[key] = compile_checked(self.env, source, str(path), EVENT_TAGS[event])
+        return self._cache[key]
+
+    def check_all(self) -> None:
+        """Load every template now (``antena run`` start, tests): a bad override fails loudly."""
+        for event in EVENTS:
+            for lang in LANGUAGES:
+                self.load(event, lang)
+
+    def render(self, event: str, lang: str, context: dict[str, Any]) -> Rendered:
+        text = self.load(event, lang).render(**context).strip()
+        if self.settings.sms_fold_accents:
+            text = segments.fold(text)
+        info = segments.analyze(text)
+        return Rendered(event, lang, text, info, tuple(segments.warnings(text)))
+
+    def whatsapp_sid(self, event: str, lang: str) -> str | None:
+        """The approved Content template SID for this event and language, if one is configured."""
+        for base in (self.override, self.builtin):
+            path = base / f"{event}.{lang}.whatsapp_sid"
+            if path.is_file():
+                sid = path.read_text(encoding="utf-8").strip()
+                if sid:
+                    return sid
+        return self._sids.get(f"{event}.{lang}") or self._sids.get(event)
+
+
+def compile_checked(
+    env: jinja2.Environment, source: str, filename: str, allowed: frozenset[str] = ALLOWED
+) -> jinja2.Template:
+    """Parse ``source``; refuse a syntax error or a tag outside ``allowed``, naming file and tag."""
+    try:
+        tree = env.parse(source, filename=filename)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(
+            _("Template {file}, line {line}: {error}").format(
+                file=filename, line=exc.lineno, error=exc.message
+            )
+        ) from None
+    unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
+    if unknown:
+        raise TemplateProblem(
+            _("Template {file} uses unknown tag {tag}; allowed: {allowed}").format(
+                file=filename,
+                tag=", ".join("{{ " + u + " }}" for u in unknown),
+                allowed=", ".join(sorted(allowed)),
+            )
+        )
+    return env.from_string(source)
+
+
+def _parse_sids(raw: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in raw.split(","):
+        key, sep, value = item.partition("=")
+        if sep and key.strip() and value.strip():
+            out[key.strip()] = value.strip()
+    return out
+
+
+SAMPLE_CONTEXT: dict[str, str] = {
+    "empresa": "Mi WISP",
+    "cliente": "Juan Pérez",
+    "url_autologin": "https://portal.redwisp.mx/a/WzEyMzQsMF0.awdalQ.k7LVGiAAexuzbdQaHOAiRPqgtSs",
+    "factura": "1024",
+    "total": "$350.00",
+    "saldo": "$350.00",
+    "plan": "10 Mbps",
+    "fecha_pago": "5 dic 2026",
+    "fecha_corte": "8 dic 2026",
+}

@@ -1,0 +1,61 @@
+"""``antena link <cliente> [--new]``: prints the auto-login URL and the WhatsApp link; --new revokes."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from antena.core import links
+from antena.core.bootstrap import bootstrap
+from antena.core.config import Settings
+from tests.helpers import cli
+
+
+@pytest.fixture
+def juan(cli_env: Settings, threaded_emulator):  # type: ignore[no-untyped-def]
+    for args in (
+        ["zone", "add", "--name", "Centro", "--issue-day", "28", "--notice-day", "30", "--pay-day", "1",
+         "--cutoff-day", "5"],
+        ["router", "add", "--name", "RB-Centro", "--host", "127.0.0.1", "--port", str(threaded_emulator.port),
+         "--username", "api", "--password", "s3cret", "--zone", "Centro", "--no-api"],
+        ["plan", "add", "--name", "PCQ 15M", "--type", "pcq", "--price", "400", "--download", "15M",
+         "--upload", "5M", "--profile", "pcq-15m"],
+        ["clients", "add", "--name", "Juan Pérez", "--zone", "Centro", "--router", "RB-Centro", "--plan",
+         "PCQ 15M", "--ip", "10.0.0.5", "--phone", "55 1234 5678"],
+    ):  # fmt: skip
+        result = cli(*args)
+        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    return cli_env
+
+
+def _valid(settings: Settings, url: str) -> bool:
+    async def go() -> bool:
+        app = bootstrap(settings)
+        try:
+            await links.check_autologin(app, url.rsplit("/a/", 1)[1])
+            return True
+        except links.LinkRefused:
+            return False
+        finally:
+            await app.aclose()
+
+    return asyncio.run(go())
+
+
+def test_link_prints_the_url_and_whatsapp_then_new_revokes(juan: Settings) -> None:
+    first = cli("link", "juan")
+    assert first.exit_code == 0, first.stderr
+    url, wa = first.stdout.splitlines()[:2]
+    assert url.startswith("http://127.0.0.1:8080/a/")
+    query = parse_qs(urlparse(wa.split(": ", 1)[1]).query)
+    assert query["text"][0].startswith("Estimado cliente de la empresa Mi WISP .") and url in query["text"][0]
+    settings = juan.model_copy(update={"portal_url": "http://127.0.0.1:8080"})
+    assert _valid(settings, url)
+    again = cli("link", "--new", "juan")
+    assert again.exit_code == 0 and "no longer work" in again.stderr
+    new_url = again.stdout.splitlines()[0]
+    assert new_url != url and _valid(settings, new_url) and not _valid(settings, url)
+    missing = cli("link", "nadie")
+    assert missing.exit_code != 0 and missing.stderr.startswith("antena:")
