@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from antena.core.bootstrap import App, bootstrap
 from antena.core.config import Settings
 from antena.core.db.message_models import MessageStatus
 from antena.core.notify import outbox
 from antena.doubles.twilio import TwilioDouble, send_status_callback
-from antena.portal.twilio_status import make_router
+from antena.portal.app import create_portal_app
 from tests.billing_helpers import billing_isp
 from tests.integration.notify_helpers import drain, messages, phone_client, queue_portal_link
 
@@ -122,8 +121,7 @@ async def test_status_callback_signature(tapp: App, twilio: TwilioDouble) -> Non
     await queue_portal_link(tapp, client.id)
     await drain(tapp)
     sid = twilio.messages[0]["sid"]
-    web = FastAPI()
-    web.include_router(make_router(tapp))
+    web = create_portal_app(tapp)  # the route the portal really serves
     url = "http://portal.test/twilio/status"
     params = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": twilio.account_sid}
     async with httpx.AsyncClient(
