@@ -1,4 +1,4 @@
-"""/recordatorio, /reporte and staff /wifi before their features exist: role-checked, and an
+"""/reporte and staff /wifi before their features exist: role-checked, and an
 honest "not configured yet" with the usage line (reports and Wi-Fi bring them)."""
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ def _answer_for(command: str):  # type: ignore[no-untyped-def]
 
 def make_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(_answer_for("recordatorio"), Cmd("recordatorio", "remind"), Allowed("reminders"))
     router.message.register(_answer_for("reporte"), Cmd("reporte", "report"), Allowed("reports"))
     router.message.register(_answer_for("wifi"), Cmd("wifi"), Allowed("wifi"))
     return router
