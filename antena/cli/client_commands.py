@@ -88,6 +88,9 @@ def add(
     mac: str = typer.Option("", "--mac"),
     status: str = typer.Option("active", "--status"),
     no_push: bool = typer.Option(False, "--no-push", help="Store only; do not create it on the router"),
+    welcome: bool = typer.Option(
+        False, "--welcome", help="Send the welcome message (and e-mail) with the portal link"
+    ),
 ) -> None:
     """Add a client with its service and create the service on its router."""
     data = ClientData(
@@ -107,7 +110,7 @@ def add(
     )
 
     async def work(app_: App) -> ActionReport:
-        client, report = await edits.add_client(app_, Actor.cli(), data, push=not no_push)
+        client, report = await edits.add_client(app_, Actor.cli(), data, push=not no_push, welcome=welcome)
         typer.echo(_("Client {name} added with id {id}.").format(name=client.name, id=client.id))
         return report
 

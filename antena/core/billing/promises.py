@@ -28,6 +28,7 @@ from antena.core.db.billing_models import ChargeKind, PaymentPromise, PromiseSta
 from antena.core.db.models import Client, ClientStatus
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _, gettext
+from antena.core.notify import events as notify_events
 
 
 @dataclass
@@ -153,6 +154,7 @@ async def register_promise(app: App, actor: Actor, client_id: int, until: dt.dat
                 "reconnection_fee": result.reconnection_fee,
             },
         )
+        await notify_events.promise_registered(session, app, client, promise.id, until)
         await uow.commit()
     if wake:
         result.reactivation = await reactivate(app, actor, client_id, reason="promise")

@@ -18,14 +18,16 @@ from antena.core.db.models import Client, ClientStatus, Plan, Service, ServiceTy
 from antena.core.db.router_tasks import RouterTask
 from antena.core.errors import InvalidInput, NotAllowed
 from antena.core.i18n import _
+from antena.core.notify import events as notify_events
 from antena.core.routeros.ops import OpKind, RouterOp, ServiceSpec
 from antena.core.routeros.outbox import enqueue
 
 
 async def add_client(
-    app: App, actor: Actor, data: ClientData, *, push: bool = True
+    app: App, actor: Actor, data: ClientData, *, push: bool = True, welcome: bool = False
 ) -> tuple[Client, ActionReport]:
-    """Store a new client with its service and (``push``) create the service on its router."""
+    """Store a new client with its service, (``push``) create the service on its router and
+    (``welcome``) queue the welcome message and e-mail with the auto-login link."""
     now = app.clock.now()
     report = ActionReport()
     async with app.uow() as uow:
@@ -43,6 +45,8 @@ async def add_client(
         if push and client.status is not ClientStatus.CANCELLED:
             tasks = _provision(uow.session, app, client, actor, action)
         report.actions.append(action)
+        if welcome:
+            await notify_events.welcome(uow.session, app, client)
         record(
             uow.session,
             actor,
