@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 
@@ -178,7 +179,9 @@ async def test_whatsapp_with_content_template_else_sms(settings: Settings, twili
         wa = by_to["whatsapp:+525555550001"]
         assert wa["From"] == "whatsapp:+14155238886"
         assert wa["ContentSid"] == "HX0123456789abcdef0123456789abcdef"
-        assert "Red Norte" in (wa["ContentVariables"] or "")
+        variables = json.loads(wa["ContentVariables"] or "{}")
+        assert variables["1"] == "Red Norte", "numbered in the order the tags appear in the SMS template"
+        assert variables["2"].startswith("http://portal.test/a/") and set(variables) == {"1", "2"}
         assert by_to["+525555550002"]["From"] == FROM  # no English template approved: SMS
         rows = {m.client_id: m.channel for m in await messages(app)}
         assert rows == {es.id: "whatsapp", en.id: "sms"}

@@ -51,6 +51,7 @@ class Outgoing:
     language: str
     variables: dict[str, Any] = field(default_factory=dict)
     content_sid: str | None = None  # WhatsApp Content template
+    content_variables: dict[str, str] = field(default_factory=dict)  # {"1": …} for that template
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class TwilioWhatsAppChannel(_Twilio):
             to=f"whatsapp:{msg.to}",
             from_=f"whatsapp:{self.settings.twilio_whatsapp_from}",
             content_sid=msg.content_sid,
-            content_variables=json.dumps({k: str(v) for k, v in msg.variables.items()}),
+            content_variables=json.dumps(msg.content_variables),
         )
 
 

@@ -232,7 +232,10 @@ async def _send_one(app: App, msg: Message, who: Recipient) -> Outcome:
         throttle = hub.throttle(channel)
         if throttle is not None:
             await throttle.wait()
-        outgoing = Outgoing(msg.id, address, rendered.text, msg.event, msg.language, context, content_sid)
+        numbered = store.whatsapp_variables(msg.event, msg.language, context) if content_sid else {}
+        outgoing = Outgoing(
+            msg.id, address, rendered.text, msg.event, msg.language, context, content_sid, numbered
+        )
         try:
             sent = await channel.send(outgoing)
         except SendError as exc:

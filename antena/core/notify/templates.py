@@ -9,6 +9,7 @@ WhatsApp business-initiated messages need an approved Content template: its SID 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,8 +106,7 @@ class TemplateStore:
         info = segments.analyze(text)
         return Rendered(event, lang, text, info, tuple(segments.warnings(text)))
 
-    def whatsapp_sid(self, event: str, lang: str) -> str | None:
-        """The approved Content template SID for this event and language, if one is configured."""
+    def _whatsapp(self, event: str, lang: str) -> str | None:
         for base in (self.override, self.builtin):
             path = base / f"{event}.{lang}.whatsapp_sid"
             if path.is_file():
@@ -114,6 +114,26 @@ class TemplateStore:
                 if sid:
                     return sid
         return self._sids.get(f"{event}.{lang}") or self._sids.get(event)
+
+    def whatsapp_sid(self, event: str, lang: str) -> str | None:
+        """The approved Content template SID for this event and language, if one is configured
+        (written ``HX…`` or ``HX…:tag,tag,…`` to say which tag fills ``{{1}}``, ``{{2}}``…)."""
+        config = self._whatsapp(event, lang)
+        return config.split(":", 1)[0].strip() if config else None
+
+    def whatsapp_variables(self, event: str, lang: str, context: dict[str, Any]) -> dict[str, str]:
+        """Twilio Content templates number their variables: ``{"1": …, "2": …}``. The order is the
+        one configured after the SID, else the order the tags first appear in the SMS template."""
+        config = self._whatsapp(event, lang) or ""
+        if ":" in config:
+            names = [n.strip() for n in config.split(":", 1)[1].split(",") if n.strip()]
+        else:
+            source = self.path(event, lang).read_text(encoding="utf-8")
+            names = list(dict.fromkeys(_TAG.findall(source)))
+        return {str(i): str(context.get(name, "")) for i, name in enumerate(names, start=1)}
+
+
+_TAG = re.compile(r"{{\s*([a-z_]+)")
 
 
 def compile_checked(
