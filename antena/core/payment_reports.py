@@ -6,6 +6,7 @@ also reactivates a suspended client through the router outbox); Reject records t
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -267,3 +268,20 @@ async def client_reports(app: App, client_id: int, *, limit: int = 10) -> list[P
             .limit(limit)
         )
         return list(rows)
+
+
+async def unannounced(app: App, older_than: dt.timedelta = dt.timedelta(seconds=30)) -> list[int]:
+    """Pending reports no cashier has received yet (Telegram was down when the customer sent it)."""
+    since = app.clock.now() - older_than
+    async with app.uow() as uow:
+        rows = await uow.session.execute(
+            select(PaymentReport.id)
+            .where(
+                PaymentReport.status == ReportStatus.PENDING.value,
+                PaymentReport.notified == 0,
+                PaymentReport.created_at <= since,
+            )
+            .order_by(PaymentReport.id)
+            .limit(50)
+        )
+        return list(rows.scalars())

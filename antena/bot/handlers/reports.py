@@ -3,6 +3,8 @@ report in the portal. Rejecting asks for the reason as the next message (aiogram
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from aiogram import Bot, F, Router
@@ -230,3 +232,15 @@ def make_router() -> Router:
     router.callback_query.register(link_button, Act.filter(F.action == "link"))
     router.callback_query.register(report_decided, ReportCb.filter())
     return router
+
+
+async def announce_missed(app: App, bot: Bot, stop: asyncio.Event, *, interval: float = 60.0) -> None:
+    """Reports that reached no cashier (Telegram down at the time) are sent again until one does."""
+    while not stop.is_set():
+        try:
+            for report_id in await payment_reports.unannounced(app):
+                await send_report(app, bot, await payment_reports.get_report(app, report_id))
+        except Exception:
+            log.warning("re-announcing payment reports failed", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
