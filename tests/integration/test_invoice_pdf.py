@@ -58,7 +58,7 @@ async def test_spanish_invoice_pdf(app: App, tmp_path: Path) -> None:
         "Total $480.00",
         "Pagado $0.00",
         "Saldo pendiente $480.00",
-        "Consulte y pague sus facturas en http://portal.test",
+        "Consulte y pague sus facturas en http://portal.test/a/",  # the client's own auto-login link
     ):
         assert expected in text, f"{expected!r} not in\n{text}"
 

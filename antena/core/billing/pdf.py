@@ -73,7 +73,7 @@ def invoice_context(
 ) -> dict[str, Any]:
     """What the template shows, already formatted for ``lang``.
 
-    ``autologin_url`` is the customer's signed auto-login link (a later issue); until then the
+    ``autologin_url`` is the customer's signed auto-login link; without one the
     footer links to the portal's base, ``ANTENA_PORTAL_URL``.
     """
     region, currency = settings.default_region, settings.currency
@@ -140,8 +140,13 @@ def html_to_pdf(html: str, base_url: Path) -> bytes:
 async def invoice_pdf(
     app: App, number: int | str, *, lang: str | None = None, autologin_url: str | None = None
 ) -> bytes:
-    """The invoice ``number`` as PDF bytes (``NotFound`` for an unknown number)."""
+    """The invoice ``number`` as PDF bytes (``NotFound`` for an unknown number); its portal link is
+    the client's own auto-login link unless one is given."""
     invoice = await load_invoice(app, number)
+    if autologin_url is None:
+        from antena.core.links import portal_link
+
+        autologin_url = await portal_link(app, invoice.client_id)
     html, base = render_invoice_html(invoice, app.settings, lang=lang, autologin_url=autologin_url)
     return html_to_pdf(html, base)
 
