@@ -14,6 +14,7 @@ from antena.cli import (
     links,
     operations,
     router_tools,
+    wifi,
 )
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.command("demo")(demo.demo)
 billing_invoices.register(app)
 billing_payments.register(app)
 links.register(app)
+wifi.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

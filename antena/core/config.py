@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     report_time: str = "07:00"
     suspend_list: str = "morosos"
     data_dir: Path = Path("./antena-data")
+    # Customer Wi-Fi on an ONU gateway (the manual's container on port 7000): where to POST, and
+    # the JSON body, with {host}/{port} in the URL and {ssid}/{password} in the body's strings.
+    onu_wifi_url: str = "http://{host}:{port}/wifi"
+    onu_wifi_body: str = '{"ssid": "{ssid}", "password": "{password}"}'
     # Router outbox tuning: how hard we try before a task is shown as failed.
     router_timeout: float = Field(default=10.0, gt=0)
     router_max_attempts: int = Field(default=12, ge=1)

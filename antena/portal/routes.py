@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from antena.core import links, payment_reports
+from antena.core import links, payment_reports, wifi_change
+from antena.core.audit import Actor
 from antena.core.billing.display import money, short_date
 from antena.core.billing.pdf import invoice_pdf
 from antena.core.billing.queries import list_invoices, status_label
@@ -148,7 +149,21 @@ def build_router(app: App, portal: Any) -> APIRouter:
     @router.get("/portal/wifi")
     async def wifi(request: Request) -> Response:
         card = await require(request)
-        return render(app, request, "wifi.html", card=card)
+        return render(app, request, "wifi.html", card=card, values={})
+
+    @router.post("/portal/wifi")
+    async def wifi_send(
+        request: Request, csrf: str = Form(""), ssid: str = Form(""), password: str = Form("")
+    ) -> Response:
+        card = await require(request)
+        check_csrf(request, csrf)
+        actor = Actor(name=f"portal:{card.client.id}", channel="portal")
+        try:
+            done = await wifi_change.change_wifi(app, actor, card.client.id, ssid, password)
+        except CoreError as exc:
+            return render(app, request, "wifi.html", status_code=400, card=card, values={"ssid": ssid},
+                          error=str(exc))  # fmt: skip
+        return render(app, request, "wifi.html", card=card, values={"ssid": ssid}, done=done)
 
     @router.get("/portal/telegram")
     async def telegram(request: Request) -> Response:

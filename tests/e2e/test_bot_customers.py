@@ -82,7 +82,9 @@ async def test_linked_customer_sees_balance_and_invoices(bot: BotRig, isp) -> No
     reply = await bot.say(CUSTOMER, "/portal", language_code="en")
     assert "http://portal.test" in reply["text"]
     reply = await bot.say(CUSTOMER, "/wifi casa secreto123", language_code="en")
-    assert "not configured yet" in reply["text"]
+    assert "No Wi-Fi device is configured" in reply["text"], reply["text"]
+    reply = await bot.say(CUSTOMER, "/wifi", language_code="en")
+    assert reply["text"].startswith("Usage: /wifi <ssid>")
 
 
 async def test_customer_gets_no_staff_powers(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]

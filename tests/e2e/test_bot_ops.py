@@ -151,8 +151,8 @@ async def test_features_not_configured_yet_are_still_role_checked(bot: BotRig, i
     assert reply["text"].startswith("Usage: /link")
     reply = await bot.say(CASHIER, "/link juan", language_code="en")
     assert "not configured yet" not in reply["text"]  # /link is real now (tests/e2e/test_portal_browser.py)
-    reply = await bot.say(TECH, "/wifi juan casa secreto123", language_code="en")
-    assert "not configured yet" in reply["text"]
+    reply = await bot.say(TECH, "/wifi", language_code="en")
+    assert reply["text"].startswith("Usage: /wifi")
     reply = await bot.say(CASHIER, "/reporte")
     assert "Su rol no permite" in reply["text"]
     reply = await bot.say(CASHIER, "/wifi juan casa secreto123")
@@ -183,3 +183,19 @@ async def test_ambiguous_cancel_gives_a_pick_list(bot: BotRig, isp) -> None:  # 
     done = await press(bot, MANAGER, ask, "Cancel only (status)")
     assert "Juan López" in done["text"]
     assert (await client_of(bot, lopez)).status is ClientStatus.CANCELLED  # type: ignore[union-attr]
+
+
+async def test_staff_wifi_changes_the_clients_onu(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
+    from antena.core.wifi_change import set_cpe
+    from antena.doubles.onu import OnuDouble
+
+    client_id = await add(bot, "Juan Pérez", "10.0.0.5")
+    reply = await bot.say(TECH, "/wifi juan casa secreto123", language_code="en")
+    assert "No Wi-Fi device is configured" in reply["text"], reply["text"]
+    async with OnuDouble() as onu:
+        await set_cpe(bot.app, Actor.cli(), client_id, kind="onu", host="127.0.0.1", port=onu.port)
+        reply = await bot.say(TECH, "/wifi juan pérez casa corta", language_code="en")
+        assert "between 8 and 63" in reply["text"] and onu.received == []
+        reply = await bot.say(TECH, "/wifi juan pérez casa secreto123", language_code="en")
+        assert "Wi-Fi of Juan Pérez changed" in reply["text"], reply["text"]
+        assert onu.received == [{"ssid": "casa", "password": "secreto123"}]

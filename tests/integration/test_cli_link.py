@@ -59,3 +59,28 @@ def test_link_prints_the_url_and_whatsapp_then_new_revokes(juan: Settings) -> No
     assert new_url != url and _valid(settings, new_url) and not _valid(settings, url)
     missing = cli("link", "nadie")
     assert missing.exit_code != 0 and missing.stderr.startswith("antena:")
+
+
+def test_clients_cpe_records_the_wifi_device(juan: Settings) -> None:
+    from sqlalchemy import select
+
+    from antena.core.db.models import Service
+
+    result = cli("clients", "cpe", "juan", "--kind", "mikrotik", "--host", "192.168.88.1", "--port", "8728",
+                 "--username", "admin", "--password", "x")  # fmt: skip
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "Juan Pérez" in result.stdout and "mikrotik" in result.stdout
+    bad = cli("clients", "cpe", "juan", "--kind", "tplink", "--host", "192.168.88.1")
+    assert bad.exit_code != 0 and "mikrotik, onu" in (bad.stdout + bad.stderr)
+
+    async def stored() -> tuple[str | None, str | None, int | None]:
+        app = bootstrap(juan)
+        try:
+            async with app.uow() as uow:
+                service = await uow.session.scalar(select(Service))
+                assert service is not None
+                return service.cpe_kind, service.cpe_host, service.cpe_port
+        finally:
+            await app.aclose()
+
+    assert asyncio.run(stored()) == ("mikrotik", "192.168.88.1", 8728)

@@ -201,6 +201,7 @@ async def test_every_event_helper_renders(app: App) -> None:
         await events.access_changed(uow.session, app, [client], ClientStatus.ACTIVE, app.clock.now())
         await events.payment_received(uow.session, app, client, 99, inv.total)
         await events.portal_link(uow.session, app, client)
+        await events.wifi_changed(uow.session, app, client, "Casa Ana")
         await uow.commit()
     await drain(app)
     rows = await messages(app)

@@ -221,12 +221,29 @@ async def test_suspended_page_with_and_without_a_session(
     assert "suspended" in (await web.get("/portal")).text
 
 
-async def test_wifi_is_not_available_yet_and_telegram_needs_a_bot(
-    web: httpx.AsyncClient, customer: dict[str, Any]
+async def test_wifi_form_changes_the_onu_and_telegram_needs_a_bot(
+    app: App, web: httpx.AsyncClient, customer: dict[str, Any]
 ) -> None:
+    from antena.core.wifi_change import set_cpe
+    from antena.doubles.onu import OnuDouble
+
     await login(web, customer)
     wifi = await web.get("/portal/wifi")
-    assert wifi.status_code == 200 and "not available yet" in wifi.text
+    assert wifi.status_code == 200 and 'name="ssid"' in wifi.text
+    token = csrf_of(wifi.text)
+    form = {"csrf": token, "ssid": "Casa Ana", "password": "secreto123"}
+    none = await web.post("/portal/wifi", data=form)
+    assert none.status_code == 400 and "No Wi-Fi device is configured" in none.text
+    forged = await web.post("/portal/wifi", data={**form, "csrf": "nope"})
+    assert forged.status_code in (400, 403)
+    async with OnuDouble() as onu:
+        await set_cpe(app, Actor.cli(), customer["id"], kind="onu", host="127.0.0.1", port=onu.port)
+        bad = await web.post("/portal/wifi", data={**form, "password": "corta"})
+        assert bad.status_code == 400 and "between 8 and 63" in bad.text and "Casa Ana" in bad.text
+        done = await web.post("/portal/wifi", data=form)
+        assert done.status_code == 200 and "changed" in done.text
+        assert onu.received == [{"ssid": "Casa Ana", "password": "secreto123"}]
+    assert "secreto123" not in done.text
     assert (await web.get("/portal/telegram")).status_code == 503  # no bot configured in this test
 
 

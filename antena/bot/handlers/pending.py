@@ -1,5 +1,5 @@
-"""/reporte and staff /wifi before their features exist: role-checked, and an
-honest "not configured yet" with the usage line (reports and Wi-Fi bring them)."""
+"""/reporte before its feature exists (role-checked, an honest "not configured yet" with the usage
+line), and staff ``/wifi <cliente> <ssid> <contraseña>``, which changes the client's Wi-Fi device."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from aiogram.types import Message
 
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
+from antena.bot.handlers.payments import resolve_or_pick
+from antena.core.audit import Actor
+from antena.core.bootstrap import App
 from antena.core.i18n import _
+from antena.core.wifi_change import change_wifi
 
-NEEDS_ARGS = {"wifi"}  # the others have optional arguments
+NEEDS_ARGS: set[str] = set()  # /reporte has optional arguments
 
 
 def not_configured() -> str:
@@ -28,8 +32,21 @@ def _answer_for(command: str):  # type: ignore[no-untyped-def]
     return handler
 
 
+async def staff_wifi(message: Message, app: App, actor: Actor, args: str) -> None:
+    """``/wifi <cliente> <ssid> <contraseña>``: the last two words are the network and password."""
+    words = args.split()
+    if len(words) < 3:
+        await message.answer(usage("wifi"))
+        return
+    who, ssid, password = " ".join(words[:-2]), words[-2], words[-1]
+    client_id = await resolve_or_pick(message, app, who, "card")
+    if client_id is None:
+        return
+    await message.answer(await change_wifi(app, actor, client_id, ssid, password))
+
+
 def make_router() -> Router:
     router = Router(name=__name__)
     router.message.register(_answer_for("reporte"), Cmd("reporte", "report"), Allowed("reports"))
-    router.message.register(_answer_for("wifi"), Cmd("wifi"), Allowed("wifi"))
+    router.message.register(staff_wifi, Cmd("wifi"), Allowed("wifi"))
     return router

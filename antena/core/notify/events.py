@@ -237,6 +237,16 @@ async def portal_link(session: AsyncSession, app: App, client: Client, *, channe
     )
 
 
+async def wifi_changed(session: AsyncSession, app: App, client: Client, ssid: str) -> bool:
+    """Tell the client their Wi-Fi network changed (the name only: never the password)."""
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    context = {**base_context(app, client), "ssid": ssid}
+    return await enqueue(
+        session, client, "wifi_changed", context, f"wifi_changed:{client.id}:{stamp}",
+        language=language_of(app, client),
+    )  # fmt: skip
+
+
 # --- the calendar --------------------------------------------------------------------------------------
 
 

@@ -40,6 +40,7 @@ EVENT_TAGS: dict[str, frozenset[str]] = {
     "promise_registered": COMMON | {"saldo", "fecha_pago", "fecha_corte"},
     "welcome": COMMON | {"plan"},
     "portal_link": COMMON,
+    "wifi_changed": COMMON | {"ssid"},
 }
 EVENTS = tuple(EVENT_TAGS)
 
@@ -179,4 +180,5 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "plan": "10 Mbps",
     "fecha_pago": "5 dic 2026",
     "fecha_corte": "8 dic 2026",
+    "ssid": "Casa Perez",
 }

@@ -1,0 +1,38 @@
+"""``antena clients cpe <cliente> --kind mikrotik|onu --host H``: where the client's Wi-Fi device is."""
+
+from __future__ import annotations
+
+import typer
+
+from antena.cli import clients
+from antena.cli.runner import run
+from antena.core import wifi_change
+from antena.core.audit import Actor
+from antena.core.bootstrap import App
+from antena.core.clients.resolve import find_one
+
+
+def cpe(
+    client: str = typer.Argument(..., help="Client: name, service user, IP, phone or id"),
+    kind: str = typer.Option(..., "--kind", help="mikrotik (RouterOS API) or onu (HTTP gateway, port 7000)"),
+    host: str = typer.Option(..., "--host", help="The device's IP or host name"),
+    port: int | None = typer.Option(
+        None, "--port", help="API port (mikrotik: 8728) or HTTP port (onu: 7000)"
+    ),
+    username: str | None = typer.Option(None, "--username", help="API user (mikrotik)"),
+    password: str | None = typer.Option(None, "--password", help="API password (mikrotik)"),
+) -> None:
+    """Record the client's Wi-Fi device, so /wifi and the portal can change its network."""
+
+    async def work(app: App) -> str:
+        found = await find_one(app, client)
+        return await wifi_change.set_cpe(
+            app, Actor.cli(), found.id, kind=kind.strip().lower(), host=host, port=port,
+            username=username, password=password,
+        )  # fmt: skip
+
+    typer.echo(run(work))
+
+
+def register(app: typer.Typer) -> None:
+    clients.app.command("cpe")(cpe)
