@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -338,10 +339,12 @@ def main() -> None:
     if args.keep:
         directory = Path(args.keep)
         directory.mkdir(parents=True, exist_ok=True)
-        asyncio.run(run(directory, verbose=args.verbose))
-        return
-    with tempfile.TemporaryDirectory(prefix="antena-bench-") as tmp:
-        asyncio.run(run(Path(tmp), verbose=args.verbose))
+        figures = asyncio.run(run(directory, verbose=args.verbose))
+    else:
+        with tempfile.TemporaryDirectory(prefix="antena-bench-") as tmp:
+            figures = asyncio.run(run(Path(tmp), verbose=args.verbose))
+    met = figures["import_s"] <= IMPORT_GOAL_S and figures["search_p99_ms"] <= SEARCH_GOAL_P99_MS
+    sys.exit(0 if met else 1)  # python -m bench reports goals by exit code
 
 
 if __name__ == "__main__":

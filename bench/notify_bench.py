@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -105,10 +106,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.dir:
         args.dir.mkdir(parents=True, exist_ok=True)
-        asyncio.run(run(args.dir, args.clients))
+        figures = asyncio.run(run(args.dir, args.clients))
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(run(Path(tmp), args.clients))
+            figures = asyncio.run(run(Path(tmp), args.clients))
+    sys.exit(0 if figures["total_s"] <= GOAL_S else 1)  # python -m bench reports goals by exit code
 
 
 if __name__ == "__main__":
