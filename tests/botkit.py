@@ -31,9 +31,12 @@ class BotRig:
     async def say(
         self, user_id: int, text: str, *, language_code: str = "es", timeout: float = 10
     ) -> dict[str, Any]:
-        """A user writes ``text``; the bot's first answer in that chat."""
+        """A user writes ``text``; the bot's first text answer in that chat (documents the bot
+        sends alongside, such as a PDF, are looked up with ``telegram.sent``)."""
         self.telegram.send_text(user_id, text, language_code=language_code)
-        return await self.telegram.wait_for_message(user_id, timeout=timeout)
+        return await self.telegram.wait_for_message(
+            user_id, lambda r: r["kind"] in ("message", "edit"), timeout=timeout
+        )
 
     async def tap(
         self, user_id: int, message: dict[str, Any], callback_data: str, timeout: float = 10

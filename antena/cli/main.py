@@ -13,6 +13,7 @@ from antena.cli import (
     demo,
     links,
     operations,
+    report,
     router_tools,
     wifi,
 )
@@ -32,6 +33,7 @@ billing_invoices.register(app)
 billing_payments.register(app)
 links.register(app)
 wifi.register(app)
+report.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

@@ -56,6 +56,9 @@ def run_command(
 
             typer.echo(_("Worker running (router retries). Ctrl-C stops it."))
             jobs.append(run_worker(app, stop))
+            from antena.core import reports
+
+            reports.install(app)  # the daily report at ANTENA_REPORT_TIME to managers and admins
             if app.settings.auto_tasks:
                 from antena.core.scheduler import run_scheduler
 

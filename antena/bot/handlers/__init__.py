@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from antena.bot.filters import IsStaff
-from antena.bot.handlers import billing, clients, common, customers, ops, pending, reminders, reports
+from antena.bot.handlers import billing, clients, common, customers, ops, reminders, report, reports, wifi
 
 
 def build_router() -> Router:
@@ -21,7 +21,8 @@ def build_router() -> Router:
     staff.include_router(billing.make_router())
     staff.include_router(reports.make_router())  # before pending: /link, report buttons
     staff.include_router(reminders.make_router())
-    staff.include_router(pending.make_router())
+    staff.include_router(report.make_router())
+    staff.include_router(wifi.make_router())
     root.include_router(staff)
     root.include_router(customers.make_router())
     root.include_router(common.make_fallback())

@@ -1,0 +1,100 @@
+"""The daily report as PDF: ``templates/pdf/daily_report.html`` with the chart inline, printed by
+the invoice module's WeasyPrint call (same template lookup and operator overrides)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from antena.core.billing import display
+from antena.core.billing.pdf import _template, html_to_pdf, templates_dir
+from antena.core.bootstrap import App
+from antena.core.config import Settings
+from antena.core.i18n import N_, gettext, language, normalize_language
+from antena.core.reports.chart import history_svg
+from antena.core.reports.daily import DailyReport, daily_report
+from antena.core.reports.text import money
+
+TEMPLATE = "pdf/daily_report.html"
+
+TEMPLATE_MESSAGES = (
+    N_("Daily report"),
+    N_("Suspended"),
+    N_("Reactivated"),
+    N_("Zone"),
+    N_("Router"),
+    N_("Clients"),
+    N_("Collections"),
+    N_("Cashier"),
+    N_("Method"),
+    N_("Amount"),
+    N_("Collected"),
+    N_("Expected today"),
+    N_("Pending"),
+    N_("Overdue"),
+    N_("Invoices"),
+    N_("Promises due"),
+    N_("Routers unreachable"),
+    N_("Router tasks failed"),
+    N_("Messages sent"),
+    N_("Messages failed"),
+    N_("SMS segments"),
+    N_("Estimated SMS cost"),
+    N_("Last 30 days"),
+    N_("None"),
+)
+
+
+def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[str, Any]:
+    def m(amount: Any) -> str:
+        return money(settings, amount, lang)
+
+    with language(lang):
+        svg = history_svg(report)
+    rate = report.collection_rate
+    return {
+        "lang": lang,
+        "_": lambda message: gettext(message, lang),
+        "empresa": settings.company_name,
+        "day": display.long_date(report.day, lang, settings.default_region),
+        "r": report,
+        "by_cashier": [(k, m(v)) for k, v in report.by_cashier.items()],
+        "by_method": [(k, m(v)) for k, v in report.by_method.items()],
+        "collected": m(report.collected),
+        "expected": m(report.expected) + (f" ({rate}%)" if rate is not None else ""),
+        "pending": m(report.pending),
+        "overdue": m(report.overdue),
+        "sms_cost": m(report.sms_cost),
+        "chart": Markup(svg),
+    }
+
+
+def render_report_html(
+    report: DailyReport, settings: Settings, *, lang: str | None = None
+) -> tuple[str, Path]:
+    template = _template(settings, TEMPLATE)
+    context = report_context(report, settings, normalize_language(lang or settings.locale))
+    base = Path(template.filename).parent if template.filename else templates_dir() / "pdf"
+    return template.render(context), base
+
+
+def report_pdf_bytes(report: DailyReport, settings: Settings, *, lang: str | None = None) -> bytes:
+    html, base = render_report_html(report, settings, lang=lang)
+    return html_to_pdf(html, base)
+
+
+async def report_pdf(app: App, day: dt.date | None = None, *, lang: str | None = None) -> bytes:
+    return report_pdf_bytes(await daily_report(app, day), app.settings, lang=lang)
+
+
+def write_pdf(data: bytes, out: Path) -> Path:
+    """Write only once complete (``.part`` then rename)."""
+    out = out.expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(out)
+    return out

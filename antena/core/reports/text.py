@@ -1,0 +1,66 @@
+"""The daily report as a short chat message (and the same lines the PDF starts with)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from antena.core.billing import display
+from antena.core.config import Settings
+from antena.core.i18n import _
+from antena.core.reports.daily import DailyReport
+
+
+def money(settings: Settings, amount: Decimal, lang: str | None = None) -> str:
+    return display.money(amount, settings.currency, lang or settings.locale, settings.default_region)
+
+
+def _counts(values: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in values.items())
+
+
+def _amounts(settings: Settings, values: dict[str, Decimal], lang: str | None) -> str:
+    return ", ".join(f"{name} {money(settings, amount, lang)}" for name, amount in values.items())
+
+
+def report_text(report: DailyReport, settings: Settings, lang: str | None = None) -> str:
+    """A concise message: one line per subject, details only where there is something."""
+    lang = lang or settings.locale
+    m = lambda amount: money(settings, amount, lang)  # noqa: E731
+    lines = [_("Daily report {day}").format(day=display.long_date(report.day, lang, settings.default_region))]
+    line = _("Suspended: {n}").format(n=report.suspended)
+    if report.suspended_by_zone:
+        line += " (" + _counts(report.suspended_by_zone) + ")"
+    lines.append(line)
+    if report.suspended_by_router:
+        lines.append(_("By router: {list}").format(list=_counts(report.suspended_by_router)))
+    lines.append(_("Reactivated: {n}").format(n=report.reactivated))
+    lines.append(
+        _("Collected: {amount} in {n} payments").format(amount=m(report.collected), n=report.payments)
+    )
+    if report.by_cashier:
+        lines.append(_("By cashier: {list}").format(list=_amounts(settings, report.by_cashier, lang)))
+    if report.by_method:
+        lines.append(_("By method: {list}").format(list=_amounts(settings, report.by_method, lang)))
+    rate = report.collection_rate
+    lines.append(
+        _("Expected today: {amount}").format(amount=m(report.expected))
+        + (f" ({rate}%)" if rate is not None else "")
+    )
+    lines.append(
+        _("Pending: {amount} ({n} invoices)").format(amount=m(report.pending), n=report.pending_count)
+    )
+    lines.append(
+        _("Overdue: {amount} ({n} invoices)").format(amount=m(report.overdue), n=report.overdue_count)
+    )
+    lines.append(_("Promises due: {n}").format(n=report.promises_due))
+    lines.append(_("Routers unreachable: {list}").format(list=", ".join(report.routers_unreachable) or "0"))
+    lines.append(_("Router tasks failed: {n}").format(n=report.tasks_failed))
+    lines.append(
+        _("Messages: {sent} sent, {failed} failed; SMS {segments} segments ≈ {cost}").format(
+            sent=report.messages_sent,
+            failed=report.messages_failed,
+            segments=report.sms_segments,
+            cost=m(report.sms_cost),
+        )
+    )
+    return "\n".join(lines)

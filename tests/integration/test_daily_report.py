@@ -1,0 +1,234 @@
+"""The daily cut-off report against a small seeded day: numbers, chat text, PDF (via pdftotext), CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from antena.core.bootstrap import App
+from antena.core.db.billing_models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentPromise,
+    PromiseStatus,
+)
+from antena.core.db.message_models import Message, MessageStatus
+from antena.core.db.models import ClientStatus, ClientStatusChange, Role, Router, StaffUser
+from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.reports import daily_report, install, send_daily_report
+from antena.core.reports.pdf import report_pdf_bytes, write_pdf
+from antena.core.reports.text import report_text
+from antena.core.scheduler import REPORT_HOOK
+from tests.billing_helpers import D, add_client, billing_isp
+
+DAY = D(2026, 6, 5)
+
+
+def at(app: App, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A local time on ``day`` as the UTC instant it is stored as."""
+    return dt.datetime.combine(day, dt.time(hour, minute), app.settings.tz).astimezone(dt.UTC)
+
+
+async def seed(app: App) -> None:
+    isp = await billing_isp(app)
+    ana = await add_client(app, isp, "Ana")
+    beto = await add_client(app, isp, "Beto")
+    carla = await add_client(app, isp, "Carla", zone="Fin")
+    dora = await add_client(app, isp, "Dora")
+    async with app.uow() as uow:
+        s = uow.session
+        sus = ClientStatus.SUSPENDED
+        s.add_all(
+            [
+                ClientStatusChange(
+                    client_id=ana.id, status=sus, changed_at=at(app, DAY, 0, 30), reason="cut-off"
+                ),
+                ClientStatusChange(
+                    client_id=carla.id, status=sus, changed_at=at(app, DAY, 23, 50), reason="cut-off"
+                ),
+                ClientStatusChange(
+                    client_id=beto.id, status=sus, changed_at=at(app, DAY, 9), reason="cut-off"
+                ),
+                ClientStatusChange(
+                    client_id=beto.id, status=ClientStatus.ACTIVE, changed_at=at(app, DAY, 12)
+                ),
+                # the day before and after: not counted today, but in the 30-day chart
+                ClientStatusChange(
+                    client_id=dora.id, status=sus, changed_at=at(app, DAY, 0, 0) - dt.timedelta(minutes=1)
+                ),
+                ClientStatusChange(
+                    client_id=dora.id, status=sus, changed_at=at(app, DAY + dt.timedelta(days=1), 0, 0)
+                ),
+            ]
+        )
+        pay = [
+            ("100.00", "Luis", PaymentMethod.CASH, at(app, DAY, 8), beto.id),
+            ("250.50", "Luis", PaymentMethod.TRANSFER, at(app, DAY, 11), ana.id),
+            ("350.00", "Marta", PaymentMethod.CASH, at(app, DAY, 18), dora.id),
+            ("999.00", "Marta", PaymentMethod.CASH, at(app, DAY, 0) - dt.timedelta(seconds=1), dora.id),
+        ]
+        for amount, cashier, method, when, client_id in pay:
+            s.add(
+                Payment(
+                    client_id=client_id,
+                    amount=Decimal(amount),
+                    method=method,
+                    received_at=when,
+                    cashier=cashier,
+                )
+            )
+        inv = [  # number, client, total, paid, status, due
+            (1, ana.id, "350.00", "0.00", InvoiceStatus.PENDING, D(2026, 6, 1)),  # overdue
+            (2, beto.id, "350.00", "100.00", InvoiceStatus.PENDING, DAY),  # due today, pending 250
+            (3, dora.id, "350.00", "350.00", InvoiceStatus.PAID, DAY),
+            (4, carla.id, "400.00", "0.00", InvoiceStatus.PENDING, D(2026, 6, 20)),
+            (5, carla.id, "500.00", "0.00", InvoiceStatus.CANCELLED, DAY),
+        ]
+        for number, client_id, total, paid, status, due in inv:
+            s.add(
+                Invoice(
+                    number=number, client_id=client_id, kind=InvoiceKind.INTERNET if number < 4 else InvoiceKind.OTHER,
+                    status=status, issue_date=D(2026, 5, 28), issue_month=f"2026-05-{number}"[:7] + str(number),
+                    due_date=due, total=Decimal(total), paid_amount=Decimal(paid),
+                )
+            )  # fmt: skip
+        s.add_all(
+            [
+                PaymentPromise(client_id=ana.id, promised_until=DAY, cycle_issue_date=D(2026, 5, 28)),
+                PaymentPromise(
+                    client_id=beto.id,
+                    promised_until=DAY,
+                    cycle_issue_date=D(2026, 5, 28),
+                    status=PromiseStatus.KEPT,
+                ),
+                PaymentPromise(
+                    client_id=carla.id, promised_until=D(2026, 6, 6), cycle_issue_date=D(2026, 5, 28)
+                ),
+            ]
+        )
+        routers = {r.name: r.id for r in (await s.scalars(select(Router))).all()}
+        s.add_all(
+            [
+                RouterTask(router_id=routers["RB"], kind="suspend", payload={}, status=TaskStatus.FAILED,
+                           last_error="refused", updated_at=at(app, DAY, 9)),
+                RouterTask(router_id=routers["RB-Fin"], kind="suspend", payload={}, status=TaskStatus.PENDING,
+                           last_error="timed out", updated_at=at(app, DAY, 10)),
+                RouterTask(router_id=routers["RB"], kind="suspend", payload={}, status=TaskStatus.DONE,
+                           updated_at=at(app, DAY, 10)),
+            ]
+        )  # fmt: skip
+        msgs = [  # status, channel, segments
+            (MessageStatus.SENT, "sms", 2),
+            (MessageStatus.DELIVERED, "sms", 1),
+            (MessageStatus.SENT, "telegram", None),
+            (MessageStatus.FAILED, "sms", 1),
+            (MessageStatus.PENDING, "sms", 1),
+        ]
+        for n, (status, channel, segments) in enumerate(msgs):
+            s.add(
+                Message(client_id=ana.id, event="test", context={}, dedupe_key=f"k{n}", channel=channel,
+                        segments=segments, status=status, updated_at=at(app, DAY, 13))
+            )  # fmt: skip
+        s.add(StaffUser(telegram_id=501, name="Gerente", role=Role.MANAGER))
+        s.add(StaffUser(telegram_id=502, name="Caja", role=Role.CASHIER))
+        await uow.commit()
+
+
+async def test_numbers_of_a_seeded_day(app: App) -> None:
+    await seed(app)
+    r = await daily_report(app, DAY)
+    assert r.suspended == 3
+    assert r.suspended_by_zone == {"Centro": 2, "Fin": 1}
+    assert r.suspended_by_router == {"RB": 2, "RB-Fin": 1}
+    assert r.reactivated == 1
+    assert r.payments == 3
+    assert r.collected == Decimal("700.50")
+    assert r.by_cashier == {"Luis": Decimal("350.50"), "Marta": Decimal("350.00")}
+    assert list(r.by_cashier) == ["Luis", "Marta"]
+    assert r.by_method == {"efectivo": Decimal("450.00"), "transferencia": Decimal("250.50")}
+    assert r.expected == Decimal("700.00")
+    assert r.collection_rate == Decimal("100")
+    assert (r.pending, r.pending_count) == (Decimal("650.00"), 2)
+    assert (r.overdue, r.overdue_count) == (Decimal("350.00"), 1)
+    assert r.promises_due == 1
+    assert r.routers_unreachable == ["RB-Fin"]
+    assert r.tasks_failed == 1
+    assert (r.messages_sent, r.messages_failed, r.sms_segments) == (3, 1, 3)
+    assert r.sms_cost == Decimal("0.15")
+    assert len(r.history) == 30 and r.history[-1] == (DAY, Decimal("700.50"), 3)
+    assert r.history[-2] == (DAY - dt.timedelta(days=1), Decimal("999.00"), 1)
+
+
+async def test_chat_text(app: App) -> None:
+    await seed(app)
+    text = report_text(await daily_report(app, DAY), app.settings, "en")
+    for expected in (
+        "Daily report June 5, 2026",
+        "Suspended: 3 (Centro 2, Fin 1)",
+        "By router: RB 2, RB-Fin 1",
+        "Reactivated: 1",
+        "Collected: MX$700.50 in 3 payments",
+        "By cashier: Luis MX$350.50, Marta MX$350.00",
+        "Expected today: MX$700.00 (100%)",
+        "Overdue: MX$350.00 (1 invoices)",
+        "Promises due: 1",
+        "Routers unreachable: RB-Fin",
+        "Router tasks failed: 1",
+        "Messages: 3 sent, 1 failed; SMS 3 segments ≈ MX$0.15",
+    ):
+        assert expected in text, (expected, text)
+
+
+def _pdftotext(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return re.sub(r"[ \t]+", " ", out.stdout)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+async def test_pdf_in_spanish(app: App, tmp_path: Path) -> None:
+    await seed(app)
+    report = await daily_report(app, DAY)
+    out = write_pdf(report_pdf_bytes(report, app.settings, lang="es"), tmp_path / "r.pdf")
+    assert out.read_bytes().startswith(b"%PDF")
+    text = _pdftotext(out)
+    for expected in (
+        "Mi WISP",
+        "5 de junio de 2026",
+        "Centro 2",
+        "RB-Fin 1",
+        "$700.50",
+        "Luis $350.50",
+        "efectivo $450.00",
+        "RB-Fin",
+        "$0.15",
+    ):
+        assert expected in text, (expected, text)
+
+
+async def test_scheduler_hook_sends_to_managers(app: App) -> None:
+    await seed(app)
+    sent: list[tuple[str, int, object]] = []
+
+    class FakeBot:
+        async def send_message(self, chat_id: int, text: str) -> None:
+            sent.append(("text", chat_id, text))
+
+        async def send_document(self, chat_id: int, document: object) -> None:
+            sent.append(("doc", chat_id, document))
+
+    app.extras["report_bot"] = FakeBot()
+    install(app)
+    assert app.extras[REPORT_HOOK] is send_daily_report
+    assert await send_daily_report(app, DAY) == 1
+    assert [(kind, chat) for kind, chat, _x in sent] == [("text", 501), ("doc", 501)]
+    assert "Suspended: 3" in str(sent[0][2])
