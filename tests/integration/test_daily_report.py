@@ -98,7 +98,7 @@ async def seed(app: App) -> None:
             s.add(
                 Invoice(
                     number=number, client_id=client_id, kind=InvoiceKind.INTERNET if number < 4 else InvoiceKind.OTHER,
-                    status=status, issue_date=D(2026, 5, 28), issue_month=f"2026-05-{number}"[:7] + str(number),
+                    status=status, issue_date=D(2026, 5, 28), issue_month="2026-05",
                     due_date=due, total=Decimal(total), paid_amount=Decimal(paid),
                 )
             )  # fmt: skip
