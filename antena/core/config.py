@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_timeout: float = Field(default=15.0, gt=0)
 
+    @field_validator("telegram_token", "telegram_webhook_url", "secret_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """``ANTENA_TELEGRAM_TOKEN=`` (as compose files and .env templates write it) means "not set"."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("auto_tasks", mode="before")
     @classmethod
     def _on_off(cls, value: object) -> object:

@@ -60,6 +60,14 @@ def test_secrets_never_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.telegram_token is not None and s.telegram_token.get_secret_value() == "123:ABC-very-secret"
 
 
+def test_a_blank_token_means_no_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compose files and .env templates write ``ANTENA_TELEGRAM_TOKEN=``: that is "no bot", not a token."""
+    monkeypatch.setenv("ANTENA_TELEGRAM_TOKEN", "")
+    monkeypatch.setenv("ANTENA_TELEGRAM_WEBHOOK_URL", " ")
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.telegram_token is None and s.telegram_webhook_url is None
+
+
 def test_secret_key_is_generated_once_into_the_data_dir(tmp_path: Path) -> None:
     s = fresh(data_dir=tmp_path / "data")
     key = s.signing_key()
