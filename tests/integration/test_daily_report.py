@@ -169,6 +169,22 @@ async def test_numbers_of_a_seeded_day(app: App) -> None:
     assert r.history[-2] == (DAY - dt.timedelta(days=1), Decimal("999.00"), 1)
 
 
+async def test_clients_created_that_day_are_not_cut_or_reconnected(app: App) -> None:
+    """Importing or adding clients (even as suspended) is not a cut-off or a reconnection."""
+    app.clock.fixed = at(app, DAY, 10)
+    isp = await billing_isp(app)
+    await add_client(app, isp, "Nueva")
+    moroso = await add_client(app, isp, "Importado moroso", status="suspended")
+    r = await daily_report(app, DAY)
+    assert (r.suspended, r.reactivated) == (0, 0)
+    async with app.uow() as uow:
+        uow.session.add(
+            ClientStatusChange(client_id=moroso.id, status=ClientStatus.ACTIVE, changed_at=at(app, DAY, 11))
+        )
+        await uow.commit()
+    assert (await daily_report(app, DAY)).reactivated == 1
+
+
 async def test_chat_text(app: App) -> None:
     await seed(app)
     text = report_text(await daily_report(app, DAY), app.settings, "en")

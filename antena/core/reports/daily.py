@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import aliased
 
 from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment, PaymentPromise, PromiseStatus
@@ -71,6 +72,15 @@ class DailyReport:
         return (self.collected * 100 / self.expected).quantize(Decimal("1"))
 
 
+def _a_change() -> ColumnElement[bool]:
+    """A status row that follows an earlier one: a client's first row is its creation (a new or
+    imported client, even one imported as suspended), not a cut-off or a reconnection."""
+    earlier = aliased(ClientStatusChange)
+    return exists().where(
+        earlier.client_id == ClientStatusChange.client_id, earlier.id < ClientStatusChange.id
+    )
+
+
 def _sorted(values: dict[str, Decimal] | Tally[str]) -> dict[str, Decimal]:
     return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -88,6 +98,7 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
                 select(ClientStatusChange.client_id, ClientStatusChange.status, Client.zone_id)
                 .join(Client, Client.id == ClientStatusChange.client_id)
                 .where(ClientStatusChange.changed_at >= start, ClientStatusChange.changed_at < end)
+                .where(_a_change())
                 .order_by(ClientStatusChange.id)
             )
         ).all()
@@ -221,6 +232,7 @@ async def _history(session, day: dt.date, tz: ZoneInfo) -> list[tuple[dt.date, D
                 ClientStatusChange.changed_at >= start,
                 ClientStatusChange.changed_at < end,
                 ClientStatusChange.status == ClientStatus.SUSPENDED,
+                _a_change(),
             )
         )
     ).all():
