@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -31,3 +32,10 @@ def count(url: str, model: Any) -> int:
 def cli(*args: str) -> Any:
     """Run ``antena ARGS`` in-process; the result has ``exit_code``, ``stdout``, ``stderr``."""
     return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,13 +1,15 @@
-"""``antena demo``: a demo ISP in a fresh SQLite file in the data directory."""
+"""``antena demo``: a demo ISP in a fresh SQLite file, served with emulated routers, portal and bot."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import typer
 
 from antena.cli.runner import fail, load_settings
 from antena.core.bootstrap import bootstrap
+from antena.core.config import Settings
 from antena.core.db.migrate import upgrade
 from antena.core.demo import DemoSummary, seed_demo
 from antena.core.errors import CoreError
@@ -16,15 +18,47 @@ from antena.core.i18n import _
 DEMO_DB = "demo.db"
 
 
-def demo(clients: int = typer.Option(20, "--clients", min=1, max=5000)) -> None:
-    """Seed a small demo ISP into a fresh SQLite file (<data dir>/demo.db) and show what it holds."""
-    settings = load_settings()
+def demo(
+    clients: int = typer.Option(200, "--clients", min=1, max=5000, help="How many clients to create"),
+    seed_only: bool = typer.Option(False, "--seed-only", help="Only create the demo database, then exit"),
+    no_chat: bool = typer.Option(False, "--no-chat", help="No terminal chat: just serve until Ctrl-C"),
+    telegram_id: int | None = typer.Option(
+        None, "--telegram-id", help="With ANTENA_TELEGRAM_TOKEN: your own Telegram user id, made admin"
+    ),
+) -> None:
+    """Try Antena: a demo ISP (2 zones, 3 emulated routers, clients, a month of billing), its worker,
+    portal and bot; without ANTENA_TELEGRAM_TOKEN you chat with the bot right here."""
+    settings = fresh_demo_settings(load_settings())
+    if seed_only:
+        _seed_only(settings, clients)
+        return
+    from antena.demo.live import DemoOptions, run_demo
+
+    logging.basicConfig(
+        filename=settings.data_dir / "demo.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    options = DemoOptions(clients=clients, chat=not no_chat, telegram_id=telegram_id)
+    try:
+        asyncio.run(run_demo(settings, options))
+    except CoreError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        pass
+
+
+def fresh_demo_settings(settings: Settings) -> Settings:
+    """The demo never touches the configured database: a new ``<data dir>/demo.db`` each time."""
     path = (settings.data_dir / DEMO_DB).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
-    settings = settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{path}"})
+    return settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{path}"})
 
+
+def _seed_only(settings: Settings, clients: int) -> None:
     async def main() -> DemoSummary:
         app = bootstrap(settings)
         try:
@@ -37,6 +71,7 @@ def demo(clients: int = typer.Option(20, "--clients", min=1, max=5000)) -> None:
         summary = asyncio.run(main())
     except CoreError as exc:
         fail(str(exc))
+    path = settings.database_url.split("///", 1)[1]
     typer.echo(_("Demo ISP created in {path}").format(path=path))
     for title, items in (
         (_("Zones"), summary.zones),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
+import datetime as dt
+import random
 from dataclasses import dataclass, field
 
 from antena.core import network, staff
@@ -10,6 +11,7 @@ from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients.edits import add_client
 from antena.core.clients.records import ClientData
+from antena.core.db.models import Role
 from antena.core.demo_data import people
 from antena.core.i18n import _
 
@@ -20,6 +22,31 @@ PLANS = [
     ("Cola 20M", "simple-queue", "450", "20M", "10M", None),
     ("PCQ 15M", "pcq", "400", "15M", "5M", "pcq-15m"),
 ]
+ROUTERS = [("RB-Centro", "Centro"), ("RB-Centro-2", "Centro"), ("RB-Norte", "Norte")]
+STAFF = [
+    (1001, "Admin Demo", "admin"),
+    (1002, "Gerente Demo", "manager"),
+    (1003, "Cajera Demo", "cashier"),
+    (1004, "Técnico Demo", "technician"),
+]
+# Each router serves its own kind of plan, as real ISPs run them; PPPoE is the most common.
+SLOTS = [
+    ("Centro", "RB-Centro", "Hogar PPPoE 10M", "10.10.{}.{}"),
+    ("Centro", "RB-Centro-2", "Cola 20M", "192.168.{}.{}"),
+    ("Norte", "RB-Norte", "PCQ 15M", "172.16.{}.{}"),
+    ("Centro", "RB-Centro", "Hogar PPPoE 10M", "10.10.{}.{}"),
+    ("Centro", "RB-Centro", "Hotspot 5M", "10.20.{}.{}"),
+]
+RECENT_INSTALLS = 4  # the last few clients were installed weeks ago: their first invoice is prorated
+
+
+@dataclass
+class DemoClient:
+    id: int
+    name: str
+    ip: str
+    router: str
+    plan: str
 
 
 @dataclass
@@ -30,20 +57,25 @@ class DemoSummary:
     staff: list[str] = field(default_factory=list)
     clients: int = 0
     sample_clients: list[str] = field(default_factory=list)
+    made: list[DemoClient] = field(default_factory=list)
+    cashier: Actor | None = None
 
 
 async def seed_demo(
-    app: App, *, clients: int = 20, router_ports: list[int] | None = None, push: bool = False
+    app: App,
+    *,
+    clients: int = 20,
+    router_ports: list[int] | None = None,
+    push: bool = False,
+    admin_telegram_id: int | None = None,
 ) -> DemoSummary:
-    """Two zones, three routers, one plan per service type, staff of every role, ``clients`` clients."""
+    """Two zones, three routers, one plan per service type, staff of every role, ``clients`` clients.
+
+    ``admin_telegram_id`` adds the person trying the demo with a real bot as an admin, so the bot
+    answers them instead of refusing a stranger."""
     actor = Actor.system()
     summary = DemoSummary()
     ports = router_ports or [8728, 8729, 8730]
-    routers = [
-        ("RB-Centro", "Centro", ports[0]),
-        ("RB-Centro-2", "Centro", ports[1]),
-        ("RB-Norte", "Norte", ports[2]),
-    ]
     for name, issue, notice, pay, cutoff in ZONES:
         async with app.uow() as uow:
             await network.add_zone(
@@ -54,7 +86,7 @@ async def seed_demo(
                 name=name, issue=issue, notice=notice, pay=pay, cutoff=cutoff
             )
         )
-    for name, zone, port in routers:
+    for (name, zone), port in zip(ROUTERS, ports, strict=True):
         async with app.uow() as uow:
             await network.add_router(
                 uow, actor, name=name, host="127.0.0.1", port=port, username="admin", password="", zone=zone
@@ -73,27 +105,32 @@ async def seed_demo(
                 profile=profile,
             )
         summary.plans.append(f"{name} ({kind}, ${price})")
-    for tg_id, name, role in [
-        (1001, "Admin Demo", "admin"),
-        (1002, "Gerente Demo", "manager"),
-        (1003, "Cajera Demo", "cashier"),
-        (1004, "Técnico Demo", "technician"),
-    ]:
+    team = list(STAFF)
+    if admin_telegram_id is not None and admin_telegram_id not in {t[0] for t in team}:
+        team.append((admin_telegram_id, _("Administrator"), "admin"))
+    for tg_id, name, role in team:
         async with app.uow() as uow:
-            await staff.add_staff(uow, actor, telegram_id=tg_id, name=name, role=role)
+            member = await staff.add_staff(uow, actor, telegram_id=tg_id, name=name, role=role)
         summary.staff.append(f"{name} ({role}, Telegram id {tg_id})")
-    # Each router serves one kind of plan, as real ISPs run them.
-    assignment = itertools.cycle(
-        [
-            ("Centro", "RB-Centro", "Hogar PPPoE 10M", "10.10.{}.{}"),
-            ("Centro", "RB-Centro-2", "Cola 20M", "192.168.{}.{}"),
-            ("Norte", "RB-Norte", "PCQ 15M", "172.16.{}.{}"),
-        ]
-    )
-    for i, person in enumerate(people(clients)):
-        zone, router, plan, ip_fmt = next(assignment)
-        ip = ip_fmt.format(1 + i // 250, 2 + i % 250)
-        user = f"cliente{i + 1}" if "PPPoE" in plan else None
+        if role == "cashier" and summary.cashier is None:
+            summary.cashier = Actor(
+                name=f"telegram:{tg_id} {name}", channel="telegram", role=Role.CASHIER, staff_id=member.id
+            )
+    await _add_clients(app, actor, summary, clients, push=push)
+    return summary
+
+
+async def _add_clients(app: App, actor: Actor, summary: DemoSummary, count: int, *, push: bool) -> None:
+    rng = random.Random(11)
+    today = app.clock.today()
+    per_slot: dict[str, int] = {}
+    for i, person in enumerate(people(count)):
+        zone, router, plan, ip_fmt = SLOTS[i % len(SLOTS)]
+        n = per_slot[ip_fmt] = per_slot.get(ip_fmt, -1) + 1
+        ip = ip_fmt.format(1 + n // 250, 2 + n % 250)
+        user = f"cliente{i + 1}" if "PPPoE" in plan or "Hotspot" in plan else None
+        recent = i >= count - RECENT_INSTALLS and count > RECENT_INSTALLS * 5
+        days_ago = rng.randint(20, 30) if recent else rng.randint(60, 1100)
         data = ClientData(
             name=person.name,
             zone=zone,
@@ -105,13 +142,14 @@ async def seed_demo(
             address=person.address,
             service_user=user,
             service_password=f"demo{i + 1:04d}" if user else None,
+            installed_on=today - dt.timedelta(days=days_ago),
         )
         client, _report = await add_client(app, actor, data, push=push)
         summary.clients += 1
+        summary.made.append(DemoClient(client.id, client.name, ip, router, plan))
         if len(summary.sample_clients) < 5:
             summary.sample_clients.append(
                 _("#{id} {name} — {ip} on {router}").format(
                     id=client.id, name=client.name, ip=ip, router=router
                 )
             )
-    return summary

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.sqlite_only
 
 
 def test_demo_creates_a_fresh_isp_each_time(cli_env: Settings) -> None:
-    result = cli("demo", "--clients", "12")
+    result = cli("demo", "--seed-only", "--clients", "12")
     assert result.exit_code == 0, result.stderr
     db_file = cli_env.data_dir / "demo.db"
     assert str(db_file.resolve()) in result.stdout
@@ -20,6 +20,6 @@ def test_demo_creates_a_fresh_isp_each_time(cli_env: Settings) -> None:
     assert [count(url, m) for m in (Zone, Router, Plan, StaffUser, Client, Service)] == [2, 3, 4, 4, 12, 12]
     assert "RB-Norte" in result.stdout and "Clients: 12" in result.stdout
 
-    again = cli("demo", "--clients", "5")
+    again = cli("demo", "--seed-only", "--clients", "5")
     assert again.exit_code == 0
     assert count(url, Client) == 5, "a fresh file, not piled on the last one"

@@ -1,0 +1,1 @@
+"""``antena demo``: a whole ISP to try in one command (see :mod:`antena.demo.live`)."""

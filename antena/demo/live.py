@@ -1,0 +1,202 @@
+"""``antena demo`` running: three emulated routers, the worker, the portal and the bot in one process.
+
+Why one process: a person trying Antena should need nothing but this command. The routers are
+RouterOS API emulators on local ports (the same wire protocol a MikroTik speaks, so the product's
+real adapter talks to them), the database is a fresh SQLite file, and without a Telegram token the
+bot polls the local Bot API double while the terminal becomes the staff member's chat. Everything
+stops on Ctrl-C (or ``!salir`` / end of input in the terminal chat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from pydantic import SecretStr
+
+from antena.core.billing.display import money
+from antena.core.bootstrap import App, bootstrap
+from antena.core.config import Settings
+from antena.core.db.migrate import upgrade
+from antena.core.demo import DemoSummary, seed_demo
+from antena.core.demo_month import MonthSummary, simulate_month
+from antena.core.i18n import _
+from antena.core.links import portal_link
+from antena.core.routeros.emulator import RouterEmulator
+
+LOG = logging.getLogger(__name__)
+ROUTERS = 3
+
+
+@dataclass
+class DemoOptions:
+    clients: int = 200
+    chat: bool = True  # the terminal chat (only without a token)
+    telegram_id: int | None = None  # with a real token: the person's own Telegram id, made admin
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+
+
+def portal_base(settings: Settings) -> str:
+    """The portal's public base: ANTENA_PORTAL_URL when set, else where the demo serves it."""
+    if "portal_url" in settings.model_fields_set:
+        return settings.portal_url
+    host, _sep, port = settings.portal_bind.rpartition(":")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://{host}:{port}"
+
+
+async def run_demo(settings: Settings, options: DemoOptions) -> None:
+    """Seed, start everything, print how to try it, and serve until stopped."""
+    say: Callable[[str], None] = lambda text: print(text, file=options.out, flush=True)  # noqa: E731
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with contextlib.AsyncExitStack() as stack:
+        emulators = [RouterEmulator() for _ in range(ROUTERS)]
+        ports = []
+        for emulator in emulators:
+            ports.append(await emulator.start())
+            stack.push_async_callback(emulator.stop)
+        telegram = None
+        if settings.telegram_token is None:
+            from antena.doubles.telegram import TelegramDouble
+
+            telegram = TelegramDouble(bot_username="antena_demo_bot", bot_name="Antena demo")
+            await telegram.start()
+            stack.push_async_callback(telegram.stop)
+            settings = settings.model_copy(
+                update={"telegram_token": SecretStr(telegram.token), "telegram_api_url": telegram.base_url}
+            )
+        settings = settings.model_copy(update={"portal_url": portal_base(settings)})
+        app = bootstrap(settings)
+        stack.push_async_callback(app.aclose)
+        say(
+            _("Creating the demo ISP ({n} clients and a month of invoices and payments)…").format(
+                n=options.clients
+            )
+        )
+        await upgrade(app.db)
+        summary = await seed_demo(
+            app, clients=options.clients, router_ports=ports, push=True, admin_telegram_id=options.telegram_id
+        )
+        assert summary.cashier is not None
+        month = await simulate_month(app, summary.cashier)
+        server = await _start_portal(app, stop)
+        if server is None:
+            return
+        jobs = _background(app, stop)
+        try:
+            await _introduce(app, say, summary, month)
+            if telegram is not None and options.chat:
+                from antena.demo.terminal import TerminalChat, help_text, stdin_lines
+
+                chat = TerminalChat(telegram, settings.data_dir / "demo-files", out=options.out)
+                say("\n" + help_text() + "\n")
+                jobs.append(asyncio.create_task(chat.run(stop, stdin_lines)))
+            elif telegram is None and options.telegram_id is None:
+                say(_("Your bot answers only staff: run again with --telegram-id <your Telegram id>."))
+            await stop.wait()
+        finally:
+            stop.set()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            await server
+    say(_("Demo stopped."))
+
+
+async def _start_portal(app: App, stop: asyncio.Event) -> asyncio.Task[None] | None:
+    """The portal, listening before its URL is printed; None (and a reason) when the port is taken."""
+    from antena.portal.app import create_portal_app, web_server
+
+    server = web_server(create_portal_app(app), app.settings.portal_bind)
+
+    async def serve() -> None:
+        async def stopper() -> None:
+            await stop.wait()
+            server.should_exit = True
+
+        waiting = asyncio.create_task(stopper())
+        try:
+            await server.serve()
+        finally:
+            waiting.cancel()
+
+    task = asyncio.create_task(serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.05)
+    if task.done():  # uvicorn exits (SystemExit) when it cannot bind
+        with contextlib.suppress(BaseException):
+            await task
+        print(
+            _("The portal cannot listen on {bind}: set ANTENA_PORTAL_BIND to a free address.").format(
+                bind=app.settings.portal_bind
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    return task
+
+
+def _background(app: App, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The worker (router and message outboxes), the calendar with the daily report, and the bot."""
+    from antena.bot import runner
+    from antena.core import reports
+    from antena.core.scheduler import run_scheduler
+    from antena.core.worker import run_worker
+
+    reports.install(app)
+    return [
+        asyncio.create_task(run_worker(app, stop, interval=1.0)),
+        asyncio.create_task(run_scheduler(app, stop)),
+        asyncio.create_task(runner.run_polling(app, stop)),
+    ]
+
+
+async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary, month: MonthSummary) -> None:
+    """What was made, where the portal is, and a customer's auto-login link to open."""
+    lang = app.settings.locale
+    say("\n" + _("Routers (RouterOS API emulators):"))
+    for line in summary.routers:
+        say(f"  - {line}")
+    say(_("Plans:") + " " + ", ".join(summary.plans))
+    say(_("Staff:") + " " + ", ".join(summary.staff))
+    say(
+        _(
+            "Month {start} – {end}: {invoices} invoices, {payments} payments, {collected} collected, "
+            "{unpaid} clients still owing."
+        ).format(
+            start=month.start.isoformat(),
+            end=month.end.isoformat(),
+            invoices=month.invoices,
+            payments=month.payments,
+            collected=money(month.collected, app.settings.currency, lang),
+            unpaid=len(set(month.unpaid_clients)),
+        )
+    )
+    owing = set(month.unpaid_clients)
+    customer = next((c for c in summary.made if c.id in owing), summary.made[0])
+    names = [c.name for c in summary.made]
+    target = next(
+        (c for c in summary.made if c.id not in owing and names.count(c.name) == 1 and "PPPoE" in c.plan),
+        summary.made[-1],
+    )
+    say("\n" + _("Customer portal: {url}").format(url=app.settings.portal_url))
+    say(_("Auto-login link of {name} (#{id}):").format(name=customer.name, id=customer.id))
+    say("  " + await portal_link(app, customer.id))
+    say(
+        "\n"
+        + _("Try: /suspender {name} (client #{id}, {ip} on {router})").format(
+            name=target.name, id=target.id, ip=target.ip, router=target.router
+        )
+    )
+    say(_("Logs: {path}").format(path=app.settings.data_dir / "demo.log"))
+
+
+__all__ = ["DemoOptions", "run_demo"]

@@ -1,0 +1,86 @@
+"""``antena demo`` as a person meets it: started in a pseudo-terminal, chatted with, stopped with Ctrl-C.
+
+Why a pseudo-terminal: the terminal chat reads what is typed and prints the bot's answers with
+numbered buttons; only a real tty shows that typing a command changes a router (the demo's own
+emulator, read back over the RouterOS API as a MikroTik would be) and that the printed link
+opens the customer's portal.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pexpect
+import pytest
+from librouteros import connect
+
+from tests.helpers import free_port
+
+pytestmark = pytest.mark.sqlite_only  # the demo always makes its own SQLite file
+
+ANTENA = str(Path(sys.executable).with_name("antena"))
+LINK = re.compile(r"(\S+ \S+ \S+) \(#\d+\):\s+(http://127\.0\.0\.1:\d+/a/\S+)")  # name, link
+TRY = re.compile(r"/suspender (.+?) \(\w+ #(\d+), ([\d.]+) \w+ (RB-[\w-]+)\)")
+
+
+def morosos(port: int) -> list[str]:
+    """The addresses in the ``morosos`` address-list, asked of the router over its API."""
+    api = connect(host="127.0.0.1", port=port, username="admin", password="", encoding="utf8", timeout=5)
+    try:
+        rows = api.path("ip", "firewall", "address-list")
+        return sorted(r["address"] for r in rows if r.get("list") == "morosos")
+    finally:
+        api.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> pexpect.spawn:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTENA_")}
+    env |= {"ANTENA_DATA_DIR": str(tmp_path / "data"), "ANTENA_PORTAL_BIND": f"127.0.0.1:{port}"}
+    child = pexpect.spawn(ANTENA, ["demo"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60)
+    yield child
+    if child.isalive():
+        child.terminate(force=True)
+
+
+def test_a_typed_suspension_reaches_the_router_and_the_link_opens_the_portal(demo: pexpect.spawn) -> None:
+    demo.expect(r"RB-Centro → 127\.0\.0\.1:(\d+)")
+    routers = {"RB-Centro": int(demo.match.group(1))}
+    demo.expect(r"RB-Centro-2 → 127\.0\.0\.1:(\d+)")
+    routers["RB-Centro-2"] = int(demo.match.group(1))
+    demo.expect(r"RB-Norte → 127\.0\.0\.1:(\d+)")
+    routers["RB-Norte"] = int(demo.match.group(1))
+    demo.expect(LINK)
+    customer, link = demo.match.group(1), demo.match.group(2)
+    demo.expect(TRY)
+    name, ip, router = demo.match.group(1), demo.match.group(3), demo.match.group(4)
+    demo.expect("Ctrl-C")  # the chat's help: it is listening
+    assert ip not in morosos(routers[router])
+
+    demo.sendline(f"/suspender {name}")
+    demo.expect(rf"{re.escape(ip)} → morosos")
+    demo.expect(r"\[1\] \w+")  # the answer's "Undo" button, as a numbered choice
+    assert ip in morosos(routers[router]), "the emulated router cut the client"
+
+    demo.sendline("1")  # press "Undo": reconnect
+    demo.expect(rf"{re.escape(ip)} ← morosos|{re.escape(name)}")
+    deadline = time.monotonic() + 10
+    while ip in morosos(routers[router]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ip not in morosos(routers[router]), "the numbered button reconnected the client"
+
+    page = httpx.get(link, follow_redirects=True, timeout=10)
+    assert page.status_code == 200 and page.url.path == "/portal", "the link logs the customer in"
+    assert customer in page.text
+
+    demo.sendintr()
+    demo.expect("Demo detenida")
+    demo.expect(pexpect.EOF, timeout=20)
+    demo.close()
+    assert demo.exitstatus == 0
