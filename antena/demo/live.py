@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from antena.core.config import Settings
 from antena.core.db.migrate import upgrade
 from antena.core.demo import DemoSummary, seed_demo
 from antena.core.demo_month import MonthSummary, simulate_month
+from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 from antena.core.links import portal_link
 from antena.core.routeros.emulator import RouterEmulator
@@ -54,6 +56,7 @@ def portal_base(settings: Settings) -> str:
 async def run_demo(settings: Settings, options: DemoOptions) -> None:
     """Seed, start everything, print how to try it, and serve until stopped."""
     say: Callable[[str], None] = lambda text: print(text, file=options.out, flush=True)  # noqa: E731
+    check_portal_bind(settings.portal_bind)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -89,8 +92,6 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         assert summary.cashier is not None
         month = await simulate_month(app, summary.cashier)
         server = await _start_portal(app, stop)
-        if server is None:
-            return
         jobs = _background(app, stop)
         try:
             await _introduce(app, say, summary, month)
@@ -110,8 +111,23 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
     say(_("Demo stopped."))
 
 
-async def _start_portal(app: App, stop: asyncio.Event) -> asyncio.Task[None] | None:
-    """The portal, listening before its URL is printed; None (and a reason) when the port is taken."""
+def check_portal_bind(bind: str) -> None:
+    """Fail before seeding when the portal's port is taken (uvicorn would only exit later, mid-demo)."""
+    host, _sep, port = bind.rpartition(":")
+    try:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host or "127.0.0.1", int(port)))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(
+            _("The portal cannot listen on {bind}: set ANTENA_PORTAL_BIND to a free address.").format(
+                bind=bind
+            )
+        ) from exc
+
+
+async def _start_portal(app: App, stop: asyncio.Event) -> asyncio.Task[None]:
+    """The portal, listening before its URL is printed."""
     from antena.portal.app import create_portal_app, web_server
 
     server = web_server(create_portal_app(app), app.settings.portal_bind)
@@ -128,19 +144,8 @@ async def _start_portal(app: App, stop: asyncio.Event) -> asyncio.Task[None] | N
             waiting.cancel()
 
     task = asyncio.create_task(serve())
-    while not server.started and not task.done():
+    while not server.started:
         await asyncio.sleep(0.05)
-    if task.done():  # uvicorn exits (SystemExit) when it cannot bind
-        with contextlib.suppress(BaseException):
-            await task
-        print(
-            _("The portal cannot listen on {bind}: set ANTENA_PORTAL_BIND to a free address.").format(
-                bind=app.settings.portal_bind
-            ),
-            file=sys.stderr,
-            flush=True,
-        )
-        return None
     return task
 
 

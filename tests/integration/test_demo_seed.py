@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from antena.core.config import Settings
@@ -23,3 +25,16 @@ def test_demo_creates_a_fresh_isp_each_time(cli_env: Settings) -> None:
     again = cli("demo", "--seed-only", "--clients", "5")
     assert again.exit_code == 0
     assert count(url, Client) == 5, "a fresh file, not piled on the last one"
+
+
+def test_demo_refuses_a_taken_portal_port_before_seeding(
+    cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bind = f"127.0.0.1:{taken.getsockname()[1]}"
+        monkeypatch.setenv("ANTENA_PORTAL_BIND", bind)
+        result = cli("demo", "--clients", "3")
+    assert result.exit_code == 1
+    assert bind in result.stderr and "ANTENA_PORTAL_BIND" in result.stderr
