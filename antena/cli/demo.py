@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import typer
 
-from antena.cli.runner import fail, load_settings
+from antena.cli.runner import fail, load_settings, setup_logging
 from antena.core.bootstrap import bootstrap
 from antena.core.config import Settings
 from antena.core.db.migrate import upgrade
@@ -34,12 +33,7 @@ def demo(
         return
     from antena.demo.live import DemoOptions, run_demo
 
-    logging.basicConfig(
-        filename=settings.data_dir / "demo.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    setup_logging(settings.data_dir / "demo.log")
     options = DemoOptions(clients=clients, chat=not no_chat, telegram_id=telegram_id)
     try:
         asyncio.run(run_demo(settings, options))

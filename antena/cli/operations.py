@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 
 import typer
 
-from antena.cli.runner import fail, load_settings, run
+from antena.cli.runner import fail, load_settings, run, setup_logging
 from antena.core.audit import Actor
 from antena.core.bootstrap import App, bootstrap
 from antena.core.i18n import N_, _
@@ -29,9 +28,7 @@ def run_command(
     if only and only not in ONLY_CHOICES:
         fail(_("--only takes bot, worker or portal, not {value}").format(value=only))
     settings = load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "aiogram.event", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    setup_logging()
     parts = [only] if only else list(ONLY_CHOICES)
     if "bot" in parts and settings.telegram_token is None:
         typer.echo(_("Telegram bot is off: ANTENA_TELEGRAM_TOKEN is not set."))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import typer
@@ -18,6 +20,22 @@ from antena.core.errors import CoreError
 from antena.core.i18n import _, set_language
 
 T = TypeVar("T")
+
+
+NOISY_LOGGERS = ("alembic", "aiogram.event", "httpx", "weasyprint", "fontTools")
+
+
+def setup_logging(filename: Path | None = None) -> None:
+    """INFO logs for the long-running commands, without the libraries' chatter (WeasyPrint alone
+    writes a line per unknown SVG property of every chart it renders)."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        filename=filename,
+        force=filename is not None,
+    )
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -34,6 +34,8 @@ LOG = logging.getLogger(__name__)
 DAY_COUNTER = "scheduler:daily"
 REPORT_COUNTER = "scheduler:report"
 REPORT_HOOK = "daily_report"  # app.extras key: async (app, day) -> None, sent at ANTENA_REPORT_TIME
+REPORT_RETRY_AT = "daily_report_retry_at"  # app.extras key: no new try before this instant
+REPORT_RETRY = dt.timedelta(minutes=10)
 
 DailyReport = Callable[[App, dt.date], Awaitable[object]]
 
@@ -145,7 +147,8 @@ async def tick(app: App) -> list[DayResult]:
 
 async def _maybe_report(app: App) -> None:
     hook: DailyReport | None = app.extras.get(REPORT_HOOK)
-    if hook is None:
+    retry_at: dt.datetime | None = app.extras.get(REPORT_RETRY_AT)
+    if hook is None or (retry_at is not None and app.clock.now() < retry_at):
         return
     day = report_due(app.clock, app.settings.report_time, await last_done(app, REPORT_COUNTER))
     if day is None or (await last_done(app) or dt.date.min) < day:  # after that day's cut-off only
@@ -153,8 +156,10 @@ async def _maybe_report(app: App) -> None:
     try:
         await hook(app, day)
     except Exception:
-        LOG.exception("scheduler %s: daily report failed", day)
+        LOG.exception("scheduler %s: daily report failed; next try in %s", day, REPORT_RETRY)
+        app.extras[REPORT_RETRY_AT] = app.clock.now() + REPORT_RETRY  # not every 30 s with a traceback
         return
+    app.extras.pop(REPORT_RETRY_AT, None)
     await remember(app, REPORT_COUNTER, day)
 
 

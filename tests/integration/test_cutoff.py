@@ -255,6 +255,26 @@ async def test_the_report_hook_runs_once_a_day_after_report_time(app: App, isp, 
         assert (await uow.session.execute(select(func.count()).select_from(Counter))).scalar_one() >= 2
 
 
+async def test_a_failing_report_is_retried_ten_minutes_later_not_every_pass(app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(scheduler, "_invoice_runner", lambda: _no_invoices)
+    tries: list[dt.datetime] = []
+
+    async def report(app_: App, day: dt.date) -> None:
+        tries.append(app_.clock.now())
+        if len(tries) == 1:
+            raise RuntimeError("Telegram unreachable")
+
+    app.extras[scheduler.REPORT_HOOK] = report
+    pin(app, JUNE_5, hour=8)
+    await scheduler.tick(app)
+    await scheduler.tick(app)
+    assert len(tries) == 1, "no new try (and traceback) on every 30-second pass"
+    app.clock.fixed = app.clock.fixed + scheduler.REPORT_RETRY  # type: ignore[operator]
+    await scheduler.tick(app)
+    await scheduler.tick(app)
+    assert len(tries) == 2, "tried again after the pause, then remembered as sent"
+
+
 async def test_scheduler_issues_with_the_real_invoice_run_then_cuts_the_unpaid(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     if scheduler._invoice_runner() is None:
         pytest.skip("the invoice run is not part of this tree yet")

@@ -231,6 +231,12 @@ async def test_pdf_in_spanish(app: App, tmp_path: Path) -> None:
         assert expected in text, (expected, text)
 
 
+async def test_no_token_no_scheduled_report(app: App) -> None:
+    """Without a bot token the report cannot be sent: no hook, instead of a failure every pass."""
+    assert app.settings.telegram_token is None
+    assert install(app) is False and REPORT_HOOK not in app.extras
+
+
 async def test_scheduler_hook_sends_to_managers(app: App) -> None:
     await seed(app)
     sent: list[tuple[str, int, object]] = []
@@ -243,7 +249,7 @@ async def test_scheduler_hook_sends_to_managers(app: App) -> None:
             sent.append(("doc", chat_id, document))
 
     app.extras["report_bot"] = FakeBot()
-    install(app)
+    assert install(app) is True
     assert app.extras[REPORT_HOOK] is send_daily_report
     assert await send_daily_report(app, DAY) == 1
     assert [(kind, chat) for kind, chat, _x in sent] == [("text", 501), ("doc", 501)]

@@ -38,8 +38,10 @@ def _bot(app: App) -> Any:
     bot = app.extras.get(BOT_KEY)
     if bot is None:
         from antena.bot.app import create_bot
+        from antena.bot.runner import HonourRetryAfter
 
         bot = app.extras[BOT_KEY] = create_bot(app)
+        bot.session.middleware(HonourRetryAfter())  # Telegram's flood waits, as the polling bot does
     return bot
 
 
@@ -77,13 +79,24 @@ async def send_daily_report(app: App, day: dt.date) -> int:
             sent += 1
         except Exception:  # one blocked chat must not keep the others from the report
             LOG.warning("could not send the daily report to chat %s", chat_id, exc_info=True)
+    if hasattr(bot, "session"):  # aiogram reopens it on the next send; left open, it leaks at exit
+        await bot.session.close()
     if not sent:
         raise RuntimeError(f"daily report {day}: no chat could be reached")
     return sent
 
 
-def install(app: App) -> None:
-    """Register the daily report with the scheduler (``antena run`` calls this)."""
+def install(app: App) -> bool:
+    """Register the daily report with the scheduler (``antena run`` calls this); False, and no
+    hook, without a Telegram token: there is no way to send it, and `antena report daily` and
+    ``/reporte`` still work."""
     from antena.core.scheduler import REPORT_HOOK
 
+    if BOT_KEY not in app.extras and app.settings.telegram_token is None:
+        LOG.info(
+            "daily report: ANTENA_TELEGRAM_TOKEN is not set, so it is not sent at %s",
+            app.settings.report_time,
+        )
+        return False
     app.extras[REPORT_HOOK] = send_daily_report
+    return True
