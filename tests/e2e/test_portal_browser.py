@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from antena.core.db.models import Client, ClientStatus
 from antena.core.db.report_models import PaymentReport
 from antena.portal.app import create_portal_app, web_server
 from tests.botkit import CASHIER, MANAGER, TECH, BotRig
+from tests.helpers import free_port
 from tests.integration.payment_helpers import client, invoice
 
 CHROMIUM = "/usr/bin/chromium"
@@ -48,12 +48,6 @@ pytestmark = pytest.mark.skipif(
 
 def cut(emu: Any) -> list[str]:
     return sorted(r["address"] for r in emu.rows(ML) if r["list"] == "morosos")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

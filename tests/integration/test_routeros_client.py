@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
@@ -16,6 +15,7 @@ from antena.core.errors import RouterError, RouterUnreachable
 from antena.core.routeros.client import RouterConnection, eq, ne, open_connections, or_, tls_context
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.ops import RouterAccess
+from tests.helpers import free_port
 
 
 @pytest.fixture
@@ -34,12 +34,6 @@ def access(emu: RouterEmulator) -> RouterAccess:
 async def conn(access: RouterAccess) -> AsyncIterator[RouterConnection]:
     async with await RouterConnection.open(access) as connection:
         yield connection
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_add_print_set_remove_and_values_kept_as_text(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -13,6 +12,7 @@ from antena.core.config import Settings
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.gateway import LibrouterosGateway
 from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterAccess, RouterOp, ServiceSpec
+from tests.helpers import free_port
 
 
 @pytest.fixture
@@ -37,12 +37,6 @@ def suspend_all(specs: list[ServiceSpec], kind: OpKind = OpKind.SUSPEND) -> list
 
 def listed(emu: RouterEmulator) -> set[str]:
     return {row["comment"] for row in emu.find("/ip/firewall/address-list", list="morosos")}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- unreachable ---------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from antena.doubles.telegram import TelegramDouble, buttons
+from tests.helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 USER = 1001
@@ -61,12 +62,6 @@ class FastSession(AiohttpSession):
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_bot(base_url: str, token: str) -> Bot:
