@@ -19,6 +19,8 @@ from typing import Any, TextIO
 from antena.core.i18n import _
 from antena.doubles.telegram import TelegramDouble, buttons
 
+Choice = tuple[int, str, str | None]  # (message_id, label, callback data or URL)
+INDENT = " " * 9
 ROLE_IDS = {
     "admin": 1001,
     "manager": 1002,
@@ -42,7 +44,8 @@ class TerminalChat:
         self.files_dir = files_dir
         self.user_id = user_id
         self.out = out or sys.stdout
-        self.choices: list[tuple[int, str, str | None]] = []  # (message_id, label, callback data or URL)
+        self.choices: list[Choice] = []  # the buttons a typed number presses
+        self.last_buttons: dict[int, list[Choice]] = {}  # per chat, for switching with !como
         self._alerts_seen = 0
         telegram.listeners.append(self.show)
 
@@ -52,25 +55,33 @@ class TerminalChat:
     # -- what the bot sends ------------------------------------------------------------------------
 
     def show(self, record: dict[str, Any]) -> None:
-        """Print what the bot sent to the person at the keyboard (other chats stay quiet)."""
-        if record["chat_id"] != self.user_id:
+        """Print what the bot sent to the person at the keyboard in full; for the other staff chats
+        (a cashier told of a payment reported in the portal, say) one line, so the person knows to
+        switch with ``!como``. Each chat keeps its last buttons for when the person switches to it."""
+        chat_id = record["chat_id"]
+        rows = buttons(record["reply_markup"]) if record.get("reply_markup") else []
+        if rows:
+            self.last_buttons[chat_id] = [
+                (record["message_id"], label, data) for row in rows for label, data in row
+            ]
+        body = (record.get("text") or "").strip()
+        if chat_id != self.user_id:
+            first = body.splitlines()[0] if body else record.get("filename") or ""
+            self.say(_("(to Telegram user {id}: {text})").format(id=chat_id, text=first[:100]))
             return
-        body = record.get("text") or ""
         if record.get("filename"):
             self.files_dir.mkdir(parents=True, exist_ok=True)
             path = self.files_dir / Path(record["filename"]).name
             path.write_bytes(record["data"])
             body = _("File {name} saved to {path}").format(name=record["filename"], path=path) + "\n" + body
         prefix = "✎ " if record["kind"] == "edit" else ""
-        lines = [f"{prefix}Antena ▸ " + body.strip().replace("\n", "\n         ")]
-        rows = buttons(record["reply_markup"]) if record.get("reply_markup") else []
+        self.say(f"{prefix}Antena ▸ " + body.strip().replace("\n", "\n" + INDENT))
         if rows:
-            self.choices = [(record["message_id"], label, data) for row in rows for label, data in row]
-            lines.append(
-                "         "
-                + "   ".join(f"[{n}] {label}" for n, (_m, label, _d) in enumerate(self.choices, 1))
-            )
-        self.say("\n".join(lines))
+            self.choices = self.last_buttons[chat_id]
+            self._show_choices()
+
+    def _show_choices(self) -> None:
+        self.say(INDENT + "   ".join(f"[{n}] {label}" for n, (_m, label, _d) in enumerate(self.choices, 1)))
 
     def show_alerts(self) -> None:
         """Pop-up answers to a pressed button (``answerCallbackQuery`` with text) are printed too."""
@@ -105,8 +116,10 @@ class TerminalChat:
         if user_id is None:
             self.say(_("Say who you are: admin, gerente, cajera, tecnico or a Telegram id."))
             return
-        self.user_id, self.choices = user_id, []
+        self.user_id, self.choices = user_id, self.last_buttons.get(user_id, [])
         self.say(_("You are now Telegram user {id}.").format(id=user_id))
+        if self.choices:
+            self._show_choices()
 
     def _press(self, number: int) -> None:
         if not 1 <= number <= len(self.choices):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from antena.core.audit import Actor
+from antena.core.clients import edits
+from antena.core.clients.records import ClientData
 from antena.demo.terminal import TerminalChat
 from tests.botkit import ADMIN, CASHIER, BotRig
 
@@ -35,3 +38,28 @@ async def test_talking_as_another_staff_member(bot: BotRig, tmp_path: Path) -> N
     assert "rol" in refusal["text"].lower(), "a cashier may not cut clients"
     assert refusal["text"] in out.getvalue(), "the answer is shown to the person at the keyboard"
     assert chat.handle("!salir") is False
+
+
+async def test_other_staff_chats_show_one_line_and_keep_their_buttons(bot: BotRig, tmp_path: Path) -> None:
+    """A cashier's message (a portal payment report, say) is announced to the person at the keyboard,
+    who switches to the cashier and finds that message's buttons ready to press by number."""
+    await edits.add_client(
+        bot.app,
+        Actor.cli(),
+        ClientData(name="Rosa Peña", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.9.0.2"),
+        push=False,
+    )
+    out = io.StringIO()
+    chat = TerminalChat(bot.telegram, tmp_path, user_id=ADMIN, out=out)
+    bot.telegram.send_text(CASHIER, "/cliente Rosa Peña")  # the cashier, on her own phone
+    card = await bot.telegram.wait_for_message(CASHIER)
+    announced = out.getvalue().splitlines()
+    assert len(announced) == 1 and f"{CASHIER}: " in announced[0] and "Rosa Peña" in announced[0]
+
+    chat.handle("!como cajera")
+    labels = [label for row in bot.telegram.buttons(card) for label, _d in row]
+    shown = out.getvalue().splitlines()[-1]
+    assert all(f"[{n}] {label}" in shown for n, label in enumerate(labels, 1)), shown
+    chat.handle(str(labels.index("Facturas") + 1))
+    invoices = await bot.telegram.wait_for_message(CASHIER)
+    assert "facturas" in invoices["text"].lower(), "the number pressed the cashier's Invoices button"
