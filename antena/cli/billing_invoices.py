@@ -134,9 +134,8 @@ def invoice_pdf(
             raise InvalidInput(_("Unknown language {value}: use es or en").format(value=lang))
         return await pdf.write_invoice_pdf(app, number, out, lang=lang.strip().lower() or None)
 
-    typer.echo(
-        _("Invoice {number} written to {path}").format(number=number.strip().lstrip("#"), path=run(work))
-    )
+    path = run(work)  # first: run() sets the language the message is written in
+    typer.echo(_("Invoice {number} written to {path}").format(number=number.strip().lstrip("#"), path=path))
 
 
 @invoice_app.command("issue")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -47,6 +48,9 @@ def load_settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
+        locale = os.environ.get("ANTENA_LOCALE", "").strip().lower()
+        if locale in ("es", "en"):  # the settings failed, but the language may still be readable
+            set_language(locale)
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         fail(

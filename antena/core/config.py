@@ -18,7 +18,11 @@ class Settings(BaseSettings):
     """Every ``ANTENA_*`` variable of the interface contract, plus a few tuning knobs."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ANTENA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="ANTENA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # `ANTENA_SMTP_PORT=` (compose, .env templates) means "the default"
     )
 
     database_url: str = "sqlite+aiosqlite:///antena.db"

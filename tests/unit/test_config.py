@@ -64,8 +64,11 @@ def test_a_blank_token_means_no_bot(monkeypatch: pytest.MonkeyPatch) -> None:
     """Compose files and .env templates write ``ANTENA_TELEGRAM_TOKEN=``: that is "no bot", not a token."""
     monkeypatch.setenv("ANTENA_TELEGRAM_TOKEN", "")
     monkeypatch.setenv("ANTENA_TELEGRAM_WEBHOOK_URL", " ")
+    monkeypatch.setenv("ANTENA_SMTP_PORT", "")
+    monkeypatch.setenv("ANTENA_REPORT_TIME", "")
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     assert s.telegram_token is None and s.telegram_webhook_url is None
+    assert (s.smtp_port, s.report_time) == (587, "07:00"), "an empty variable is the default"
 
 
 def test_secret_key_is_generated_once_into_the_data_dir(tmp_path: Path) -> None:
