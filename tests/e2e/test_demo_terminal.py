@@ -8,6 +8,7 @@ opens the customer's portal.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
@@ -19,6 +20,7 @@ import pexpect
 import pytest
 from librouteros import connect
 
+from antena.doubles.telegram import TelegramDouble
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.sqlite_only  # the demo always makes its own SQLite file
@@ -84,3 +86,30 @@ def test_a_typed_suspension_reaches_the_router_and_the_link_opens_the_portal(dem
     demo.expect(pexpect.EOF, timeout=20)
     demo.close()
     assert demo.exitstatus == 0
+
+
+async def test_with_a_token_the_real_bot_answers_the_person_given_as_admin(tmp_path: Path) -> None:
+    """With ANTENA_TELEGRAM_TOKEN the demo runs the bot against that Bot API (here the double, as
+    Telegram) and makes ``--telegram-id`` an admin: the bot answers them, not as to a stranger."""
+    async with TelegramDouble() as telegram:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANTENA_")}
+        env |= {
+            "ANTENA_DATA_DIR": str(tmp_path / "data"),
+            "ANTENA_PORTAL_BIND": f"127.0.0.1:{free_port()}",
+            "ANTENA_TELEGRAM_TOKEN": telegram.token,
+            "ANTENA_TELEGRAM_API_URL": telegram.base_url,
+        }
+        args = ["demo", "--clients", "20", "--telegram-id", "777"]
+        child = pexpect.spawn(ANTENA, args, env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60)
+        try:
+            await asyncio.to_thread(child.expect, TRY)
+            telegram.send_text(777, "/start", first_name="Ana")
+            hello = await telegram.wait_for_message(777, timeout=20)
+            assert "Administrador" in hello["text"] and "/ayuda" in hello["text"]
+            no_chat = await asyncio.to_thread(child.expect, ["!como", pexpect.TIMEOUT], 1)
+            assert no_chat == 1, "no terminal chat when a real bot runs"
+            child.sendintr()
+            await asyncio.to_thread(child.expect, pexpect.EOF, 20)
+        finally:
+            child.close(force=True)
+        assert child.exitstatus == 0
