@@ -98,7 +98,9 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
             if telegram is not None and options.chat:
                 from antena.demo.terminal import TerminalChat, help_text, stdin_lines
 
-                chat = TerminalChat(telegram, settings.data_dir / "demo-files", out=options.out)
+                chat = TerminalChat(
+                    telegram, settings.data_dir / "demo-files", language=settings.locale, out=options.out
+                )
                 say("\n" + help_text() + "\n")
                 jobs.append(asyncio.create_task(chat.run(stop, stdin_lines)))
             elif telegram is None and options.telegram_id is None:

@@ -38,11 +38,18 @@ class TerminalChat:
     """One person at the keyboard, chatting with the bot as ``user_id`` (the demo admin by default)."""
 
     def __init__(
-        self, telegram: TelegramDouble, files_dir: Path, *, user_id: int = 1001, out: TextIO | None = None
+        self,
+        telegram: TelegramDouble,
+        files_dir: Path,
+        *,
+        user_id: int = 1001,
+        language: str = "es",
+        out: TextIO | None = None,
     ) -> None:
         self.telegram = telegram
         self.files_dir = files_dir
         self.user_id = user_id
+        self.language = language  # the Telegram app's language, which the bot answers staff in
         self.out = out or sys.stdout
         self.choices: list[Choice] = []  # the buttons a typed number presses
         self.last_buttons: dict[int, list[Choice]] = {}  # per chat, for switching with !como
@@ -108,7 +115,7 @@ class TerminalChat:
             self._press(int(line))
         else:
             self.choices = []
-            self.telegram.send_text(self.user_id, line, first_name="Demo", language_code=None)
+            self.telegram.send_text(self.user_id, line, first_name="Demo", language_code=self.language)
         return True
 
     def _switch(self, who: str) -> None:

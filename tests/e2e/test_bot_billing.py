@@ -183,6 +183,7 @@ async def test_promise_happy_path_and_a_date_in_the_past(bot: BotRig, isp) -> No
 async def test_card_buttons_list_invoices_and_lead_to_payment(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
     client_id, number = await suspended_debtor(bot, isp)
     card = await bot.say(CASHIER, "/cliente marta")
+    assert "MXN" not in card["text"] and "$350.00)" in card["text"], "pesos written as on the invoices"
     listing = await bot.tap_text(CASHIER, card, "Facturas")
     assert str(number) in listing["text"] and "pendiente" in listing["text"]
     shown = await bot.tap(CASHIER, listing, data_of(listing, str(number)))

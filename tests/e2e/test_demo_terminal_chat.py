@@ -63,3 +63,12 @@ async def test_other_staff_chats_show_one_line_and_keep_their_buttons(bot: BotRi
     chat.handle(str(labels.index("Facturas") + 1))
     invoices = await bot.telegram.wait_for_message(CASHIER)
     assert "facturas" in invoices["text"].lower(), "the number pressed the cashier's Invoices button"
+
+
+async def test_the_chat_speaks_the_isps_language(bot: BotRig, tmp_path: Path) -> None:
+    """With ANTENA_LOCALE=en the person at the keyboard is answered in English, as a staff member
+    whose Telegram is in English would be."""
+    chat = TerminalChat(bot.telegram, tmp_path, user_id=ADMIN, language="en", out=io.StringIO())
+    chat.handle("/cliente nadie-con-este-nombre")
+    reply = await bot.telegram.wait_for_message(ADMIN)
+    assert "No client" in reply["text"] or "no client" in reply["text"].lower(), reply["text"]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import quote
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from babel.numbers import format_currency
 
 from antena.bot.callbacks import Act, Pick, signed, verified
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
 from antena.core.audit import Actor
+from antena.core.billing.display import money, short_date
 from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
 from antena.core.clients.card import Card, client_card
@@ -20,7 +21,7 @@ from antena.core.clients.resolve import find_one, status_label
 from antena.core.clients.search import Match, search_clients
 from antena.core.db.models import ClientStatus
 from antena.core.errors import Ambiguous, InvalidInput
-from antena.core.i18n import _, get_language
+from antena.core.i18n import _
 
 MAX_PICK = 8
 
@@ -82,8 +83,9 @@ async def card(message: Message, app: App, args: str) -> None:
         await send_card(message, app, client_id)
 
 
-def _money(app: App, amount: object) -> str:
-    return format_currency(amount, app.settings.currency, locale=get_language())
+def _money(app: App, amount: Decimal) -> str:
+    """The same ``$1,350.50`` as invoices and payments (the ISP's country, not Spain's ``1.350,50``)."""
+    return money(amount, app.settings.currency, region=app.settings.default_region)
 
 
 def card_text(app: App, c: Card) -> str:
@@ -107,7 +109,8 @@ def card_text(app: App, c: Card) -> str:
         amount, when = c.last_payment
         lines.append(
             _("Last payment: {amount} on {date}").format(
-                amount=_money(app, amount), date=when.astimezone(app.settings.tz).date().isoformat()
+                amount=_money(app, amount),
+                date=short_date(when.astimezone(app.settings.tz).date(), region=app.settings.default_region),
             )
         )
     return "\n".join(lines)

@@ -8,13 +8,13 @@ import secrets
 from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from babel.numbers import format_currency
 
 from antena.bot.callbacks import signed, verified
 from antena.bot.filters import Allowed, Cmd
 from antena.core.audit import Actor
+from antena.core.billing.display import money
 from antena.core.bootstrap import App
-from antena.core.i18n import _, get_language
+from antena.core.i18n import _
 from antena.core.notify.bulk import preview_reminders, send_reminders
 from antena.core.staff import may
 
@@ -36,7 +36,7 @@ async def remind(message: Message, app: App, args: str) -> None:
     if preview.recipients == 0:
         await message.answer(_("No pending invoices in {where}: no reminder to send.").format(where=where))
         return
-    cost = format_currency(preview.cost, app.settings.currency, locale=get_language())
+    cost = money(preview.cost, app.settings.currency, region=app.settings.default_region)
     text = _(
         "Reminders for {where}: {n} messages, {segments} SMS segments, estimated cost {cost} (if all go by SMS)."  # noqa: E501
     ).format(where=where, n=preview.recipients, segments=preview.segments, cost=cost)
