@@ -254,3 +254,38 @@ async def test_scheduler_hook_sends_to_managers(app: App) -> None:
     assert await send_daily_report(app, DAY) == 1
     assert [(kind, chat) for kind, chat, _x in sent] == [("text", 501), ("doc", 501)]
     assert "Suspended: 3" in str(sent[0][2])
+
+
+async def test_report_retries_only_the_chats_that_were_unreachable(app: App) -> None:
+    """Telegram down for one manager: the scheduler tries again later, for that chat only; a chat
+    that blocked the bot is refused for good and never retried."""
+    from aiogram.exceptions import TelegramForbiddenError, TelegramNetworkError
+    from aiogram.methods import SendMessage
+
+    await seed(app)
+    async with app.uow() as uow:
+        uow.session.add(StaffUser(telegram_id=503, name="Admin", role=Role.ADMIN))
+        uow.session.add(StaffUser(telegram_id=504, name="Bloqueó el bot", role=Role.MANAGER))
+        await uow.commit()
+    got: list[int] = []
+    down = {501}
+
+    class FlakyBot:
+        async def send_message(self, chat_id: int, text: str) -> None:
+            method = SendMessage(chat_id=chat_id, text=text)
+            if chat_id in down:
+                raise TelegramNetworkError(method, "connection reset")
+            if chat_id == 504:
+                raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+
+        async def send_document(self, chat_id: int, document: object) -> None:
+            got.append(chat_id)
+
+    app.extras["report_bot"] = FlakyBot()
+    with pytest.raises(RuntimeError, match="501"):
+        await send_daily_report(app, DAY)
+    assert got == [503]
+    down.clear()
+    assert await send_daily_report(app, DAY) == 1
+    assert got == [503, 501], "the manager got it on the retry; the admin not twice; 504 not retried"
+    assert await send_daily_report(app, DAY) == 0

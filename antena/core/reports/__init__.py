@@ -18,6 +18,7 @@ from antena.core.reports.daily import DailyReport, daily_report
 
 LOG = logging.getLogger(__name__)
 REPORT_ROLES = (Role.MANAGER, Role.ADMIN)
+DELIVERED_KEY = "report_delivered"  # app.extras: {(day, chat id)} this process has done with
 BOT_KEY = "report_bot"  # app.extras: an aiogram Bot to send with (else one is built from the token)
 
 __all__ = ["DailyReport", "daily_report", "install", "report_chats", "send_daily_report"]
@@ -54,16 +55,21 @@ def report_filename(day: dt.date) -> str:
 async def send_daily_report(app: App, day: dt.date) -> int:
     """The scheduler hook: text + PDF to every manager and admin; how many chats got it.
 
-    Raises when no chat could be reached, so the scheduler retries later."""
+    A chat Telegram refuses for good (the bot blocked, the chat gone) is logged and not tried
+    again. When any other chat failed (Telegram unreachable, say) it raises, so the scheduler
+    tries again later, and then only those chats: nobody misses the day's report, nobody gets
+    it twice from one process."""
+    from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
     from aiogram.types import BufferedInputFile
 
     from antena.core.i18n import language
     from antena.core.reports.pdf import report_pdf_bytes
     from antena.core.reports.text import report_text
 
-    chats = await report_chats(app)
+    done: set[tuple[dt.date, int]] = app.extras.setdefault(DELIVERED_KEY, set())
+    chats = [c for c in await report_chats(app) if (day, c) not in done]
     if not chats:
-        LOG.info("daily report %s: no managers or admins to send it to", day)
+        LOG.info("daily report %s: no managers or admins (left) to send it to", day)
         return 0
     report = await daily_report(app, day)
     lang = app.settings.locale
@@ -71,18 +77,23 @@ async def send_daily_report(app: App, day: dt.date) -> int:
         text = report_text(report, app.settings, lang)
         data = report_pdf_bytes(report, app.settings, lang=lang)
         name = report_filename(day)
-    bot, sent = _bot(app), 0
+    bot, sent, retry = _bot(app), 0, []
     for chat_id in chats:
         try:
             await bot.send_message(chat_id, text)
             await bot.send_document(chat_id, BufferedInputFile(data, filename=name))
             sent += 1
-        except Exception:  # one blocked chat must not keep the others from the report
+            done.add((day, chat_id))
+        except (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound) as exc:
+            LOG.warning("daily report %s: Telegram refuses chat %s for good: %s", day, chat_id, exc)
+            done.add((day, chat_id))
+        except Exception:  # one unreachable chat must not keep the others from the report
             LOG.warning("could not send the daily report to chat %s", chat_id, exc_info=True)
+            retry.append(chat_id)
     if hasattr(bot, "session"):  # aiogram reopens it on the next send; left open, it leaks at exit
         await bot.session.close()
-    if not sent:
-        raise RuntimeError(f"daily report {day}: no chat could be reached")
+    if retry:
+        raise RuntimeError(f"daily report {day}: chats {retry} to try again")
     return sent
 
 
