@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import aliased
 
 from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment, PaymentPromise, PromiseStatus
 from antena.core.db.message_models import Message, MessageStatus
-from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Service
+from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Service, StaffUser
 from antena.core.db.router_tasks import RouterTask, TaskStatus
 
 ZERO = Decimal("0.00")
@@ -128,9 +128,9 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
 
         payments = (
             await s.execute(
-                select(Payment.amount, Payment.cashier, Payment.method).where(
-                    Payment.received_at >= start, Payment.received_at < end
-                )
+                select(Payment.amount, func.coalesce(StaffUser.name, Payment.cashier), Payment.method)
+                .outerjoin(StaffUser, StaffUser.id == Payment.staff_id)  # "Ana", not "telegram:123 Ana"
+                .where(Payment.received_at >= start, Payment.received_at < end)
             )
         ).all()
         cashiers: dict[str, Decimal] = defaultdict(lambda: ZERO)
