@@ -91,6 +91,9 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         )
         assert summary.cashier is not None
         month = await simulate_month(app, summary.cashier)
+        if stop.is_set():  # Ctrl-C while seeding: nothing to start
+            say(_("Demo stopped."))
+            return
         server = await _start_portal(app, stop)
         jobs = _background(app, stop)
         try:
