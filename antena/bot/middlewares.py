@@ -80,6 +80,4 @@ def _actor(user: User | None, staff: StaffUser | None) -> Actor | None:
         return None
     if staff is None:
         return Actor(name=f"telegram:{user.id}", channel="telegram")
-    return Actor(
-        name=f"telegram:{user.id} {staff.name}", channel="telegram", role=staff.role, staff_id=staff.id
-    )
+    return Actor.telegram_staff(staff)

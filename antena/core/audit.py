@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from antena.core.db.models import AuditLog, Role
+from antena.core.db.models import AuditLog, Role, StaffUser
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,16 @@ class Actor:
         except (KeyError, OSError):
             user = "operator"
         return cls(name=f"cli:{user}", channel="cli", role=Role.ADMIN)
+
+    @classmethod
+    def telegram_staff(cls, staff: StaffUser) -> Actor:
+        """A staff member writing in Telegram: the audit log and payments name them this way."""
+        return cls(
+            name=f"telegram:{staff.telegram_id} {staff.name}",
+            channel="telegram",
+            role=staff.role,
+            staff_id=staff.id,
+        )
 
     @classmethod
     def system(cls) -> Actor:

@@ -11,7 +11,6 @@ from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients.edits import add_client
 from antena.core.clients.records import ClientData
-from antena.core.db.models import Role
 from antena.core.demo_data import people
 from antena.core.i18n import _
 
@@ -113,9 +112,7 @@ async def seed_demo(
             member = await staff.add_staff(uow, actor, telegram_id=tg_id, name=name, role=role)
         summary.staff.append(f"{name} ({role}, Telegram id {tg_id})")
         if role == "cashier" and summary.cashier is None:
-            summary.cashier = Actor(
-                name=f"telegram:{tg_id} {name}", channel="telegram", role=Role.CASHIER, staff_id=member.id
-            )
+            summary.cashier = Actor.telegram_staff(member)
     await _add_clients(app, actor, summary, clients, push=push)
     return summary
 
