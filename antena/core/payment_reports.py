@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from antena.core import staff
 from antena.core.audit import Actor, record
 from antena.core.billing.payments import (
     MAX_REFERENCE,
@@ -24,7 +25,7 @@ from antena.core.billing.payments import (
 )
 from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice, InvoiceStatus
-from antena.core.db.models import Client, Role, StaffUser
+from antena.core.db.models import Client, Role
 from antena.core.db.report_models import PaymentReport, ReportStatus
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
@@ -152,13 +153,7 @@ async def get_report(app: App, report_id: int) -> ReportView:
 
 async def cashier_chats(app: App) -> list[int]:
     """Every active staff member who may take payments and hears about reports."""
-    async with app.uow() as uow:
-        rows = await uow.session.scalars(
-            select(StaffUser.telegram_id)
-            .where(StaffUser.active.is_(True), StaffUser.role.in_(CASHIER_ROLES))
-            .order_by(StaffUser.id)
-        )
-        return list(rows)
+    return await staff.chats_of(app, CASHIER_ROLES)
 
 
 async def mark_notified(app: App, report_id: int, chats: int) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from antena.core import validate
@@ -10,6 +13,9 @@ from antena.core.db.models import Role, StaffUser
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 # The contract's table "who may do what", as permissions per role.
 _MANAGER = frozenset(
@@ -101,3 +107,15 @@ async def staff_by_telegram_id(uow: UnitOfWork, telegram_id: int) -> StaffUser |
             select(StaffUser).where(StaffUser.telegram_id == telegram_id, StaffUser.active.is_(True))
         )
     ).scalar_one_or_none()
+
+
+async def chats_of(app: App, roles: Iterable[Role]) -> list[int]:
+    """The Telegram chats of every active staff member with one of ``roles``, oldest first: who
+    hears about payment reports (cashiers) or gets the daily report (managers, admins)."""
+    async with app.uow() as uow:
+        rows = await uow.session.scalars(
+            select(StaffUser.telegram_id)
+            .where(StaffUser.active.is_(True), StaffUser.role.in_(list(roles)))
+            .order_by(StaffUser.id)
+        )
+        return list(rows)

@@ -10,10 +10,9 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
+from antena.core import staff
 from antena.core.bootstrap import App
-from antena.core.db.models import Role, StaffUser
+from antena.core.db.models import Role
 from antena.core.reports.daily import DailyReport, daily_report
 
 LOG = logging.getLogger(__name__)
@@ -26,13 +25,7 @@ __all__ = ["DailyReport", "daily_report", "install", "report_chats", "send_daily
 
 async def report_chats(app: App) -> list[int]:
     """Every active manager and admin."""
-    async with app.uow() as uow:
-        rows = await uow.session.scalars(
-            select(StaffUser.telegram_id)
-            .where(StaffUser.active.is_(True), StaffUser.role.in_(REPORT_ROLES))
-            .order_by(StaffUser.id)
-        )
-        return list(rows)
+    return await staff.chats_of(app, REPORT_ROLES)
 
 
 def _bot(app: App) -> Any:
