@@ -79,19 +79,11 @@ def run_command(
                 typer.echo(_("Telegram bot polling {api}.").format(api=app.settings.telegram_api_url))
                 jobs.append(runner.run_polling(app, stop))
         if "portal" in parts:
-            from antena.portal.app import create_portal_app, web_server
+            from antena.portal.app import create_portal_app, serve_until, web_server
 
             server = web_server(create_portal_app(app, bot=bot, dp=dp), app.settings.portal_bind)
             typer.echo(_("Web server on http://{bind}").format(bind=app.settings.portal_bind))
-
-            async def serve() -> None:
-                async def stopper() -> None:
-                    await stop.wait()
-                    server.should_exit = True
-
-                await asyncio.gather(server.serve(), stopper())
-
-            jobs.append(serve())
+            jobs.append(serve_until(server, stop))
         try:
             await asyncio.gather(*jobs)
         finally:

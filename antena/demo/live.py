@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import socket
@@ -55,7 +56,7 @@ def portal_base(settings: Settings) -> str:
 
 async def run_demo(settings: Settings, options: DemoOptions) -> None:
     """Seed, start everything, print how to try it, and serve until stopped."""
-    say: Callable[[str], None] = lambda text: print(text, file=options.out, flush=True)  # noqa: E731
+    say: Callable[[str], None] = functools.partial(print, file=options.out, flush=True)
     check_portal_bind(settings.portal_bind)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -133,22 +134,10 @@ def check_portal_bind(bind: str) -> None:
 
 async def _start_portal(app: App, stop: asyncio.Event) -> asyncio.Task[None]:
     """The portal, listening before its URL is printed."""
-    from antena.portal.app import create_portal_app, web_server
+    from antena.portal.app import create_portal_app, serve_until, web_server
 
     server = web_server(create_portal_app(app), app.settings.portal_bind)
-
-    async def serve() -> None:
-        async def stopper() -> None:
-            await stop.wait()
-            server.should_exit = True
-
-        waiting = asyncio.create_task(stopper())
-        try:
-            await server.serve()
-        finally:
-            waiting.cancel()
-
-    task = asyncio.create_task(serve())
+    task = asyncio.create_task(serve_until(server, stop))
     while not server.started:
         await asyncio.sleep(0.05)
     return task

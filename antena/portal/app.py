@@ -3,6 +3,7 @@ health check and, when ``ANTENA_TELEGRAM_WEBHOOK_URL`` is set, the Telegram webh
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
@@ -137,7 +138,7 @@ def create_portal_app(
     return web
 
 
-__all__ = ["PortalError", "create_portal_app", "web_server"]
+__all__ = ["PortalError", "create_portal_app", "serve_until", "web_server"]
 
 
 class QuietServer(uvicorn.Server):
@@ -146,6 +147,20 @@ class QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+async def serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
+    """Serve until ``stop`` is set, then let uvicorn finish the requests in flight."""
+
+    async def stopper() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    waiting = asyncio.create_task(stopper())
+    try:
+        await server.serve()
+    finally:
+        waiting.cancel()
 
 
 def web_server(web: FastAPI, bind: str) -> QuietServer:
