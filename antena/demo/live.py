@@ -100,7 +100,8 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         try:
             await _introduce(app, say, summary, month)
             if telegram is not None and options.chat:
-                from antena.demo.terminal import TerminalChat, help_text, stdin_lines
+                from antena.demo.terminal import TerminalChat, help_text
+                from antena.doubles.telegram_cli import stdin_lines
 
                 chat = TerminalChat(
                     telegram, settings.data_dir / "demo-files", language=settings.locale, out=options.out

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -158,20 +157,6 @@ class TerminalChat:
                 return
             await asyncio.sleep(0.05)
             self.show_alerts()
-
-
-def stdin_lines() -> asyncio.Queue[str | None]:
-    """Typed lines, read by a daemon thread so Ctrl-C never waits on a blocked read."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def read() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
-        loop.call_soon_threadsafe(queue.put_nowait, None)
-
-    threading.Thread(target=read, name="demo-stdin", daemon=True).start()
-    return queue
 
 
 def help_text() -> str:

@@ -36,11 +36,19 @@ def describe(record: dict[str, Any]) -> str:
     return f"{head}: {body}" + (f"\n    buttons: {keys}" if keys else "")
 
 
-def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
-    """Read stdin in a daemon thread so Ctrl-C never waits on a blocked readline."""
-    for line in sys.stdin:
-        loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
-    loop.call_soon_threadsafe(queue.put_nowait, None)
+def stdin_lines() -> asyncio.Queue[str | None]:
+    """Typed lines (None at the end of input), read by a daemon thread so Ctrl-C never waits on a
+    blocked readline. Also the demo's terminal chat reads through this."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="stdin-lines", daemon=True).start()
+    return queue
 
 
 def _handle_line(double: TelegramDouble, user_id: int, line: str) -> int:
@@ -92,9 +100,7 @@ async def _console(double: TelegramDouble, args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-    if not args.no_input:
-        threading.Thread(target=_stdin_lines, args=(loop, queue), daemon=True).start()
+    queue: asyncio.Queue[str | None] = asyncio.Queue() if args.no_input else stdin_lines()
     user_id = args.user_id
     stopping = asyncio.ensure_future(stop.wait())
     while True:
