@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery
+
+from antena.core.i18n import _
+from antena.core.staff import may
+
+if TYPE_CHECKING:
+    from antena.core.audit import Actor
+    from antena.core.bootstrap import App
 
 SIG_LEN = 10
 
@@ -56,3 +65,17 @@ def signed(secret: str, data: CallbackData) -> str:
 
 def verified(secret: str, data: CallbackData) -> bool:
     return hmac.compare_digest(str(getattr(data, "sig", "")), _digest(secret, data))
+
+
+async def refused(
+    query: CallbackQuery, app: App, actor: Actor, data: CallbackData, permission: str, *, valid: bool = True
+) -> bool:
+    """Answers a forged button (or one the handler finds not ``valid``, e.g. an unknown mode) or a
+    role without ``permission``; True when it did, so every button handler refuses the same way."""
+    if not valid or not verified(app.settings.signing_key(), data):
+        await query.answer(_("This button is not valid."), show_alert=True)
+        return True
+    if not may(actor.role, permission):
+        await query.answer(_("Your role may not do this."), show_alert=True)
+        return True
+    return False

@@ -12,7 +12,7 @@ from aiogram.types import (
     Message,
 )
 
-from antena.bot.callbacks import Act
+from antena.bot.callbacks import Act, refused
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.handlers import payments
@@ -25,7 +25,6 @@ from antena.bot.handlers.payments import (
     confirm_buttons,
     day,
     money,
-    refused,
     resolve_or_pick,
     take,
     too_long,
@@ -33,6 +32,7 @@ from antena.bot.handlers.payments import (
 from antena.core.audit import Actor
 from antena.core.billing.display import period
 from antena.core.billing.invoices import issue_now, preview_invoice
+from antena.core.billing.lines import Draft
 from antena.core.billing.pdf import invoice_pdf
 from antena.core.billing.queries import InvoiceRow, list_invoices, load_invoice, parse_number, status_label
 from antena.core.bootstrap import App
@@ -45,18 +45,21 @@ MAX_LISTED = 8
 # -- /factura ------------------------------------------------------------------------------------
 
 
+def body_lines(app: App, doc: Invoice | Draft) -> list[str]:
+    """Period, one line per item and the total: an issued invoice and the preview of one to issue
+    must read alike, so both are written here."""
+    span = period(doc.period_start, doc.period_end, region=app.settings.default_region)
+    lines = [_("Period: {period}").format(period=span)] if span else []
+    lines += [f"  {line.text}: {money(app, line.amount)}" for line in doc.lines]
+    return [*lines, _("Total: {amount}").format(amount=money(app, doc.total))]
+
+
 def invoice_text(app: App, inv: Invoice) -> str:
     lines = [
         _("Invoice {number} · {name} (#{id})").format(
             number=inv.number, name=inv.client.name, id=inv.client_id
-        )
-    ]
-    span = period(inv.period_start, inv.period_end, region=app.settings.default_region)
-    if span:
-        lines.append(_("Period: {period}").format(period=span))
-    lines += [f"  {line.text}: {money(app, line.amount)}" for line in inv.lines]
-    lines += [
-        _("Total: {amount}").format(amount=money(app, inv.total)),
+        ),
+        *body_lines(app, inv),
         _("Paid: {amount}").format(amount=money(app, inv.paid_amount)),
         _("Balance due: {amount}").format(amount=money(app, inv.balance_due)),
         _("Due date: {date}").format(date=day(app, inv.due_date)),
@@ -97,13 +100,9 @@ async def preview(message: Message, app: App, user_id: int, client_id: int) -> N
         await message.answer(p.blocked)
         return
     d = p.draft
-    lines = [_("Invoice to issue now for {name} (#{id}):").format(name=p.client_name, id=p.client_id)]
-    span = period(d.period_start, d.period_end, region=app.settings.default_region)
-    if span:
-        lines.append(_("Period: {period}").format(period=span))
-    lines += [f"  {line.text}: {money(app, line.amount)}" for line in d.lines]
-    lines += [
-        _("Total: {amount}").format(amount=money(app, d.total)),
+    lines = [
+        _("Invoice to issue now for {name} (#{id}):").format(name=p.client_name, id=p.client_id),
+        *body_lines(app, d),
         _("Due date: {date}").format(date=day(app, d.due_date)),
     ]
     ref = PENDING.put(user_id, "bill", client_id=p.client_id, issue_date=d.issue_date)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from antena.bot.callbacks import Act, Pick, signed, verified
+from antena.bot.callbacks import Act, Pick, refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
@@ -210,13 +210,7 @@ async def act(query: CallbackQuery, callback_data: Act, app: App, actor: Actor) 
 async def _act(
     query: CallbackQuery, app: App, actor: Actor, action: str, client_id: int, data: Pick | Act
 ) -> None:
-    from antena.core.staff import may
-
-    if not verified(_secret(app), data) or action not in PERMISSION:
-        await query.answer(_("This button is not valid."), show_alert=True)
-        return
-    if not may(actor.role, PERMISSION[action]):
-        await query.answer(_("Your role may not do this."), show_alert=True)
+    if await refused(query, app, actor, data, PERMISSION.get(action, ""), valid=action in PERMISSION):
         return
     await query.answer()
     assert isinstance(query.message, Message)

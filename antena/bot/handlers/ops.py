@@ -16,7 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from antena.bot.callbacks import signed, verified
+from antena.bot.callbacks import refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
@@ -163,12 +163,8 @@ async def _one_client(
 
 
 async def picked(query: CallbackQuery, callback_data: OpPick, app: App, actor: Actor) -> None:
-    permission = {"cancel": "cancel", "delete": "delete"}.get(callback_data.action)
-    if not verified(_key(app), callback_data) or permission is None:
-        await query.answer(_("This button is not valid."), show_alert=True)
-        return
-    if not may(actor.role, permission):
-        await query.answer(_("Your role may not do this."), show_alert=True)
+    action = callback_data.action  # the permission is named like the action
+    if await refused(query, app, actor, callback_data, action, valid=action in {"cancel", "delete"}):
         return
     await query.answer()
     assert isinstance(query.message, Message)
@@ -220,11 +216,9 @@ async def cancel(message: Message, app: App, args: str) -> None:
 
 async def cancel_chosen(query: CallbackQuery, callback_data: CancelCb, app: App, actor: Actor) -> None:
     data = callback_data
-    if not verified(_key(app), data) or data.mode not in {"none", "keep", "release", "toggle", "no"}:
-        await query.answer(_("This button is not valid."), show_alert=True)
-        return
-    if not may(actor.role, "cancel"):
-        await query.answer(_("Your role may not do this."), show_alert=True)
+    if await refused(
+        query, app, actor, data, "cancel", valid=data.mode in {"none", "keep", "release", "toggle", "no"}
+    ):
         return
     assert isinstance(query.message, Message)
     if data.mode == "toggle":
@@ -279,11 +273,7 @@ async def delete_chosen(
     query: CallbackQuery, callback_data: DeleteCb, app: App, actor: Actor, state: FSMContext
 ) -> None:
     data = callback_data
-    if not verified(_key(app), data) or data.mode not in {"db", "router", "no"}:
-        await query.answer(_("This button is not valid."), show_alert=True)
-        return
-    if not may(actor.role, "delete"):
-        await query.answer(_("Your role may not do this."), show_alert=True)
+    if await refused(query, app, actor, data, "delete", valid=data.mode in {"db", "router", "no"}):
         return
     await query.answer()
     assert isinstance(query.message, Message)

@@ -15,7 +15,7 @@ from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from antena.bot.callbacks import Act, signed, verified
+from antena.bot.callbacks import Act, refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line
@@ -39,7 +39,6 @@ from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus, P
 from antena.core.db.models import ClientStatus
 from antena.core.errors import Ambiguous, InvalidInput, NotAllowed
 from antena.core.i18n import N_, _
-from antena.core.staff import may
 from antena.core.text import fold
 
 MAX_ARGS = 300  # characters of a command's arguments worth reading
@@ -101,17 +100,6 @@ def day(app: App, value: dt.date) -> str:
 def too_long(args: str) -> None:
     if len(args) > MAX_ARGS:
         raise InvalidInput(_("That is too long (at most {n} characters)").format(n=MAX_ARGS))
-
-
-async def refused(query: CallbackQuery, app: App, actor: Actor, data: CallbackData, permission: str) -> bool:
-    """Answers a forged button or a role without ``permission``; True when it did."""
-    if not verified(secret(app), data):
-        await query.answer(_("This button is not valid."), show_alert=True)
-        return True
-    if not may(actor.role, permission):
-        await query.answer(_("Your role may not do this."), show_alert=True)
-        return True
-    return False
 
 
 # -- single-use confirmations --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from aiogram.types import (
     Message,
 )
 
-from antena.bot.callbacks import Act, signed, verified
+from antena.bot.callbacks import Act, refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.handlers.clients import pick_list
@@ -32,7 +32,6 @@ from antena.core.clients.resolve import find_one
 from antena.core.db.models import Client
 from antena.core.errors import Ambiguous, CoreError
 from antena.core.i18n import _, language
-from antena.core.staff import may
 from antena.core.text import fold
 
 log = logging.getLogger(__name__)
@@ -92,11 +91,7 @@ async def link_command(message: Message, app: App, actor: Actor, args: str) -> N
 
 async def link_button(query: CallbackQuery, callback_data: Act, app: App, actor: Actor) -> None:
     """The "Portal link" button on a client card."""
-    if not verified(_key(app), callback_data):
-        await query.answer(_("This button is not valid."), show_alert=True)
-        return
-    if not may(actor.role, "links"):
-        await query.answer(_("Your role may not do this."), show_alert=True)
+    if await refused(query, app, actor, callback_data, "links"):
         return
     await query.answer()
     async with app.uow() as uow:
@@ -173,11 +168,7 @@ async def _tell_customer(app: App, bot: Bot, view: payment_reports.ReportView, t
 async def report_decided(
     query: CallbackQuery, callback_data: ReportCb, app: App, actor: Actor, state: FSMContext, bot: Bot
 ) -> None:
-    if not verified(_key(app), callback_data):
-        await query.answer(_("This button is not valid."), show_alert=True)
-        return
-    if not may(actor.role, "payments"):
-        await query.answer(_("Your role may not do this."), show_alert=True)
+    if await refused(query, app, actor, callback_data, "payments"):
         return
     assert isinstance(query.message, Message)
     if not callback_data.ok:
