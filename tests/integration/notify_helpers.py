@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select
 
-from antena.core.bootstrap import App
+from antena.core.bootstrap import App, bootstrap
+from antena.core.config import Settings
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client
 from antena.core.notify import events, outbox
 from tests.billing_helpers import add_client, set_client
+
+
+@asynccontextmanager
+async def outbox_app(settings: Settings) -> AsyncIterator[App]:
+    """An ``App`` on ``settings`` whose message senders are closed with it."""
+    application = bootstrap(settings)
+    try:
+        yield application
+    finally:
+        await outbox.aclose(application)
+        await application.aclose()
 
 
 async def phone_client(app: App, isp: Any, name: str, phone: str, **columns: Any) -> Client:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from antena.core.config import Settings
 from antena.core.db.models import AuditLog, Client, ClientStatus, Service
 from antena.core.db.router_tasks import RouterTask
-from tests.helpers import cli, count, fetch
+from tests.helpers import cli, cli_centro, count, fetch
 
 ML = "/ip/firewall/address-list"
 
@@ -16,20 +16,11 @@ ML = "/ip/firewall/address-list"
 @pytest.fixture
 def setup(cli_env: Settings, threaded_emulator):  # type: ignore[no-untyped-def]
     emu = threaded_emulator
-    for args in (
-        ["zone", "add", "--name", "Centro", "--issue-day", "28", "--notice-day", "30", "--pay-day", "1",
-         "--cutoff-day", "5"],
-        ["router", "add", "--name", "RB-Centro", "--host", "127.0.0.1", "--port", str(emu.port),
-         "--username", "api", "--password", "s3cret", "--zone", "Centro"],
-        ["plan", "add", "--name", "PCQ 15M", "--type", "pcq", "--price", "400", "--download", "15M",
-         "--upload", "5M", "--profile", "pcq-15m"],
+    cli_centro(
+        emu.port,
         ["plan", "add", "--name", "PPPoE 10M", "--type", "pppoe", "--price", "350", "--download", "10M",
          "--upload", "5M"],
-        ["clients", "add", "--name", "Juan Pérez", "--zone", "Centro", "--router", "RB-Centro", "--plan",
-         "PCQ 15M", "--ip", "10.0.0.5", "--phone", "55 1234 5678"],
-    ):
-        result = cli(*args)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    )  # fmt: skip
     return emu
 
 
@@ -72,8 +63,20 @@ def test_unreachable_router_exits_75_and_the_task_waits(setup, cli_env: Settings
 
 
 def test_ambiguous_and_unknown_clients_change_nothing(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
-    cli("clients", "add", "--name", "Juan López", "--zone", "Centro", "--router", "RB-Centro", "--plan",
-        "PCQ 15M", "--ip", "10.0.0.6")
+    cli(
+        "clients",
+        "add",
+        "--name",
+        "Juan López",
+        "--zone",
+        "Centro",
+        "--router",
+        "RB-Centro",
+        "--plan",
+        "PCQ 15M",
+        "--ip",
+        "10.0.0.6",
+    )
     url = cli_env.database_url
     tasks_before = count(url, RouterTask)
     result = cli("clients", "suspend", "juan")
@@ -87,8 +90,20 @@ def test_ambiguous_and_unknown_clients_change_nothing(setup, cli_env: Settings) 
 
 
 def test_bulk_suspend_resolves_every_name_first(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
-    cli("clients", "add", "--name", "Ana Ruiz", "--zone", "Centro", "--router", "RB-Centro", "--plan",
-        "PCQ 15M", "--ip", "10.0.0.7")
+    cli(
+        "clients",
+        "add",
+        "--name",
+        "Ana Ruiz",
+        "--zone",
+        "Centro",
+        "--router",
+        "RB-Centro",
+        "--plan",
+        "PCQ 15M",
+        "--ip",
+        "10.0.0.7",
+    )
     result = cli("clients", "suspend", "ana", "nadie")
     assert result.exit_code == 1 and listed(setup) == [], "one bad name: nothing is suspended"
     result = cli("clients", "suspend", "ana", "juan", "--yes")
@@ -106,8 +121,19 @@ def test_add_refuses_bad_input_with_a_reason(setup, cli_env: Settings) -> None: 
         (["--ip", "10.0.0.9", "--phone", "12"], "Unparseable phone number: 12"),
         (["--ip", "10.0.0.9", "--status", "moroso"], "Unknown status moroso"),
     ]:
-        result = cli("clients", "add", "--name", "Otro", "--zone", "Centro", "--router", "RB-Centro",
-                     "--plan", "PCQ 15M", *args)
+        result = cli(
+            "clients",
+            "add",
+            "--name",
+            "Otro",
+            "--zone",
+            "Centro",
+            "--router",
+            "RB-Centro",
+            "--plan",
+            "PCQ 15M",
+            *args,
+        )
         assert result.exit_code == 1 and message in result.stderr, (args, result.stderr)
     assert (count(url, Client), count(url, AuditLog)) == before
 
@@ -166,14 +192,23 @@ def test_blocking_rules_are_installed_once(setup, cli_env: Settings) -> None:  #
 
 
 def test_bind_mac_stores_the_mac_and_makes_arp_static(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
-    setup.add_row("/ip/arp", address="10.0.0.5", **{"mac-address": "aa:bb:cc:dd:ee:01"}, interface="ether2",
-                  dynamic="true", complete="true")
+    setup.add_row(
+        "/ip/arp",
+        address="10.0.0.5",
+        **{"mac-address": "aa:bb:cc:dd:ee:01"},
+        interface="ether2",
+        dynamic="true",
+        complete="true",
+    )
     result = cli("clients", "bind-mac", "juan")
     assert result.exit_code == 0, result.stderr
     assert "AA:BB:CC:DD:EE:01" in result.stdout
     (arp,) = setup.rows("/ip/arp")
     assert arp["dynamic"] == "false"
-    assert fetch(cli_env.database_url, select(Service.mac, Service.interface))[0] == ("AA:BB:CC:DD:EE:01", "ether2")
+    assert fetch(cli_env.database_url, select(Service.mac, Service.interface))[0] == (
+        "AA:BB:CC:DD:EE:01",
+        "ether2",
+    )
 
 
 def test_import_with_push_creates_every_service_on_its_router(setup, cli_env: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -193,7 +228,9 @@ def test_import_with_push_creates_every_service_on_its_router(setup, cli_env: Se
     assert listed(setup) == ["10.0.1.2"], "a suspended client is imported suspended on the router too"
 
 
-def test_import_with_push_to_a_router_that_is_down_queues_and_exits_75(setup, cli_env: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_with_push_to_a_router_that_is_down_queues_and_exits_75(
+    setup, cli_env: Settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     csv_file = tmp_path / "nuevos.csv"
     csv_file.write_text("name,zone,router,plan,ip\nEva,Centro,RB-Centro,PCQ 15M,10.0.1.3\n", encoding="utf-8")
     setup.unreachable = True
@@ -209,12 +246,29 @@ def test_import_with_push_to_a_router_that_is_down_queues_and_exits_75(setup, cl
 def test_billing_options_own_calendar_recharge_and_fees(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
     result = cli("clients", "billing", "juan", "--recharge")
     assert result.exit_code == 1 and "own calendar" in result.stderr
-    result = cli("clients", "billing", "juan", "--own-calendar", "26,26,1,8", "--recharge", "--late-fee",
-                 "--installed-on", "2026-06-20")
+    result = cli(
+        "clients",
+        "billing",
+        "juan",
+        "--own-calendar",
+        "26,26,1,8",
+        "--recharge",
+        "--late-fee",
+        "--installed-on",
+        "2026-06-20",
+    )
     assert result.exit_code == 0, result.stderr
     assert "own calendar 26/26/1/8" in result.stdout and "recharge yes" in result.stdout
-    row = fetch(cli_env.database_url, select(Client.own_issue_day, Client.own_cutoff_day, Client.recharge,
-                                             Client.late_fee, Client.reconnection_fee))[0]
+    row = fetch(
+        cli_env.database_url,
+        select(
+            Client.own_issue_day,
+            Client.own_cutoff_day,
+            Client.recharge,
+            Client.late_fee,
+            Client.reconnection_fee,
+        ),
+    )[0]
     assert tuple(row) == (26, 8, True, True, False)
     assert cli("clients", "billing", "juan", "--own-calendar", "26,26,1,32").exit_code == 1
     result = cli("clients", "billing", "juan", "--own-calendar", "zone", "--no-recharge")

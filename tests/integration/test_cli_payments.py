@@ -19,7 +19,7 @@ from antena.core.config import Settings
 from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentPromise
 from antena.core.db.engine import Database
 from antena.core.db.models import Client, ClientStatus
-from tests.helpers import cli, count, fetch
+from tests.helpers import cli, cli_centro, count, fetch
 
 ML = "/ip/firewall/address-list"
 
@@ -36,17 +36,33 @@ CUTOFF = _last_cutoff_day()
 DUE = CUTOFF.replace(day=1)
 
 
-def add_invoice(url: str, client_id: int, *, due: dt.date = DUE, status: InvoiceStatus = InvoiceStatus.PENDING,
-                total: str = "400.00") -> int:
+def add_invoice(
+    url: str,
+    client_id: int,
+    *,
+    due: dt.date = DUE,
+    status: InvoiceStatus = InvoiceStatus.PENDING,
+    total: str = "400.00",
+) -> int:
     async def go() -> int:
         db = Database(url)
         try:
             async with db.session() as s:
                 (number,) = await take_invoice_numbers(s)
                 issue = due - dt.timedelta(days=4)
-                s.add(Invoice(number=number, client_id=client_id, kind=InvoiceKind.INTERNET, status=status,
-                              issue_date=issue, issue_month=issue.strftime("%Y-%m"), due_date=due,
-                              total=Decimal(total), paid_amount=Decimal("0.00")))
+                s.add(
+                    Invoice(
+                        number=number,
+                        client_id=client_id,
+                        kind=InvoiceKind.INTERNET,
+                        status=status,
+                        issue_date=issue,
+                        issue_month=issue.strftime("%Y-%m"),
+                        due_date=due,
+                        total=Decimal(total),
+                        paid_amount=Decimal("0.00"),
+                    )
+                )
                 await s.commit()
                 return number
         finally:
@@ -58,18 +74,7 @@ def add_invoice(url: str, client_id: int, *, due: dt.date = DUE, status: Invoice
 @pytest.fixture
 def setup(cli_env: Settings, threaded_emulator):  # type: ignore[no-untyped-def]
     emu = threaded_emulator
-    for args in (
-        ["zone", "add", "--name", "Centro", "--issue-day", "28", "--notice-day", "30", "--pay-day", "1",
-         "--cutoff-day", "5"],
-        ["router", "add", "--name", "RB-Centro", "--host", "127.0.0.1", "--port", str(emu.port),
-         "--username", "api", "--password", "s3cret", "--zone", "Centro"],
-        ["plan", "add", "--name", "PCQ 15M", "--type", "pcq", "--price", "400", "--download", "15M",
-         "--upload", "5M", "--profile", "pcq-15m"],
-        ["clients", "add", "--name", "Juan Pérez", "--zone", "Centro", "--router", "RB-Centro", "--plan",
-         "PCQ 15M", "--ip", "10.0.0.5", "--phone", "55 1234 5678"],
-    ):
-        result = cli(*args)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    cli_centro(emu.port)
     return emu
 
 
@@ -128,7 +133,9 @@ def test_payment_with_the_router_down_exits_75(setup, cli_env: Settings) -> None
 def test_bad_payments_exit_1_with_a_reason_and_change_nothing(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
     url = cli_env.database_url
     n = add_invoice(url, juan_id(url))
-    cancelled = add_invoice(url, juan_id(url), due=DUE - dt.timedelta(days=40), status=InvoiceStatus.CANCELLED)
+    cancelled = add_invoice(
+        url, juan_id(url), due=DUE - dt.timedelta(days=40), status=InvoiceStatus.CANCELLED
+    )
     for args, message in [
         (["999"], "No invoice number 999"),
         ([str(n), "-5"], "greater than zero"),

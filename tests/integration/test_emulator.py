@@ -30,6 +30,7 @@ from antena.core.routeros.emulator import (
     decode_length,
     encode_length,
 )
+from tests.helpers import run_on_taken_port
 
 REPO = Path(__file__).resolve().parents[2]
 Connect = Callable[..., Awaitable[AsyncApi]]
@@ -120,9 +121,7 @@ async def test_legacy_challenge_login(connect: Connect) -> None:
 # -- add / print / set / remove ------------------------------------------------------------
 
 
-async def test_add_returns_hex_ids_and_print_returns_rows(
-    router: RouterEmulator, api: AsyncApi
-) -> None:
+async def test_add_returns_hex_ids_and_print_returns_rows(router: RouterEmulator, api: AsyncApi) -> None:
     secrets = api.path("ppp", "secret")
     ids = [await secrets.add(name=f"user{i}", password="pw", profile="10M") for i in range(31)]
     assert ids[:3] == ["*1", "*2", "*3"]
@@ -285,9 +284,7 @@ async def test_proplist_limits_properties(queues: RouterEmulator, api: AsyncApi)
 
 async def test_raw_query_words_and_stack_operations(queues: RouterEmulator, api: AsyncApi) -> None:
     async def query(*words: str) -> list[str]:
-        return [
-            row["name"] for row in await raw(api, "/queue/simple/print", "=.proplist=name", *words)
-        ]
+        return [row["name"] for row in await raw(api, "/queue/simple/print", "=.proplist=name", *words)]
 
     assert await query("?comment") == ["bob", "eva"]  # has the property
     assert await query("?-comment") == ["ana", "carla", "dani"]  # has not
@@ -313,10 +310,7 @@ async def test_utf8_names_round_trip(router: RouterEmulator, api: AsyncApi) -> N
     secrets = api.path("ppp", "secret")
     await secrets.add(name="Peña", password="contraseña", comment="Ñandú 🛜")
     assert router.rows("/ppp/secret")[0]["name"] == "Peña"
-    found = [
-        row
-        async for row in secrets.select(Key("name"), Key("comment")).where(Key("name") == "Peña")
-    ]
+    found = [row async for row in secrets.select(Key("name"), Key("comment")).where(Key("name") == "Peña")]
     assert found == [{"name": "Peña", "comment": "Ñandú 🛜"}]
     with pytest.raises(TrapError, match="same name"):
         await secrets.add(name="Peña")
@@ -325,9 +319,7 @@ async def test_utf8_names_round_trip(router: RouterEmulator, api: AsyncApi) -> N
 async def test_long_words_use_multi_byte_lengths(router: RouterEmulator, api: AsyncApi) -> None:
     comments = ["x" * 200, "y" * 20_000, "z" * 3_000_000]  # 2-, 3- and 4-byte length prefixes
     for i, comment in enumerate(comments):
-        await api.path("ip", "firewall", "filter").add(
-            chain="forward", comment=comment, **{"dst-port": i}
-        )
+        await api.path("ip", "firewall", "filter").add(chain="forward", comment=comment, **{"dst-port": i})
     listed = await rows(api.path("ip", "firewall", "filter"))
     assert [row["comment"] for row in listed] == comments
 
@@ -379,16 +371,12 @@ async def test_arp_make_static(router: RouterEmulator, api: AsyncApi) -> None:
     assert row["dynamic"] is False and row["mac-address"] == "AA:BB:CC:00:11:22"
 
 
-async def test_seeded_sessions_can_be_listed_and_kicked(
-    router: RouterEmulator, api: AsyncApi
-) -> None:
+async def test_seeded_sessions_can_be_listed_and_kicked(router: RouterEmulator, api: AsyncApi) -> None:
     router.add_row("/ppp/active", name="pepe", address="10.0.0.5", caller_id="AA:BB:CC:DD:EE:01")
     router.add_row("/ip/hotspot/active", user="ana", address="10.5.50.3")
     active = api.path("ppp", "active")
     sessions = await rows(active)
-    assert [(s["name"], s["address"], s["service"]) for s in sessions] == [
-        ("pepe", "10.0.0.5", "pppoe")
-    ]
+    assert [(s["name"], s["address"], s["service"]) for s in sessions] == [("pepe", "10.0.0.5", "pppoe")]
     await active.remove(sessions[0][".id"])
     assert router.rows("/ppp/active") == []
     assert [row["user"] async for row in api.path("ip", "hotspot", "active")] == ["ana"]
@@ -569,19 +557,15 @@ def _cpu_seconds(pid: int) -> float:
 async def test_two_thousand_adds_are_cheap_for_the_emulator() -> None:
     proc, port = _start_cli("--password", "pw")
     try:
-        api = await librouteros.async_connect(
-            "127.0.0.1", "admin", "pw", port=port, encoding="utf8"
-        )
+        api = await librouteros.async_connect("127.0.0.1", "admin", "pw", port=port, encoding="utf8")
         lists = api.path("ip", "firewall", "address-list")
         before = _cpu_seconds(proc.pid)
         for i in range(2000):
-            await lists.add(
-                list="morosos", address=f"10.{i // 250}.{i % 250}.1", comment=f"client {i}"
-            )
+            await lists.add(list="morosos", address=f"10.{i // 250}.{i % 250}.1", comment=f"client {i}")
         used = _cpu_seconds(proc.pid) - before
-        assert [
-            row async for row in api("/ip/firewall/address-list/print", **{"count-only": ""})
-        ] == [{"ret": 2000}]
+        assert [row async for row in api("/ip/firewall/address-list/print", **{"count-only": ""})] == [
+            {"ret": 2000}
+        ]
         await api.close()
     finally:
         proc.terminate()
@@ -593,9 +577,7 @@ async def test_two_thousand_adds_are_cheap_for_the_emulator() -> None:
 async def test_command_line_main(stop_signal: signal.Signals) -> None:
     proc, port = _start_cli("--username", "jefe", "--password", "clave", "--latency", "0.01")
     try:
-        api = await librouteros.async_connect(
-            "127.0.0.1", "jefe", "clave", port=port, encoding="utf8"
-        )
+        api = await librouteros.async_connect("127.0.0.1", "jefe", "clave", port=port, encoding="utf8")
         assert await rows(api.path("system", "identity")) == [{"name": "MikroTik"}]
         await api.close()
     finally:
@@ -606,17 +588,7 @@ async def test_command_line_main(stop_signal: signal.Signals) -> None:
 
 
 def test_command_line_reports_a_taken_port() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        port = sock.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "antena.core.routeros.emulator", "--port", str(port)],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+    port, done = run_on_taken_port("antena.core.routeros.emulator")
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr

@@ -22,7 +22,7 @@ from antena.core.notify import events, outbox
 from antena.core.scheduler import run_day
 from antena.doubles.telegram import TelegramDouble
 from tests.billing_helpers import billing_isp
-from tests.integration.notify_helpers import drain, messages, phone_client, queue_portal_link
+from tests.integration.notify_helpers import drain, messages, outbox_app, phone_client, queue_portal_link
 from tests.integration.payment_helpers import invoice, pin
 
 ACTOR = Actor.cli()
@@ -87,12 +87,8 @@ async def tg_app(settings: Settings, telegram: TelegramDouble) -> AsyncIterator[
     s = settings.model_copy(
         update={"telegram_token": SecretStr(telegram.token), "telegram_api_url": telegram.base_url}
     )
-    application = bootstrap(s)
-    try:
+    async with outbox_app(s) as application:
         yield application
-    finally:
-        await outbox.aclose(application)
-        await application.aclose()
 
 
 async def test_telegram_first_then_sms_when_the_bot_is_blocked(tg_app: App, telegram: TelegramDouble) -> None:

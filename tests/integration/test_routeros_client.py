@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,24 +15,6 @@ from antena.core.routeros.client import RouterConnection, eq, ne, open_connectio
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.ops import RouterAccess
 from tests.helpers import free_port
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[RouterEmulator]:
-    async with RouterEmulator(password="s3cret") as router:
-        yield router
-
-
-@pytest.fixture
-def access(emu: RouterEmulator) -> RouterAccess:
-    assert emu.port is not None
-    return RouterAccess(1, "core", "127.0.0.1", emu.port, "admin", "s3cret", timeout=5)
-
-
-@pytest.fixture
-async def conn(access: RouterAccess) -> AsyncIterator[RouterConnection]:
-    async with await RouterConnection.open(access) as connection:
-        yield connection
 
 
 async def test_add_print_set_remove_and_values_kept_as_text(

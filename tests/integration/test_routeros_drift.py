@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.drift import DriftReport, check_drift, repair_drift
 from antena.core.routeros.emulator import RouterEmulator
-from antena.core.routeros.ops import OpKind, Outcome, RouterAccess, RouterOp, ServiceSpec
+from antena.core.routeros.ops import OpKind, Outcome, RouterOp, ServiceSpec
 from antena.core.routeros.provisioning import apply_op
 
 PPP = ServiceSpec(1, "pppoe", "Peña Núñez", ip="10.0.0.5", password="pw", profile="10M")
@@ -18,20 +17,6 @@ HOTSPOT = ServiceSpec(2, "hotspot", "ana", ip="10.5.50.3", password="pw", profil
 QUEUE = ServiceSpec(3, "simple-queue", "Juan", ip="10.0.1.3", rate="5M/10M")
 PCQ = ServiceSpec(4, "pcq", "María", ip="10.0.2.4", profile="plan-10M")
 ALL = [PPP, HOTSPOT, QUEUE, PCQ]
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[RouterEmulator]:
-    async with RouterEmulator(password="s3cret") as router:
-        yield router
-
-
-@pytest.fixture
-async def conn(emu: RouterEmulator) -> AsyncIterator[RouterConnection]:
-    assert emu.port is not None
-    access = RouterAccess(1, "core", "127.0.0.1", emu.port, "admin", "s3cret", timeout=5)
-    async with await RouterConnection.open(access) as connection:
-        yield connection
 
 
 @pytest.fixture

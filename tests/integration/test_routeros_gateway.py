@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -13,18 +12,6 @@ from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.gateway import LibrouterosGateway
 from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterAccess, RouterOp, ServiceSpec
 from tests.helpers import free_port
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[RouterEmulator]:
-    async with RouterEmulator(password="s3cret") as router:
-        yield router
-
-
-@pytest.fixture
-def access(emu: RouterEmulator) -> RouterAccess:
-    assert emu.port is not None
-    return RouterAccess(1, "core", "127.0.0.1", emu.port, "admin", "s3cret", timeout=5)
 
 
 def pcq(i: int) -> ServiceSpec:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -43,18 +42,6 @@ EXPECTED = {
     "pcq": {"list": "plan-10M", "address": "10.0.2.4", "comment": "antena:4"},
 }  # fmt: skip
 TYPES = list(SPECS)
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[RouterEmulator]:
-    async with RouterEmulator(password="s3cret") as router:
-        yield router
-
-
-@pytest.fixture
-def access(emu: RouterEmulator) -> RouterAccess:
-    assert emu.port is not None
-    return RouterAccess(1, "core", "127.0.0.1", emu.port, "admin", "s3cret", timeout=5)
 
 
 @pytest.fixture

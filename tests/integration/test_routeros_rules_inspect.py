@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from antena.core.errors import NotFound
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.inspect import arp_table, bind_ip_mac, hotspot_sessions, ppp_sessions
-from antena.core.routeros.ops import RouterAccess
 from antena.core.routeros.rules import install_block_rules
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[RouterEmulator]:
-    async with RouterEmulator(password="s3cret") as router:
-        yield router
-
-
-@pytest.fixture
-async def conn(emu: RouterEmulator) -> AsyncIterator[RouterConnection]:
-    assert emu.port is not None
-    access = RouterAccess(1, "core", "127.0.0.1", emu.port, "admin", "s3cret", timeout=5)
-    async with await RouterConnection.open(access) as connection:
-        yield connection
-
 
 # -- blocking rules ------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import struct
 import subprocess
 import sys
@@ -50,7 +49,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from antena.doubles.telegram import TelegramDouble, buttons
-from tests.helpers import free_port
+from tests.helpers import free_port, run_on_taken_port
 
 REPO = Path(__file__).resolve().parents[2]
 USER = 1001
@@ -620,17 +619,7 @@ def test_command_line_serves_and_turns_typed_lines_into_updates() -> None:
 
 
 def test_command_line_reports_a_taken_port() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        port = sock.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "antena.doubles.telegram", "--port", str(port), "--no-input"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+    port, done = run_on_taken_port("antena.doubles.telegram", "--no-input")
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr

@@ -10,14 +10,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from antena.core.bootstrap import App, bootstrap
+from antena.core.bootstrap import App
 from antena.core.config import Settings
 from antena.core.db.message_models import MessageStatus
-from antena.core.notify import outbox
 from antena.doubles.twilio import TwilioDouble, send_status_callback
 from antena.portal.app import create_portal_app
 from tests.billing_helpers import billing_isp
-from tests.integration.notify_helpers import drain, messages, phone_client, queue_portal_link
+from tests.integration.notify_helpers import drain, messages, outbox_app, phone_client, queue_portal_link
 
 FROM = "+15005550006"
 
@@ -50,12 +49,8 @@ async def tapp(settings: Settings, twilio: TwilioDouble) -> AsyncIterator[App]:
     from pydantic import SecretStr
 
     s = twilio_settings(settings, twilio, twilio_auth_token=SecretStr(twilio.auth_token))
-    application = bootstrap(s)
-    try:
+    async with outbox_app(s) as application:
         yield application
-    finally:
-        await outbox.aclose(application)
-        await application.aclose()
 
 
 async def test_sms_sent_with_to_from_body(tapp: App, twilio: TwilioDouble) -> None:
@@ -167,8 +162,7 @@ async def test_whatsapp_with_content_template_else_sms(settings: Settings, twili
         twilio_whatsapp_from="+14155238886",
         twilio_whatsapp_templates="portal_link.es=HX0123456789abcdef0123456789abcdef",
     )
-    app = bootstrap(s)
-    try:
+    async with outbox_app(s) as app:
         isp = await billing_isp(app)
         es = await phone_client(app, isp, "Eva Gil", "+525555550001", language="es")
         en = await phone_client(app, isp, "Finn Ross", "+525555550002", language="en")
@@ -185,6 +179,3 @@ async def test_whatsapp_with_content_template_else_sms(settings: Settings, twili
         assert by_to["+525555550002"]["From"] == FROM  # no English template approved: SMS
         rows = {m.client_id: m.channel for m in await messages(app)}
         assert rows == {es.id: "whatsapp", en.id: "sms"}
-    finally:
-        await outbox.aclose(app)
-        await app.aclose()
