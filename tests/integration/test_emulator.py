@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,9 +29,8 @@ from antena.core.routeros.emulator import (
     decode_length,
     encode_length,
 )
-from tests.helpers import run_on_taken_port
+from tests.helpers import REPO, free_port, run_on_taken_port
 
-REPO = Path(__file__).resolve().parents[2]
 Connect = Callable[..., Awaitable[AsyncApi]]
 
 
@@ -527,14 +525,8 @@ async def test_python_helpers(router: RouterEmulator) -> None:
 # -- speed and command line ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_cli(*args: str) -> tuple[subprocess.Popen[str], int]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "antena.core.routeros.emulator", "--port", str(port), *args],
         cwd=REPO,

@@ -16,7 +16,6 @@ import sys
 import time
 import zlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -49,9 +48,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from antena.doubles.telegram import TelegramDouble, buttons
-from tests.helpers import free_port, run_on_taken_port
+from tests.helpers import REPO, free_port, run_on_taken_port
 
-REPO = Path(__file__).resolve().parents[2]
 USER = 1001
 
 
