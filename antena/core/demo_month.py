@@ -45,7 +45,7 @@ class MonthSummary:
     payments: int = 0
     collected: Decimal = Decimal("0")
     promises: int = 0
-    unpaid_clients: list[int] = field(default_factory=list)
+    unpaid_clients: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _schedule(plan: _Plan, summary: MonthSummary, rng: random.Random, invoice: I
     if habit == "promise":
         plan.promises[due + dt.timedelta(days=2)].append((invoice.client_id, due + dt.timedelta(days=9)))
     if when is None or when >= summary.end:
-        summary.unpaid_clients.append(invoice.client_id)
+        summary.unpaid_clients.add(invoice.client_id)
         return
     plan.payments[max(when, invoice.issue_date)].append((invoice.client_id, invoice.number))
 

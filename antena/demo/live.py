@@ -177,10 +177,10 @@ async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary,
             invoices=month.invoices,
             payments=month.payments,
             collected=money(month.collected, app.settings.currency, lang),
-            unpaid=len(set(month.unpaid_clients)),
+            unpaid=len(month.unpaid_clients),
         )
     )
-    owing = set(month.unpaid_clients)
+    owing = month.unpaid_clients
     customer = next((c for c in summary.made if c.id in owing), summary.made[0])
     names = [c.name for c in summary.made]
     target = next(
