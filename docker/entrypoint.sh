@@ -5,18 +5,9 @@
 #   ANTENA_MIGRATE_TRIES=10   attempts while the database is still starting
 #   ANTENA_MIGRATE_DELAY=3    seconds between attempts
 #
-# An ANTENA_* variable set to the empty string is removed first, so its default applies:
-# `docker run -e ANTENA_X=` or a blank line in an env file hands over "", which is no valid port,
-# time zone or report time for Antena.
+# An empty ANTENA_* variable (`docker run -e ANTENA_X=`, a blank line in an env file) means the
+# default: Antena's settings ignore empty values themselves.
 set -eu
-
-for name in $(env | sed -n 's/^\(ANTENA_[A-Za-z0-9_]*\)=.*$/\1/p'); do
-    eval "value=\${$name-}"
-    if [ -z "$value" ]; then
-        unset "$name"
-    fi
-done
-unset name value
 
 if [ "$#" -eq 0 ]; then
     set -- run

@@ -473,7 +473,7 @@ def test_entrypoint_migrates_serves_and_stops_on_sigterm(tmp_path: Path) -> None
 @pytest.mark.sqlite_only
 def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
     """Compose and `docker run -e X=` hand over "" for a blank value, and "" is no port, time zone
-    or time for Settings; the entrypoint drops empty ANTENA_* variables so the defaults apply."""
+    or time: through the entrypoint, empty ANTENA_* variables still mean the defaults."""
     result = run_entrypoint(
         tmp_path,
         "run",
