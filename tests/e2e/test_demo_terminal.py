@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -41,7 +42,7 @@ def morosos(port: int) -> list[str]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> pexpect.spawn:
+def demo(tmp_path: Path) -> Iterator[pexpect.spawn]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTENA_")}
     env |= {"ANTENA_DATA_DIR": str(tmp_path / "data"), "ANTENA_PORTAL_BIND": f"127.0.0.1:{port}"}
