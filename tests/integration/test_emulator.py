@@ -22,13 +22,8 @@ from librouteros.login import async_token
 from librouteros.protocol import AsyncApiProtocol
 from librouteros.query import And, Key, Or
 
-from antena.core.routeros.emulator import (
-    RouterEmulator,
-    RouterOSTrap,
-    SentenceDecoder,
-    decode_length,
-    encode_length,
-)
+from antena.core.routeros.emulator import RouterEmulator, RouterOSTrap
+from antena.core.routeros.emulator_wire import SentenceDecoder, decode_length, encode_length
 from tests.helpers import REPO, free_port, run_on_taken_port
 
 Connect = Callable[..., Awaitable[AsyncApi]]

@@ -5,7 +5,8 @@ its tests, benchmarks and demo need a router that behaves like one without ownin
 Instead of mocking librouteros, this module runs an asyncio TCP server that implements the API
 protocol itself (length-prefixed words, ``!re``/``!done``/``!trap``/``!fatal`` sentences, tags,
 plain and legacy ``/login``), keeps per-menu tables in memory with RouterOS's own ids, duplicate
-traps and query language (see :mod:`antena.core.routeros.emulator_tables`), and adds fault
+traps and query language (see :mod:`antena.core.routeros.emulator_tables`; the menus a fresh router has
+are in ``emulator_menus``, the wire codec in ``emulator_wire``), and adds fault
 injection (latency, an unreachable router, one-shot traps) plus command counters for assertions.
 
 Use it from tests::
@@ -27,9 +28,9 @@ import os
 import signal
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from antena.core.routeros.emulator_menus import default_specs
 from antena.core.routeros.emulator_tables import (
     NO_SUCH_COMMAND,
     NO_SUCH_COMMAND_PREFIX,
@@ -37,7 +38,12 @@ from antena.core.routeros.emulator_tables import (
     Row,
     Table,
     TableSpec,
-    default_specs,
+)
+from antena.core.routeros.emulator_wire import (
+    ProtocolError,
+    SentenceDecoder,
+    encode_length,
+    encode_sentence,
 )
 
 __all__ = [
@@ -57,96 +63,6 @@ LOGGER = logging.getLogger(__name__)
 LOGIN_FAILED = "invalid user name or password (6)"
 NOT_LOGGED_IN = "not logged in"
 SESSION_TERMINATED = "session terminated on request"
-
-
-# -- wire protocol ---------------------------------------------------------------------------
-
-
-class ProtocolError(Exception):
-    """The peer sent bytes that are not a valid RouterOS API word."""
-
-
-def encode_length(length: int) -> bytes:
-    """RouterOS word-length prefix: 1 to 5 bytes, big endian, high bits mark the size."""
-    if length < 0x80:
-        return bytes((length,))
-    if length < 0x4000:
-        return (length | 0x8000).to_bytes(2, "big")
-    if length < 0x200000:
-        return (length | 0xC00000).to_bytes(3, "big")
-    if length < 0x10000000:
-        return (length | 0xE0000000).to_bytes(4, "big")
-    if length < 0x100000000:
-        return b"\xf0" + length.to_bytes(4, "big")
-    raise ProtocolError(f"word too long: {length} bytes")
-
-
-def decode_length(data: bytes | bytearray, pos: int) -> tuple[int, int] | None:
-    """Decode the length prefix at ``pos``: ``(length, position after prefix)``, or ``None``
-    when ``data`` does not hold the whole prefix yet."""
-    if pos >= len(data):
-        return None
-    first = data[pos]
-    if first < 0x80:
-        return first, pos + 1
-    if first < 0xC0:
-        size, value = 2, first & 0x3F
-    elif first < 0xE0:
-        size, value = 3, first & 0x1F
-    elif first < 0xF0:
-        size, value = 4, first & 0x0F
-    elif first == 0xF0:
-        size, value = 5, 0
-    else:
-        raise ProtocolError(f"reserved control byte 0x{first:02X}")
-    if pos + size > len(data):
-        return None
-    for byte in data[pos + 1 : pos + size]:
-        value = (value << 8) | byte
-    return value, pos + size
-
-
-def encode_word(word: str) -> bytes:
-    # surrogateescape gives back exactly the bytes a client sent, whatever its encoding
-    raw = word.encode("utf-8", "surrogateescape")
-    return encode_length(len(raw)) + raw
-
-
-def encode_sentence(words: Sequence[str]) -> bytes:
-    return b"".join(encode_word(word) for word in words) + b"\x00"
-
-
-class SentenceDecoder:
-    """Incremental decoder: feed it received bytes, get back every complete sentence."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._words: list[str] = []
-
-    def feed(self, data: bytes) -> list[list[str]]:
-        buffer = self._buffer
-        buffer += data
-        sentences: list[list[str]] = []
-        pos, end = 0, len(buffer)
-        while pos < end:
-            decoded = decode_length(buffer, pos)
-            if decoded is None:
-                break
-            length, start = decoded
-            if start + length > end:
-                break
-            if length == 0:
-                sentences.append(self._words)
-                self._words = []
-            else:
-                raw = bytes(buffer[start : start + length])
-                self._words.append(raw.decode("utf-8", "surrogateescape"))
-            pos = start + length
-        del buffer[:pos]
-        return sentences
-
-
-# -- the emulator ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -334,9 +250,7 @@ class RouterEmulator:
 
     # -- fault injection and counters ------------------------------------------------------
 
-    def fail_next(
-        self, path_cmd: str, message: str, *, category: int | None = None, times: int = 1
-    ) -> None:
+    def fail_next(self, path_cmd: str, message: str, *, category: int | None = None, times: int = 1) -> None:
         """Make the next ``times`` commands ``path_cmd`` (e.g. ``"/ppp/secret/add"``) answer
         ``!trap`` with ``message`` instead of running.  Calls stack up in order."""
         queue = self._failures.setdefault(_canonical_path(path_cmd), deque())
@@ -350,9 +264,7 @@ class RouterEmulator:
 
     # -- protocol handling -----------------------------------------------------------------
 
-    async def _serve_connection(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.unreachable or not self._accepting:
             writer.close()
             return
@@ -538,9 +450,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # e.g. the port is already taken
-        raise SystemExit(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
-        ) from None
+        raise SystemExit(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
 
 
 if __name__ == "__main__":
