@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from antena.core.bootstrap import App
@@ -29,6 +30,7 @@ from antena.core.reports import daily_report, install, send_daily_report
 from antena.core.reports.pdf import report_pdf_bytes, write_pdf
 from antena.core.reports.text import report_text
 from antena.core.scheduler import REPORT_HOOK
+from antena.doubles.telegram import TelegramDouble
 from tests.billing_helpers import D, add_client, billing_isp
 
 DAY = D(2026, 6, 5)
@@ -239,53 +241,41 @@ async def test_no_token_no_scheduled_report(app: App) -> None:
 
 async def test_scheduler_hook_sends_to_managers(app: App) -> None:
     await seed(app)
-    sent: list[tuple[str, int, object]] = []
-
-    class FakeBot:
-        async def send_message(self, chat_id: int, text: str) -> None:
-            sent.append(("text", chat_id, text))
-
-        async def send_document(self, chat_id: int, document: object) -> None:
-            sent.append(("doc", chat_id, document))
-
-    app.extras["report_bot"] = FakeBot()
-    assert install(app) is True
-    assert app.extras[REPORT_HOOK] is send_daily_report
-    assert await send_daily_report(app, DAY) == 1
-    assert [(kind, chat) for kind, chat, _x in sent] == [("text", 501), ("doc", 501)]
-    assert "Suspended: 3" in str(sent[0][2])
+    async with TelegramDouble() as telegram:
+        on_telegram(app, telegram)
+        assert install(app) is True
+        assert app.extras[REPORT_HOOK] is send_daily_report
+        assert await send_daily_report(app, DAY) == 1
+        assert [(r["kind"], r["chat_id"]) for r in telegram.sent()] == [("message", 501), ("document", 501)]
+        assert "Suspended: 3" in telegram.sent()[0]["text"]
 
 
 async def test_report_retries_only_the_chats_that_were_unreachable(app: App) -> None:
     """Telegram down for one manager: the scheduler tries again later, for that chat only; a chat
     that blocked the bot is refused for good and never retried."""
-    from aiogram.exceptions import TelegramForbiddenError, TelegramNetworkError
-    from aiogram.methods import SendMessage
-
     await seed(app)
     async with app.uow() as uow:
         uow.session.add(StaffUser(telegram_id=503, name="Admin", role=Role.ADMIN))
         uow.session.add(StaffUser(telegram_id=504, name="Bloqueó el bot", role=Role.MANAGER))
         await uow.commit()
-    got: list[int] = []
-    down = {501}
+    async with TelegramDouble() as telegram:
+        on_telegram(app, telegram)
+        telegram.block(504)
+        telegram.fail_next("sendMessage", 500)  # the first chat, 501, finds Telegram failing
 
-    class FlakyBot:
-        async def send_message(self, chat_id: int, text: str) -> None:
-            method = SendMessage(chat_id=chat_id, text=text)
-            if chat_id in down:
-                raise TelegramNetworkError(method, "connection reset")
-            if chat_id == 504:
-                raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+        def pdfs() -> list[int]:
+            return [r["chat_id"] for r in telegram.sent() if r["kind"] == "document"]
 
-        async def send_document(self, chat_id: int, document: object) -> None:
-            got.append(chat_id)
+        with pytest.raises(RuntimeError, match="501"):
+            await send_daily_report(app, DAY)
+        assert pdfs() == [503]
+        assert await send_daily_report(app, DAY) == 1
+        assert pdfs() == [503, 501], "the manager got it on the retry; the admin not twice; 504 not retried"
+        assert await send_daily_report(app, DAY) == 0
 
-    app.extras["report_bot"] = FlakyBot()
-    with pytest.raises(RuntimeError, match="501"):
-        await send_daily_report(app, DAY)
-    assert got == [503]
-    down.clear()
-    assert await send_daily_report(app, DAY) == 1
-    assert got == [503, 501], "the manager got it on the retry; the admin not twice; 504 not retried"
-    assert await send_daily_report(app, DAY) == 0
+
+def on_telegram(app: App, telegram: TelegramDouble) -> None:
+    """Point the app's bot at the Bot API double, as ANTENA_TELEGRAM_* would at Telegram."""
+    app.settings = app.settings.model_copy(
+        update={"telegram_token": SecretStr(telegram.token), "telegram_api_url": telegram.base_url}
+    )

@@ -18,7 +18,7 @@ from antena.core.reports.daily import DailyReport, daily_report
 LOG = logging.getLogger(__name__)
 REPORT_ROLES = (Role.MANAGER, Role.ADMIN)
 DELIVERED_KEY = "report_delivered"  # app.extras: {(day, chat id)} this process has done with
-BOT_KEY = "report_bot"  # app.extras: an aiogram Bot to send with (else one is built from the token)
+BOT_KEY = "report_bot"  # app.extras: the aiogram Bot built from the token, kept for the next day
 
 __all__ = ["DailyReport", "daily_report", "install", "report_chats", "send_daily_report"]
 
@@ -96,7 +96,7 @@ def install(app: App) -> bool:
     ``/reporte`` still work."""
     from antena.core.scheduler import REPORT_HOOK
 
-    if BOT_KEY not in app.extras and app.settings.telegram_token is None:
+    if app.settings.telegram_token is None:
         LOG.info(
             "daily report: ANTENA_TELEGRAM_TOKEN is not set, so it is not sent at %s",
             app.settings.report_time,
