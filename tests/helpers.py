@@ -47,15 +47,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def cli_centro(port: int, *extra: list[str]) -> None:
+def cli_centro(port: int, *extra: list[str], router_options: tuple[str, ...] = ()) -> None:
     """Through the CLI: zone Centro (28/30/1/5), router RB-Centro on the emulator at ``port``
-    (api / s3cret), plan PCQ 15M at 400, the ``extra`` commands, then client Juan Pérez
-    (10.0.0.5 on PCQ 15M); every command must succeed."""
+    (api / s3cret, plus ``router_options`` such as ``--no-api``), plan PCQ 15M at 400, the
+    ``extra`` commands, then client Juan Pérez (10.0.0.5 on PCQ 15M); every command must succeed."""
     for args in (
         ["zone", "add", "--name", "Centro", "--issue-day", "28", "--notice-day", "30", "--pay-day", "1",
          "--cutoff-day", "5"],
         ["router", "add", "--name", "RB-Centro", "--host", "127.0.0.1", "--port", str(port),
-         "--username", "api", "--password", "s3cret", "--zone", "Centro"],
+         "--username", "api", "--password", "s3cret", "--zone", "Centro", *router_options],
         ["plan", "add", "--name", "PCQ 15M", "--type", "pcq", "--price", "400", "--download", "15M",
          "--upload", "5M", "--profile", "pcq-15m"],
         *extra,

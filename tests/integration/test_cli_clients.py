@@ -13,6 +13,25 @@ from tests.helpers import cli, cli_centro, count, fetch
 ML = "/ip/firewall/address-list"
 
 
+def add_pcq_client(name: str, ip: str) -> None:
+    """One more client on RB-Centro's PCQ 15M, through the CLI."""
+    result = cli(
+        "clients",
+        "add",
+        "--name",
+        name,
+        "--zone",
+        "Centro",
+        "--router",
+        "RB-Centro",
+        "--plan",
+        "PCQ 15M",
+        "--ip",
+        ip,
+    )
+    assert result.exit_code == 0, result.stderr
+
+
 @pytest.fixture
 def setup(cli_env: Settings, threaded_emulator):  # type: ignore[no-untyped-def]
     emu = threaded_emulator
@@ -63,20 +82,7 @@ def test_unreachable_router_exits_75_and_the_task_waits(setup, cli_env: Settings
 
 
 def test_ambiguous_and_unknown_clients_change_nothing(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
-    cli(
-        "clients",
-        "add",
-        "--name",
-        "Juan López",
-        "--zone",
-        "Centro",
-        "--router",
-        "RB-Centro",
-        "--plan",
-        "PCQ 15M",
-        "--ip",
-        "10.0.0.6",
-    )
+    add_pcq_client("Juan López", "10.0.0.6")
     url = cli_env.database_url
     tasks_before = count(url, RouterTask)
     result = cli("clients", "suspend", "juan")
@@ -90,20 +96,7 @@ def test_ambiguous_and_unknown_clients_change_nothing(setup, cli_env: Settings) 
 
 
 def test_bulk_suspend_resolves_every_name_first(setup, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
-    cli(
-        "clients",
-        "add",
-        "--name",
-        "Ana Ruiz",
-        "--zone",
-        "Centro",
-        "--router",
-        "RB-Centro",
-        "--plan",
-        "PCQ 15M",
-        "--ip",
-        "10.0.0.7",
-    )
+    add_pcq_client("Ana Ruiz", "10.0.0.7")
     result = cli("clients", "suspend", "ana", "nadie")
     assert result.exit_code == 1 and listed(setup) == [], "one bad name: nothing is suspended"
     result = cli("clients", "suspend", "ana", "juan", "--yes")

@@ -10,23 +10,12 @@ import pytest
 from antena.core import links
 from antena.core.bootstrap import bootstrap
 from antena.core.config import Settings
-from tests.helpers import cli
+from tests.helpers import cli, cli_centro
 
 
 @pytest.fixture
 def juan(cli_env: Settings, threaded_emulator):  # type: ignore[no-untyped-def]
-    for args in (
-        ["zone", "add", "--name", "Centro", "--issue-day", "28", "--notice-day", "30", "--pay-day", "1",
-         "--cutoff-day", "5"],
-        ["router", "add", "--name", "RB-Centro", "--host", "127.0.0.1", "--port", str(threaded_emulator.port),
-         "--username", "api", "--password", "s3cret", "--zone", "Centro", "--no-api"],
-        ["plan", "add", "--name", "PCQ 15M", "--type", "pcq", "--price", "400", "--download", "15M",
-         "--upload", "5M", "--profile", "pcq-15m"],
-        ["clients", "add", "--name", "Juan Pérez", "--zone", "Centro", "--router", "RB-Centro", "--plan",
-         "PCQ 15M", "--ip", "10.0.0.5", "--phone", "55 1234 5678"],
-    ):  # fmt: skip
-        result = cli(*args)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    cli_centro(threaded_emulator.port, router_options=("--no-api",))
     return cli_env
 
 
