@@ -122,7 +122,8 @@ async def seed(app: Any, n: int, seed: int = 3) -> None:
                 await conn.execute(PendingCharge.__table__.insert(), charges)
         await conn.exec_driver_sql("ANALYZE")
     async with app.db.engine.connect() as conn:  # everything in the main file before it is copied
-        await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _rows(path: Path, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -48,8 +48,9 @@ def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     async def prepare_sqlite() -> None:
         db = Database(url)
         await upgrade(db)
-        async with db.engine.begin() as conn:
-            await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        async with db.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         await db.dispose()
 
     _run(prepare_sqlite())

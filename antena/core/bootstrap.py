@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from antena.core.clock import Clock
 from antena.core.config import Settings, get_settings
 from antena.core.db.engine import Database
 from antena.core.db.uow import UnitOfWork
 from antena.core.routeros.ops import RouterGateway
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -32,7 +35,20 @@ class App:
         return self.router_gateway
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db)
+        """A unit of work that may write (``BEGIN IMMEDIATE`` on SQLite)."""
+        return UnitOfWork(self.db, self)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads: never waits for writers, cannot commit."""
+        return UnitOfWork(self.db, self, read_only=True)
+
+    async def perform(self, service: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Run one business event: ``service(uow, *args, **kwargs)`` in a new unit of work, commit,
+        then its after-commit hooks (router and message delivery). What entry points call."""
+        async with self.uow() as uow:
+            result = await service(uow, *args, **kwargs)
+            await uow.commit()
+        return result
 
     async def aclose(self) -> None:
         await self.db.dispose()

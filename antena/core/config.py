@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +14,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret.key"
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kKmMgG]?i?[bB])?$")
+_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
 class Settings(BaseSettings):
@@ -82,6 +86,13 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     smtp_starttls: bool = True
     smtp_timeout: float = Field(default=15.0, gt=0)
+    # Turn 2 of the contract: limits on hostile input, the notice grace, the portal's Wi-Fi form,
+    # and the crash-test failpoint.
+    max_payment: Decimal = Field(default=Decimal("100000.00"), gt=0)
+    portal_max_upload: int = 5 * 1024 * 1024  # bytes; "5MB", "500KB" or a plain number
+    message_grace: float = Field(default=300.0, ge=0)  # seconds a suspension/reconnection notice waits
+    portal_wifi: bool = True
+    failpoint: str | None = None  # crash tests only (core/failpoints.py)
 
     @field_validator("telegram_token", "telegram_webhook_url", "secret_key", mode="before")
     @classmethod
@@ -91,7 +102,19 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("auto_tasks", mode="before")
+    @field_validator("portal_max_upload", mode="before")
+    @classmethod
+    def _byte_size(cls, value: object) -> object:
+        """``5MB``, ``500 KB``, ``1.5MiB`` or a number of bytes."""
+        if isinstance(value, str):
+            match = _SIZE.match(value.strip())
+            if match is None:
+                raise ValueError("ANTENA_PORTAL_MAX_UPLOAD must be a size like 5MB, 500KB or 1048576")
+            number, unit = match.groups()
+            return int(Decimal(number) * _UNITS[(unit or "b").lower().removesuffix("ib").removesuffix("b") or "b"])
+        return value
+
+    @field_validator("auto_tasks", "portal_wifi", mode="before")
     @classmethod
     def _on_off(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in {"on", "off"}:
