@@ -111,7 +111,8 @@ class Settings(BaseSettings):
             if match is None:
                 raise ValueError("ANTENA_PORTAL_MAX_UPLOAD must be a size like 5MB, 500KB or 1048576")
             number, unit = match.groups()
-            return int(Decimal(number) * _UNITS[(unit or "b").lower().removesuffix("ib").removesuffix("b") or "b"])
+            prefix = (unit or "b").lower().removesuffix("ib").removesuffix("b") or "b"
+            return int(Decimal(number) * _UNITS[prefix])
         return value
 
     @field_validator("auto_tasks", "portal_wifi", mode="before")
