@@ -185,9 +185,10 @@ async def _product_path(emu: RouterEmulator, specs: list[ServiceSpec], connectio
             rows = "\n".join(f"{s.client_id},cliente {s.client_id},Z,RB,P,{s.ip}" for s in specs)
             async with app.uow() as uow:
                 await import_clients(uow, actor, "id,name,zone,router,plan,ip\n" + rows)
+                await uow.commit()
             emu.reset_counts()
             start = time.perf_counter()
-            report = await lifecycle.suspend(app, actor, [s.client_id for s in specs])
+            report = await app.perform(lifecycle.suspend, actor, [s.client_id for s in specs])
             elapsed = time.perf_counter() - start
             assert not report.queued and not report.refused, "every suspension must apply"
             return elapsed, emu.command_count

@@ -174,6 +174,7 @@ async def bench_import(directory: Path) -> float:
         start = time.perf_counter()
         async with UnitOfWork(db) as uow:
             result = await import_clients(uow, Actor.cli(), path.read_bytes(), source=path.name)
+            await uow.commit()
         elapsed = time.perf_counter() - start
         assert result.created == IMPORT_ROWS and not result.errors, result.summary()
         return elapsed

@@ -71,7 +71,7 @@ async def add_client(
         name=name, zone=zone, router="RB" if zone == "Centro" else "RB-Fin", plan=plan, ip=f"10.5.0.{next(isp.ips)}", status=status,
         installed_on=installed_on, phone=phone, address=address,
     )  # fmt: skip
-    client, _report = await edits.add_client(app, ACTOR, data, push=False)
+    client, _report = await app.perform(edits.add_client, ACTOR, data, push=False)
     return client
 
 

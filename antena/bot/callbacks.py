@@ -6,13 +6,13 @@ string. Each payload carries a short HMAC of its fields made with the instance's
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
 
+from antena.core.buttons import SIG_LEN, digest
 from antena.core.i18n import _
 from antena.core.staff import may
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from antena.core.audit import Actor
     from antena.core.bootstrap import App
 
-SIG_LEN = 10
+__all__ = ["SIG_LEN", "Act", "Confirm", "Pick", "refused", "signed", "verified"]
 
 
 class Pick(CallbackData, prefix="pk"):
@@ -49,10 +49,7 @@ class Confirm(CallbackData, prefix="cf"):
 
 
 def _digest(secret: str, data: CallbackData) -> str:
-    fields = data.model_dump(exclude={"sig"})
-    text = data.__prefix__ + ":" + ":".join(f"{k}={fields[k]}" for k in sorted(fields))
-    mac = hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
-    return mac[:SIG_LEN]
+    return digest(secret, data.__prefix__, data.model_dump(exclude={"sig"}))
 
 
 def signed(secret: str, data: CallbackData) -> str:

@@ -96,11 +96,7 @@ async def run_polling(app: App, stop: asyncio.Event) -> None:
         if stop.is_set():
             return
         polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False))
-        from antena.bot.handlers.reports import announce_missed
-
-        resend = asyncio.create_task(announce_missed(app, bot, stop))
         await stop.wait()
-        await resend
         await dp.stop_polling()
         await polling
     finally:

@@ -152,7 +152,9 @@ def invoice_issue(
         day = _date(date)
         client = await find_one(app, cliente)
         if not preview:
-            invoice = await invoices.issue_now(app, Actor.cli(), client.id, day, prorate=prorate, merge=merge)
+            invoice = await app.perform(
+                invoices.issue_now, Actor.cli(), client.id, day, prorate=prorate, merge=merge
+            )
             return _described(app, invoice)
         p = await invoices.preview_invoice(app, client.id, day, prorate=prorate, merge=merge)
         s = app.settings
@@ -183,7 +185,9 @@ def invoice_first(
     async def work(app: App) -> str:
         day = _date(date)
         client = await find_one(app, cliente)
-        invoice = await invoices.issue_first_invoice(app, Actor.cli(), client.id, day, prorate=not no_prorate)
+        invoice = await app.perform(
+            invoices.issue_first_invoice, Actor.cli(), client.id, day, prorate=not no_prorate
+        )
         return _described(app, invoice)
 
     typer.echo(run(work))
@@ -199,7 +203,7 @@ def invoice_free(
     async def work(app: App) -> str:
         day = _date(date)
         client = await find_one(app, cliente)
-        return _described(app, await invoices.issue_free_month(app, Actor.cli(), client.id, day))
+        return _described(app, await app.perform(invoices.issue_free_month, Actor.cli(), client.id, day))
 
     typer.echo(run(work))
 
@@ -223,7 +227,9 @@ def invoice_other(
     async def work(app: App) -> str:
         day, due_day, parsed = _date(date), _date(due), [_line(x) for x in line]
         client = await find_one(app, cliente)
-        invoice = await invoices.create_other_invoice(app, Actor.cli(), client.id, parsed, day, due_day)
+        invoice = await app.perform(
+            invoices.create_other_invoice, Actor.cli(), client.id, parsed, day, due_day
+        )
         return _described(app, invoice)
 
     typer.echo(run(work))
@@ -235,7 +241,7 @@ def invoice_merge(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None
 
     async def work(app: App) -> str:
         client = await find_one(app, cliente)
-        return _described(app, await invoices.merge_pending(app, Actor.cli(), client.id))
+        return _described(app, await app.perform(invoices.merge_pending, Actor.cli(), client.id))
 
     typer.echo(run(work))
 

@@ -48,8 +48,8 @@ def payment_add(
     numbers = [n for n in number.split(",") if n.strip()] or [number]
 
     async def work(app: App) -> PaymentResult:
-        return await register_payment(
-            app, Actor.cli(), numbers, amount=amount, method=method, reference=reference
+        return await app.perform(
+            register_payment, Actor.cli(), numbers, amount=amount, method=method, reference=reference
         )
 
     result = run(work)
@@ -66,7 +66,7 @@ def promise_add(
     async def work(app: App) -> PromiseResult:
         day = validate.iso_date(until)
         client = await find_one(app, cliente)
-        return await register_promise(app, Actor.cli(), client.id, day)
+        return await app.perform(register_promise, Actor.cli(), client.id, day)
 
     result = run(work)
     _finish(promise_lines(result), queued=result.queued, refused=result.refused)
@@ -80,7 +80,7 @@ def cutoff_run(
 
     async def work(app: App) -> CutoffSummary:
         day = validate.iso_date(date) if date is not None else None
-        return await run_cutoff(app, Actor.cli(), day)
+        return await app.perform(run_cutoff, Actor.cli(), day)
 
     summary = run(work)
     _finish(cutoff_lines(summary), queued=summary.queued, refused=summary.refused)

@@ -38,7 +38,7 @@ def _access(clientes: list[str], target: ClientStatus, yes: bool) -> None:
             )
             if not yes and sys.stdin.isatty() and not typer.confirm(_("Go ahead?")):
                 fail(_("Nothing was changed."))
-        return await lifecycle.change_access(app_, Actor.cli(), ids, target=target)
+        return await app_.perform(lifecycle.change_access, Actor.cli(), ids, target=target)
 
     report_and_exit(run(work))
 
@@ -67,7 +67,7 @@ def free(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
-        return await lifecycle.set_free(app_, Actor.cli(), client.id)
+        return await app_.perform(lifecycle.set_free, Actor.cli(), client.id)
 
     report_and_exit(run(work))
 
@@ -110,7 +110,9 @@ def add(
     )
 
     async def work(app_: App) -> ActionReport:
-        client, report = await edits.add_client(app_, Actor.cli(), data, push=not no_push, welcome=welcome)
+        client, report = await app_.perform(
+            edits.add_client, Actor.cli(), data, push=not no_push, welcome=welcome
+        )
         typer.echo(_("Client {name} added with id {id}.").format(name=client.name, id=client.id))
         return report
 
@@ -147,7 +149,7 @@ def edit(
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
-        return await edits.edit_client(app_, Actor.cli(), client.id, changes)
+        return await app_.perform(edits.edit_client, Actor.cli(), client.id, changes)
 
     report_and_exit(run(work))
 
@@ -165,8 +167,15 @@ def migrate(
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
-        return await edits.migrate(
-            app_, Actor.cli(), client.id, zone=zone, router=router, plan=plan, ip=ip, remove_old=not keep_old
+        return await app_.perform(
+            edits.migrate,
+            Actor.cli(),
+            client.id,
+            zone=zone,
+            router=router,
+            plan=plan,
+            ip=ip,
+            remove_old=not keep_old,
         )
 
     report_and_exit(run(work))
@@ -187,8 +196,8 @@ def cancel(
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
-        return await lifecycle.cancel(
-            app_, Actor.cli(), client.id, ip_mode=ip or None, cancel_invoices=cancel_invoices
+        return await app_.perform(
+            lifecycle.cancel, Actor.cli(), client.id, ip_mode=ip or None, cancel_invoices=cancel_invoices
         )
 
     report_and_exit(run(work))
@@ -211,7 +220,9 @@ def delete(
                     word=lifecycle.DELETE_CONFIRMATION, name=client.name
                 )
             )
-        return await lifecycle.delete(app_, Actor.cli(), client.id, from_router=router, confirmation=word)
+        return await app_.perform(
+            lifecycle.delete, Actor.cli(), client.id, from_router=router, confirmation=word
+        )
 
     report_and_exit(run(work))
 
@@ -249,7 +260,7 @@ def billing(
             installed_on=validate.iso_date(installed_on) if installed_on else None,
         )
         client = await find_one(app_, cliente)
-        updated = await set_billing_options(app_, Actor.cli(), client.id, options)
+        updated = await app_.perform(set_billing_options, Actor.cli(), client.id, options)
         if updated.has_own_calendar:
             u = updated
             days = f"{u.own_issue_day}/{u.own_notice_day}/{u.own_pay_day}/{u.own_cutoff_day}"

@@ -10,11 +10,9 @@ import typer
 from antena.cli.runner import run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
-from antena.core.clients import edits
 from antena.core.clients.csv_export import export_clients
 from antena.core.clients.csv_import import ImportRejected, ImportResult, RowError, import_clients
 from antena.core.clients.outcome import ActionReport, describe, summary
-from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError
 from antena.core.i18n import _
 
@@ -45,29 +43,21 @@ def import_(
 
     async def work(app: App) -> tuple[ImportResult, ActionReport | None]:
         data = _read(file)
-        queued: list[tuple[ActionReport, dict[int, list[int]]]] = []
-
-        async def queue(uow: UnitOfWork, result: ImportResult) -> None:
-            queued.append(await edits.queue_push(app, uow.session, actor, list(result.client_ids)))
-
-        async with app.uow() as uow:
-            try:
-                result = await import_clients(
-                    uow,
-                    actor,
-                    data,
-                    partial=partial,
-                    now=app.clock.now(),
-                    region=app.settings.default_region,
-                    source=None if file == "-" else Path(file).name,
-                    before_commit=queue if push else None,
-                )
-            except ImportRejected as exc:
-                _report(exc.errors, exc.ignored_columns)
-                raise
-        if not queued:
-            return result, None
-        return result, await edits.deliver_push(app, *queued[0])
+        try:
+            result = await app.perform(
+                import_clients,
+                actor,
+                data,
+                partial=partial,
+                now=app.clock.now(),
+                region=app.settings.default_region,
+                source=None if file == "-" else Path(file).name,
+                push=push,
+            )
+        except ImportRejected as exc:
+            _report(exc.errors, exc.ignored_columns)
+            raise
+        return result, result.pushed
 
     result, pushed = run(work)
     _report(result.errors, result.ignored_columns)

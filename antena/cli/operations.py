@@ -69,9 +69,6 @@ def run_command(
 
             if webhook:
                 bot, dp = await runner.start_webhook(app)
-                from antena.bot.handlers.reports import announce_missed
-
-                jobs.append(announce_missed(app, bot, stop))
                 typer.echo(
                     _("Telegram bot on a webhook: {url}").format(url=app.settings.telegram_webhook_url)
                 )

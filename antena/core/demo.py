@@ -141,7 +141,7 @@ async def _add_clients(app: App, actor: Actor, summary: DemoSummary, count: int,
             service_password=f"demo{i + 1:04d}" if user else None,
             installed_on=today - dt.timedelta(days=days_ago),
         )
-        client, _report = await add_client(app, actor, data, push=push)
+        client, _report = await app.perform(add_client, actor, data, push=push)
         summary.clients += 1
         summary.made.append(DemoClient(client.id, client.name, ip, router, plan))
         if len(summary.sample_clients) < 5:

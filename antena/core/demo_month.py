@@ -97,7 +97,7 @@ async def simulate_month(app: App, cashier: Actor, *, days: int = DAYS, seed: in
         for client_id, until in plan.promises.pop(day, []):
             clock.fixed = dt.datetime.combine(day, dt.time(9, 30), tzinfo=tz)
             try:
-                await register_promise(past, cashier, client_id, until)
+                await past.perform(register_promise, cashier, client_id, until)
                 summary.promises += 1
             except CoreError as exc:  # paid meanwhile, or nothing overdue yet: as in real life
                 LOG.info("demo promise for client %s skipped: %s", client_id, exc)
@@ -107,7 +107,9 @@ async def simulate_month(app: App, cashier: Actor, *, days: int = DAYS, seed: in
             method = _pick(rng, METHODS)
             reference = f"SPEI {rng.randint(10**6, 10**7 - 1)}" if method == "transferencia" else None
             try:
-                result = await register_payment(past, cashier, [number], None, method, reference, when=at)
+                result = await past.perform(
+                    register_payment, cashier, [number], None, method, reference, when=at
+                )
             except CoreError as exc:
                 LOG.info("demo payment of invoice %s (client %s) skipped: %s", number, client_id, exc)
                 continue
@@ -122,7 +124,7 @@ async def simulate_month(app: App, cashier: Actor, *, days: int = DAYS, seed: in
 
 
 async def _issued_on(app: App, day: dt.date) -> list[Invoice]:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         rows = await uow.session.scalars(
             select(Invoice)
             .where(Invoice.issue_date == day, Invoice.kind == InvoiceKind.INTERNET)

@@ -1,12 +1,13 @@
 """Payments customers report from the portal: the receipt is checked and kept, cashiers decide.
 
-A report changes no money. A cashier's Confirm registers the payment (``register_payment``, which
-also reactivates a suspended client through the router outbox); Reject records the reason.
+A report changes no money. Storing it queues one staff message per cashier chat (message outbox,
+so Telegram being down delays it, never loses it). A cashier's Confirm registers the payment
+(``register_payment``, which also reactivates a suspended client) in the same transaction as the
+decision; Reject records the reason and tells the customer.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,16 +25,24 @@ from antena.core.billing.payments import (
     register_payment,
 )
 from antena.core.bootstrap import App
+from antena.core.buttons import signed_payload
 from antena.core.db.billing_models import Invoice, InvoiceStatus
+from antena.core.db.message_models import Message
 from antena.core.db.models import Client, Role
 from antena.core.db.report_models import PaymentReport, ReportStatus
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
-from antena.core.i18n import _
+from antena.core.i18n import _, language
+from antena.core.notify import events as notify_events
+from antena.core.notify import staff as notify_staff
+from antena.core.notify.channels import StaffNote
 
 MAX_RECEIPT = 5 * 1024 * 1024
 MAX_REASON = 500
 RECEIPTS_DIR = "receipts"
 CASHIER_ROLES = (Role.CASHIER, Role.MANAGER, Role.ADMIN)
+STAFF_EVENT = "staff.payment_report"
+REPORT_PREFIX = "rp"  # the bot's ReportCb (antena.bot.handlers.reports): report_id, ok
 # (magic bytes at offset 0, MIME type, file extension); WEBP also needs "WEBP" at offset 8.
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
@@ -91,7 +100,7 @@ def receipt_path(app: App, report: PaymentReport) -> Path:
 
 
 async def create_report(
-    app: App,
+    uow: UnitOfWork,
     client_id: int,
     *,
     amount: str | Decimal,
@@ -99,7 +108,11 @@ async def create_report(
     reference: str | None,
     receipt: bytes,
 ) -> ReportView:
-    """Check and store a customer's report; the receipt is written before the row that names it."""
+    """Check and store a customer's report and queue it for the cashiers, in one transaction.
+
+    The receipt file is written before the row that names it (a file without a row is harmless;
+    a row without its file would not be)."""
+    app = uow.app
     value = parse_amount(amount)
     if value is None:
         raise InvalidInput(_("Say how much you paid."))
@@ -108,30 +121,33 @@ async def create_report(
     if ref is not None and len(ref) > MAX_REFERENCE:
         raise InvalidInput(_("The reference is too long (at most {n} characters)").format(n=MAX_REFERENCE))
     mime, ext = sniff_receipt(receipt)
+    client = await uow.session.get(Client, client_id)
+    if client is None:
+        raise NotFound(_("No client with id {id}").format(id=client_id))
     folder = app.settings.data_dir / RECEIPTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{client_id}-{app.clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(4)}.{ext}"
     (folder / name).write_bytes(receipt)
-    async with app.uow() as uow:
-        client = await uow.session.get(Client, client_id)
-        if client is None:
-            raise NotFound(_("No client with id {id}").format(id=client_id))
-        report = PaymentReport(
-            client_id=client_id,
-            amount=value,
-            method=pay_method.value,
-            reference=ref,
-            receipt_path=f"{RECEIPTS_DIR}/{name}",
-            receipt_mime=mime,
-            created_at=app.clock.now(),
-        )
-        uow.session.add(report)
-        actor = Actor(name=f"portal:{client_id}", channel="portal")
-        await uow.session.flush()
-        record(uow.session, actor, "payment_report.create", target=f"{report.id} {client.name}",
-               arguments={"amount": str(value), "method": pay_method.value})  # fmt: skip
-        await uow.commit()
-        return _view(app, report, client)
+    report = PaymentReport(
+        client_id=client_id,
+        amount=value,
+        method=pay_method.value,
+        reference=ref,
+        receipt_path=f"{RECEIPTS_DIR}/{name}",
+        receipt_mime=mime,
+        created_at=app.clock.now(),
+    )
+    uow.session.add(report)
+    actor = Actor(name=f"portal:{client_id}", channel="portal")
+    await uow.session.flush()
+    record(uow.session, actor, "payment_report.create", target=f"{report.id} {client.name}",
+           arguments={"amount": str(value), "method": pay_method.value})  # fmt: skip
+    chats = await staff.chats_in(uow, CASHIER_ROLES)
+    report.notified = await notify_staff.queue(
+        uow.session, chats, STAFF_EVENT, {"report_id": report.id}, f"payment_report:{report.id}",
+        language=app.settings.locale,
+    )  # fmt: skip
+    return _view(app, report, client)
 
 
 def _view(app: App, report: PaymentReport, client: Client) -> ReportView:
@@ -141,121 +157,117 @@ def _view(app: App, report: PaymentReport, client: Client) -> ReportView:
     )  # fmt: skip
 
 
+async def _load(uow: UnitOfWork, report_id: int) -> tuple[PaymentReport, Client]:
+    report = await uow.session.get(PaymentReport, report_id, populate_existing=True)
+    if report is None:
+        raise NotFound(_("No payment report {id}").format(id=report_id))
+    client = await uow.session.get(Client, report.client_id)
+    assert client is not None
+    return report, client
+
+
 async def get_report(app: App, report_id: int) -> ReportView:
-    async with app.uow() as uow:
-        report = await uow.session.get(PaymentReport, report_id)
-        if report is None:
-            raise NotFound(_("No payment report {id}").format(id=report_id))
-        client = await uow.session.get(Client, report.client_id)
-        assert client is not None
+    async with app.reader() as uow:
+        report, client = await _load(uow, report_id)
         return _view(app, report, client)
 
 
-async def cashier_chats(app: App) -> list[int]:
-    """Every active staff member who may take payments and hears about reports."""
-    return await staff.chats_of(app, CASHIER_ROLES)
-
-
-async def mark_notified(app: App, report_id: int, chats: int) -> None:
-    async with app.uow() as uow:
-        await uow.session.execute(
-            update(PaymentReport).where(PaymentReport.id == report_id).values(notified=chats)
-        )
-        await uow.commit()
-
-
-async def _claim(app: App, actor: Actor, report_id: int, to: ReportStatus) -> None:
-    """Move a pending report to ``to`` once: a second cashier's tap finds it already decided."""
-    async with app.uow() as uow:
-        done = await uow.session.execute(
-            update(PaymentReport)
-            .where(PaymentReport.id == report_id, PaymentReport.status == ReportStatus.PENDING.value)
-            .values(status=to.value, decided_at=app.clock.now(), decided_by=actor.name)
-        )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
-            report = await uow.session.get(PaymentReport, report_id)
-            if report is None:
-                raise NotFound(_("No payment report {id}").format(id=report_id))
-            raise NotAllowed(
-                _("Payment report {id} was already decided by {who}.").format(
-                    id=report_id, who=report.decided_by or "?"
-                )
-            )
-        await uow.commit()
-
-
-async def _release(app: App, report_id: int) -> None:
-    async with app.uow() as uow:
-        await uow.session.execute(
-            update(PaymentReport)
-            .where(PaymentReport.id == report_id)
-            .values(status=ReportStatus.PENDING.value, decided_at=None, decided_by=None)
-        )
-        await uow.commit()
-
-
-async def confirm_report(app: App, actor: Actor, report_id: int) -> tuple[ReportView, PaymentResult]:
-    """Register the reported amount against the client's pending invoices, oldest first."""
-    view = await get_report(app, report_id)
-    if view.status != ReportStatus.PENDING.value:
-        await _claim(app, actor, report_id, ReportStatus.CONFIRMED)  # raises "already decided by …"
-    async with app.uow() as uow:
-        numbers = list(
-            await uow.session.scalars(
-                select(Invoice.number)
-                .where(Invoice.client_id == view.client_id, Invoice.status == InvoiceStatus.PENDING)
-                .order_by(Invoice.due_date, Invoice.number)
+async def _decide(uow: UnitOfWork, actor: Actor, report_id: int, to: ReportStatus) -> None:
+    """Move a pending report to ``to`` once (a conditional UPDATE): a second cashier's tap, in
+    chat or on another device, finds it already decided and is refused."""
+    done = await uow.session.execute(
+        update(PaymentReport)
+        .where(PaymentReport.id == report_id, PaymentReport.status == ReportStatus.PENDING.value)
+        .values(status=to.value, decided_at=uow.app.clock.now(), decided_by=actor.name)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        report, _client = await _load(uow, report_id)
+        raise NotAllowed(
+            _("Payment report {id} was already decided by {who}.").format(
+                id=report_id, who=report.decided_by or "?"
             )
         )
+
+
+async def confirm_report(uow: UnitOfWork, actor: Actor, report_id: int) -> tuple[ReportView, PaymentResult]:
+    """Register the reported amount against the client's pending invoices, oldest first: the
+    decision, the payment, the reactivation and the messages are one transaction."""
+    app = uow.app
+    await _decide(uow, actor, report_id, ReportStatus.CONFIRMED)
+    report, client = await _load(uow, report_id)
+    numbers = list(
+        await uow.session.scalars(
+            select(Invoice.number)
+            .where(Invoice.client_id == client.id, Invoice.status == InvoiceStatus.PENDING)
+            .order_by(Invoice.due_date, Invoice.number)
+        )
+    )
     if not numbers:
         raise InvalidInput(
             _("{name} has no pending invoice to apply this payment to; register it by hand.").format(
-                name=view.client_name
+                name=client.name
             )
         )
-    await _claim(app, actor, report_id, ReportStatus.CONFIRMED)
-    try:
-        result = await register_payment(
-            app,
-            actor,
-            numbers,
-            view.amount,
-            view.method,
-            view.reference or _("portal report #{id}").format(id=report_id),
-        )
-    except BaseException:
-        await _release(app, report_id)
-        raise
-    async with app.uow() as uow:
-        await uow.session.execute(
-            update(PaymentReport).where(PaymentReport.id == report_id).values(payment_id=result.payment_id)
-        )
-        record(uow.session, actor, "payment_report.confirm", target=str(report_id),
-               arguments={"payment_id": result.payment_id})  # fmt: skip
-        await uow.commit()
-    return await get_report(app, report_id), result
+    result = await register_payment(
+        uow,
+        actor,
+        numbers,
+        report.amount,
+        report.method,
+        report.reference or _("portal report #{id}").format(id=report_id),
+    )
+    report.payment_id = result.payment_id
+    record(uow.session, actor, "payment_report.confirm", target=str(report_id),
+           arguments={"payment_id": result.payment_id})  # fmt: skip
+    return _view(app, report, client), result
 
 
-async def reject_report(app: App, actor: Actor, report_id: int, reason: str) -> ReportView:
+async def reject_report(uow: UnitOfWork, actor: Actor, report_id: int, reason: str) -> ReportView:
+    """Record the cashier's reason and tell the customer why (by their cheapest channel)."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Write the reason for the rejection."))
     if len(reason) > MAX_REASON:
         raise InvalidInput(_("The reason is too long (at most {n} characters)").format(n=MAX_REASON))
-    await _claim(app, actor, report_id, ReportStatus.REJECTED)
-    async with app.uow() as uow:
-        await uow.session.execute(
-            update(PaymentReport).where(PaymentReport.id == report_id).values(reason=reason)
-        )
-        record(
-            uow.session, actor, "payment_report.reject", target=str(report_id), arguments={"reason": reason}
-        )
-        await uow.commit()
-    return await get_report(app, report_id)
+    await _decide(uow, actor, report_id, ReportStatus.REJECTED)
+    report, client = await _load(uow, report_id)
+    report.reason = reason
+    record(uow.session, actor, "payment_report.reject", target=str(report_id), arguments={"reason": reason})
+    await notify_events.report_rejected(uow.session, uow.app, client, report.id, reason)
+    return _view(uow.app, report, client)
+
+
+async def staff_note(app: App, msg: Message) -> StaffNote | None:
+    """The worker's rendering of a report for one cashier chat: the receipt, what the customer
+    says, Confirm / Reject. Nothing once someone decided it (the buttons would only refuse)."""
+    from antena.core.billing.display import money
+
+    async with app.reader() as uow:
+        report, client = await _load(uow, int(msg.context["report_id"]))
+    if report.status != ReportStatus.PENDING.value:
+        return None
+    with language(msg.language):
+        lines = [
+            _("Payment report #{id} from the portal").format(id=report.id),
+            f"#{client.id} {client.name}",
+            _("Amount: {amount}").format(
+                amount=money(report.amount, app.settings.currency, region=app.settings.default_region)
+            ),
+            _("Method: {method}").format(method=method_label(report.method)),
+        ]
+        if report.reference:
+            lines.append(_("Reference: {ref}").format(ref=report.reference))
+        key = app.settings.signing_key()
+        buttons = [[
+            (_("Confirm"), signed_payload(key, REPORT_PREFIX, {"report_id": report.id, "ok": True})),
+            (_("Reject"), signed_payload(key, REPORT_PREFIX, {"report_id": report.id, "ok": False})),
+        ]]  # fmt: skip
+    path = receipt_path(app, report)
+    return StaffNote("\n".join(lines)[:1000], (path.name, path.read_bytes()), buttons)
 
 
 async def client_reports(app: App, client_id: int, *, limit: int = 10) -> list[PaymentReport]:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         rows = await uow.session.scalars(
             select(PaymentReport)
             .where(PaymentReport.client_id == client_id)
@@ -263,20 +275,3 @@ async def client_reports(app: App, client_id: int, *, limit: int = 10) -> list[P
             .limit(limit)
         )
         return list(rows)
-
-
-async def unannounced(app: App, older_than: dt.timedelta = dt.timedelta(seconds=30)) -> list[int]:
-    """Pending reports no cashier has received yet (Telegram was down when the customer sent it)."""
-    since = app.clock.now() - older_than
-    async with app.uow() as uow:
-        rows = await uow.session.execute(
-            select(PaymentReport.id)
-            .where(
-                PaymentReport.status == ReportStatus.PENDING.value,
-                PaymentReport.notified == 0,
-                PaymentReport.created_at <= since,
-            )
-            .order_by(PaymentReport.id)
-            .limit(50)
-        )
-        return list(rows.scalars())

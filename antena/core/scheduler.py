@@ -86,7 +86,7 @@ async def remember(app: App, name: str, day: dt.date) -> None:
 
 
 async def last_done(app: App, name: str = DAY_COUNTER) -> dt.date | None:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         return await _remembered(uow.session, name)
 
 
@@ -116,7 +116,7 @@ async def run_day(app: App, day: dt.date) -> DayResult:
         LOG.exception("scheduler %s: invoice run failed", day)
         result.ok = False
     try:
-        for line in cutoff_lines(await run_cutoff(app, actor, day)):
+        for line in cutoff_lines(await app.perform(run_cutoff, actor, day)):
             LOG.info("scheduler %s: %s", day, line)
     except Exception:
         LOG.exception("scheduler %s: cut-off failed", day)

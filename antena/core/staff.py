@@ -109,13 +109,17 @@ async def staff_by_telegram_id(uow: UnitOfWork, telegram_id: int) -> StaffUser |
     ).scalar_one_or_none()
 
 
-async def chats_of(app: App, roles: Iterable[Role]) -> list[int]:
+async def chats_in(uow: UnitOfWork, roles: Iterable[Role]) -> list[int]:
     """The Telegram chats of every active staff member with one of ``roles``, oldest first: who
     hears about payment reports (cashiers) or gets the daily report (managers, admins)."""
-    async with app.uow() as uow:
-        rows = await uow.session.scalars(
-            select(StaffUser.telegram_id)
-            .where(StaffUser.active.is_(True), StaffUser.role.in_(list(roles)))
-            .order_by(StaffUser.id)
-        )
-        return list(rows)
+    rows = await uow.session.scalars(
+        select(StaffUser.telegram_id)
+        .where(StaffUser.active.is_(True), StaffUser.role.in_(list(roles)))
+        .order_by(StaffUser.id)
+    )
+    return list(rows)
+
+
+async def chats_of(app: App, roles: Iterable[Role]) -> list[int]:
+    async with app.reader() as uow:
+        return await chats_in(uow, roles)

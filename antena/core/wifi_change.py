@@ -116,7 +116,7 @@ async def set_onu_wifi(
 
 
 async def _device(app: App, client_id: int) -> tuple[Client, Service]:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         client = await uow.session.get(Client, client_id)
         if client is None:
             raise NotFound(_("No client with id {id}").format(id=client_id))

@@ -20,9 +20,13 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
         messages.templates(app).check_all()  # a bad template override is reported at start, loudly
     except Exception:
         LOG.exception("message templates")
+    wake = app.extras.setdefault(messages.WAKE_KEY, asyncio.Event())
     try:
         # Two loops, not one: a batch of SMS throttled to 1/s must never hold up router retries.
-        await asyncio.gather(_every(stop, interval, _routers, app), _every(stop, interval, _messages, app))
+        await asyncio.gather(
+            _every(stop, interval, _routers, app),
+            _every(stop, interval, _messages, app, wake=wake),
+        )
     finally:
         await messages.aclose(app)
 
@@ -39,12 +43,25 @@ async def _messages(app: App) -> None:
 Job = Callable[[App], Awaitable[None]]
 
 
-async def _every(stop: asyncio.Event, interval: float, job: Job, app: App) -> None:
-    """Run ``job`` every ``interval`` seconds until ``stop``; a failed pass is logged, never fatal."""
+async def _every(
+    stop: asyncio.Event, interval: float, job: Job, app: App, *, wake: asyncio.Event | None = None
+) -> None:
+    """Run ``job`` every ``interval`` seconds (or as soon as ``wake`` is set) until ``stop``; a
+    failed pass is logged, never fatal."""
     while not stop.is_set():
+        if wake is not None:
+            wake.clear()
         try:
             await job(app)
         except Exception:
             LOG.exception("%s pass failed", job.__name__.strip("_"))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+        waiters = [asyncio.ensure_future(stop.wait())]
+        if wake is not None:
+            waiters.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*waiters, return_exceptions=True)

@@ -17,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from antena.bot.runner import WEBHOOK_PATH, feed_webhook, webhook_secret
-from antena.core import payment_reports
 from antena.core.bootstrap import App
 from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
@@ -62,16 +61,6 @@ class Portal:
             except Exception:  # Telegram unreachable: no link this time, ask again next time
                 log.warning("getMe failed; set ANTENA_TELEGRAM_BOT_USERNAME", exc_info=True)
         return self._username
-
-    async def announce(self, view: payment_reports.ReportView) -> None:
-        """Send a new report with its receipt to every cashier chat (the report is stored already)."""
-        bot = self.bot()
-        if bot is None:
-            log.warning("payment report %s stored; no Telegram bot to tell the cashiers", view.id)
-            return
-        from antena.bot.handlers.reports import send_report
-
-        await send_report(self.app, bot, view)
 
     async def aclose(self) -> None:
         if self._own_bot and self._bot is not None:

@@ -131,8 +131,8 @@ def build_router(app: App, portal: Any) -> APIRouter:
         data = await receipt.read(payment_reports.MAX_RECEIPT + 1) if receipt is not None else b""
         values = {"amount": amount, "method": method, "reference": reference}
         try:
-            view = await payment_reports.create_report(
-                app,
+            view = await app.perform(
+                payment_reports.create_report,
                 card.client.id,
                 amount=amount.strip() or "0",
                 method=method,
@@ -143,7 +143,6 @@ def build_router(app: App, portal: Any) -> APIRouter:
             return render(app, request, "report.html", status_code=400, card=card, methods=METHODS,
                           values=values, error=str(exc),
                           method_label=payment_reports.method_label)  # fmt: skip
-        background.add_task(portal.announce, view)
         return render(app, request, "report_sent.html", card=card, amount=fmt(view.amount), number=view.id)
 
     @router.get("/portal/wifi")

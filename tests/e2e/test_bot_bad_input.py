@@ -27,9 +27,7 @@ async def _counts(rig: BotRig) -> tuple[int, ...]:
 
 
 async def test_every_command_bare_nonsense_and_huge(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
-    await edits.add_client(
-        bot.app,
-        Actor.cli(),
+    await bot.app.perform(edits.add_client, Actor.cli(),
         ClientData(name="Juan Pérez", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.5"),
     )
     before = await _counts(bot)
@@ -49,12 +47,10 @@ async def test_every_command_bare_nonsense_and_huge(bot: BotRig, isp) -> None:  
 async def test_unknown_invoice_negative_amount_and_past_promise(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
     from antena.core.billing.invoices import issue_now
 
-    client, _ = await edits.add_client(
-        bot.app,
-        Actor.cli(),
+    client, _ = await bot.app.perform(edits.add_client, Actor.cli(),
         ClientData(name="Juan Pérez", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.5"),
     )
-    invoice = await issue_now(bot.app, Actor.cli(), client.id)
+    invoice = await bot.app.perform(issue_now, Actor.cli(), client.id)
     before = await _counts(bot)
     assert "999" in (await bot.say(ADMIN, "/factura 999"))["text"]
     assert "999" in (await bot.say(ADMIN, "/pago 999"))["text"]

@@ -52,7 +52,7 @@ async def suspended_debtor(
     pin(rig.app, dt.date(2026, 6, 10))
     c = await client(rig.app, isp, name, ip)
     number = await invoice(rig.app, c.id, dt.date(2026, 6, 1))
-    await lifecycle.suspend(rig.app, Actor.cli(), [c.id])
+    await rig.app.perform(lifecycle.suspend, Actor.cli(), [c.id])
     assert suspended_ips(isp.emulator) == [ip]
     return c.id, number
 
@@ -62,7 +62,7 @@ async def test_factura_shows_the_summary_and_sends_the_pdf(bot: BotRig, isp) -> 
 
     pin(bot.app, dt.date(2026, 5, 28))
     c = await client(bot.app, isp, "Juan Pérez", "10.0.0.5")
-    inv = await issue_now(bot.app, Actor.cli(), c.id, dt.date(2026, 5, 28))
+    inv = await bot.app.perform(issue_now, Actor.cli(), c.id, dt.date(2026, 5, 28))
     reply = await bot.say(CASHIER, f"/invoice {inv.number}", **EN)
     text = reply["text"]
     assert f"Invoice {inv.number}" in text and "Juan Pérez" in text

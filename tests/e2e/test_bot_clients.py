@@ -22,8 +22,7 @@ def cut(emu) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def add(rig: BotRig, name: str, ip: str) -> int:
-    client, _ = await edits.add_client(
-        rig.app, Actor.cli(), ClientData(name=name, zone="Centro", router="RB-Centro", plan="PCQ 15M", ip=ip)
+    client, _ = await rig.app.perform(edits.add_client, Actor.cli(), ClientData(name=name, zone="Centro", router="RB-Centro", plan="PCQ 15M", ip=ip)
     )
     return client.id
 

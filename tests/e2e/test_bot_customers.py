@@ -19,8 +19,7 @@ CUSTOMER, OTHER = 7001, 7002
 
 
 async def add(rig: BotRig, name: str, ip: str) -> int:
-    client, _ = await edits.add_client(
-        rig.app, Actor.cli(), ClientData(name=name, zone="Centro", router="RB-Centro", plan="PCQ 15M", ip=ip)
+    client, _ = await rig.app.perform(edits.add_client, Actor.cli(), ClientData(name=name, zone="Centro", router="RB-Centro", plan="PCQ 15M", ip=ip)
     )
     return client.id
 
@@ -65,7 +64,7 @@ async def test_tampered_and_expired_tokens_are_refused(bot: BotRig, isp) -> None
 
 async def test_linked_customer_sees_balance_and_invoices(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
     client_id = await add(bot, "Juan Pérez", "10.0.0.5")
-    invoice = await issue_now(bot.app, Actor.cli(), client_id)
+    invoice = await bot.app.perform(issue_now, Actor.cli(), client_id)
     async with bot.app.uow() as uow:
         await uow.session.execute(
             update(Client).where(Client.id == client_id).values(balance=Decimal("50.00"))

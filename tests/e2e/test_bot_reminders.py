@@ -22,11 +22,10 @@ async def _messages(rig: BotRig) -> int:
 
 async def test_preview_then_confirm_queues_once(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
     for name, ip, phone in [("Juan Pérez", "10.0.0.5", "5512345678"), ("Ana Ruiz", "10.0.0.6", "5587654321")]:
-        client, _ = await edits.add_client(
-            bot.app, Actor.cli(),
+        client, _ = await bot.app.perform(edits.add_client, Actor.cli(),
             ClientData(name=name, zone="Centro", router="RB-Centro", plan="PCQ 15M", ip=ip, phone=phone),
         )
-        await issue_now(bot.app, Actor.cli(), client.id)
+        await bot.app.perform(issue_now, Actor.cli(), client.id)
     preview = await bot.say(CASHIER, "/recordatorio Centro")
     assert "2 mensajes" in preview["text"] and "segmentos" in preview["text"] and "$" in preview["text"]
     assert await _messages(bot) == 0, "a preview sends nothing"

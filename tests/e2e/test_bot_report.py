@@ -9,12 +9,10 @@ from tests.botkit import CASHIER, MANAGER, BotRig
 
 
 async def test_manager_gets_the_report_and_its_pdf(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
-    client, _ = await edits.add_client(
-        bot.app,
-        Actor.cli(),
+    client, _ = await bot.app.perform(edits.add_client, Actor.cli(),
         ClientData(name="Juan Pérez", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.5"),
     )
-    await lifecycle.suspend(bot.app, Actor.cli(), [client.id])
+    await bot.app.perform(lifecycle.suspend, Actor.cli(), [client.id])
     today = bot.app.clock.today().isoformat()
     reply = await bot.say(MANAGER, f"/reporte {today}")
     assert "RB-Centro" in reply["text"] and "1" in reply["text"]

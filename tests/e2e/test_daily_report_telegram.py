@@ -67,8 +67,8 @@ async def _seed(app: App) -> None:
     beto = await add_client(app, isp, "Beto")
     number = await invoice(app, ana.id, app.clock.today(), PAID)
     cashier = Actor(name="Cajera", channel="telegram", role=Role.CASHIER, staff_id=ids[CASHIER])
-    await register_payment(app, cashier, [number])  # the whole invoice, cash, now
-    await lifecycle.suspend(app, Actor.cli(), [beto.id], reason="cut-off")
+    await app.perform(register_payment, cashier, [number])  # the whole invoice, cash, now
+    await app.perform(lifecycle.suspend, Actor.cli(), [beto.id], reason="cut-off")
 
 
 async def _start(

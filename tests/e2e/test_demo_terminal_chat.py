@@ -45,9 +45,7 @@ async def test_talking_as_another_staff_member(bot: BotRig, tmp_path: Path) -> N
 async def test_other_staff_chats_show_one_line_and_keep_their_buttons(bot: BotRig, tmp_path: Path) -> None:
     """A cashier's message (a portal payment report, say) is announced to the person at the keyboard,
     who switches to the cashier and finds that message's buttons ready to press by number."""
-    await edits.add_client(
-        bot.app,
-        Actor.cli(),
+    await bot.app.perform(edits.add_client, Actor.cli(),
         ClientData(name="Rosa Peña", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.9.0.2"),
         push=False,
     )

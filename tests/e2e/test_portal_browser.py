@@ -20,8 +20,10 @@ from sqlalchemy import select
 from antena.core import links
 from antena.core.audit import Actor
 from antena.core.clients import lifecycle
+from antena.core.db.message_models import Message
 from antena.core.db.models import Client, ClientStatus
 from antena.core.db.report_models import PaymentReport
+from antena.core.notify import outbox
 from antena.portal.app import create_portal_app, web_server
 from tests.botkit import CASHIER, MANAGER, TECH, BotRig
 from tests.helpers import free_port
@@ -74,7 +76,7 @@ async def test_customer_reports_a_payment_and_the_cashier_confirms_it(
     app = bot.app
     ana = await client(app, isp, "Ana López", "10.0.0.9")
     overdue = await invoice(app, ana.id, app.clock.today() - dt.timedelta(days=10), "350.00")
-    report = await lifecycle.suspend(app, Actor.cli(), [ana.id])
+    report = await app.perform(lifecycle.suspend, Actor.cli(), [ana.id])
     assert not report.queued and cut(isp.emulator) == ["10.0.0.9"]
     link = await links.portal_link(app, ana.id)
     path = link.split("/a/", 1)[1]
@@ -111,7 +113,9 @@ async def test_customer_reports_a_payment_and_the_cashier_confirms_it(
         finally:
             await browser.close()
 
-    # the receipt reaches every cashier chat (cashier, manager, admin; not the technician)
+    # the receipt reaches every cashier chat (cashier, manager, admin; not the technician) from the
+    # message outbox, as `antena run`'s worker sends it
+    await outbox.send_due(app)
     sent = await bot.telegram.wait_for_message(CASHIER, lambda r: r["kind"] == "document", timeout=10)
     await bot.telegram.wait_for_message(MANAGER, lambda r: r["kind"] == "document", timeout=10)
     assert not [r for r in bot.telegram.sent(TECH) if r["kind"] == "document"]
@@ -137,16 +141,15 @@ async def test_customer_reports_a_payment_and_the_cashier_confirms_it(
 
 
 async def test_cashier_rejects_with_a_reason(bot: BotRig, isp: Any) -> None:
-    from antena.bot.handlers.reports import send_report
     from antena.core import payment_reports
 
     app = bot.app
     ana = await client(app, isp, "Ana López", "10.0.0.9")
     await invoice(app, ana.id, app.clock.today(), "350.00")
-    view = await payment_reports.create_report(
-        app, ana.id, amount="350", method="efectivo", reference=None, receipt=PNG
+    view = await app.perform(
+        payment_reports.create_report, ana.id, amount="350", method="efectivo", reference=None, receipt=PNG
     )
-    assert await send_report(app, bot.bot, view) == 3
+    assert [o.status.value for o in await outbox.send_due(app)] == ["sent"] * 3
     sent = await bot.telegram.wait_for_message(CASHIER, lambda r: r["kind"] == "document")
     ask = await bot.tap_text(CASHIER, sent["message"], "Reject")
     assert "reason" in ask["text"] or "motivo" in ask["text"]
@@ -154,6 +157,10 @@ async def test_cashier_rejects_with_a_reason(bot: BotRig, isp: Any) -> None:
     assert "El comprobante no es legible" in done["text"]
     stored = await payment_reports.get_report(app, view.id)
     assert stored.status == "rejected"
+    await outbox.send_due(app)  # the customer is told why, by the cheapest channel that reaches them
+    async with app.reader() as uow:
+        told = (await uow.session.scalars(select(Message).where(Message.event == "report_rejected"))).one()
+    assert told.client_id == ana.id and "El comprobante no es legible" in (told.body or "")
 
 
 async def test_staff_link_command_and_nuevo(bot: BotRig, isp: Any) -> None:

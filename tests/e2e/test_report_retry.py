@@ -1,39 +1,58 @@
-"""A payment report that reached no cashier (Telegram down when the customer sent it) is sent
-again by the bot until one gets it — nothing a customer reports is lost."""
+"""A payment report reaches every cashier, manager and admin through the message outbox: stored
+with the report, sent by the worker, retried while Telegram fails, once per chat — nothing a
+customer reports is lost, and nobody gets it twice."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
-from antena.bot.handlers.reports import announce_missed
+from sqlalchemy import select, update
+
 from antena.core import payment_reports
 from antena.core.audit import Actor
 from antena.core.clients import edits
 from antena.core.clients.records import ClientData
-from tests.botkit import ADMIN, CASHIER, BotRig
+from antena.core.db.message_models import Message, MessageStatus
+from antena.core.notify import outbox
+from tests.botkit import ADMIN, CASHIER, MANAGER, TECH, BotRig
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+DUE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-async def test_unannounced_report_is_sent_again(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
-    client, _ = await edits.add_client(
-        bot.app,
+async def test_report_is_retried_until_each_chat_has_it_once(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]
+    client, _ = await bot.app.perform(
+        edits.add_client,
         Actor.cli(),
         ClientData(name="Rosa Díaz", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.5"),
     )
-    view = await payment_reports.create_report(
-        bot.app, client.id, amount="350", method="transferencia", reference="SPEI 1", receipt=PNG
-    )
-    bot.app.clock.fixed = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
-    assert await payment_reports.unannounced(bot.app) == [view.id]
-    stop = asyncio.Event()
-    task = asyncio.create_task(announce_missed(bot.app, bot.bot, stop, interval=0.2))
+    view = await bot.app.perform(
+        payment_reports.create_report, client.id, amount="350", method="transferencia",
+        reference="SPEI 1", receipt=PNG,
+    )  # fmt: skip
+    async with bot.app.reader() as uow:
+        chats = sorted(
+            m.staff_chat_id
+            for m in (await uow.session.execute(select(Message).where(Message.event == "staff.payment_report")))
+            .scalars()
+        )
+    assert chats == [ADMIN, MANAGER, CASHIER], "queued with the report for each who may confirm it"
+    assert TECH not in chats
+    bot.telegram.fail_next("sendDocument", 500)  # Telegram fails for the first chat
     try:
-        for chat in (CASHIER, ADMIN):
-            doc = await bot.telegram.wait_for_message(chat, lambda r: r["kind"] == "document", timeout=10)
-            assert "Rosa Díaz" in (doc.get("caption") or "")
+        await outbox.send_due(bot.app, concurrency=1)
+        async with bot.app.uow() as uow:  # its retry falls due
+            await uow.session.execute(
+                update(Message).where(Message.status == MessageStatus.PENDING).values(next_attempt_at=DUE)
+            )
+            await uow.commit()
+        await outbox.send_due(bot.app)
+        await outbox.send_due(bot.app)  # nothing left: nobody gets it twice
     finally:
-        stop.set()
-        await task
-    assert await payment_reports.unannounced(bot.app) == [], "announced once, not again"
+        await outbox.aclose(bot.app)
+    for chat in (ADMIN, MANAGER, CASHIER):
+        docs = [r for r in bot.telegram.sent() if r["kind"] == "document" and r["chat_id"] == chat]
+        assert len(docs) == 1, (chat, docs)
+        assert "Rosa Díaz" in (docs[0].get("caption") or "")
+        assert "350" in docs[0]["caption"]
+    assert (await payment_reports.get_report(bot.app, view.id)).status == "pending"

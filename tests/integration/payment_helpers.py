@@ -36,7 +36,7 @@ async def client(app: App, isp: Any, name: str, ip: str, *, kind: str = "pcq", *
     if kind in ("pppoe", "hotspot"):
         data.service_user = name.split()[0].lower()
         data.service_password = "pw"
-    created, report = await edits.add_client(app, isp.actor, data)
+    created, report = await app.perform(edits.add_client, isp.actor, data)
     assert not report.queued and not report.refused, report
     if fields:
         async with app.uow() as uow:

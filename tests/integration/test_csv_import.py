@@ -27,7 +27,7 @@ from antena.core.db.models import (
 )
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput
-from tests.helpers import cli, count, fetch
+from tests.helpers import cli, count, fetch, free_port
 
 TABLES = (Client, Service, ClientToken, ClientStatusChange, AuditLog)
 HEADER = "id,name,phone,email,zone,router,plan,ip,service_user,mac,status"
@@ -539,11 +539,13 @@ async def test_the_service_returns_the_ids_in_file_order(app: App, tmp_path: Pat
     )
     async with app.uow() as uow:
         result = await import_clients(uow, Actor.cli(), data, now=app.clock.now())
+        await uow.commit()
     assert result.client_ids == [41, 40, 42]
     assert (result.created_ids, result.updated_ids) == ([41, 40, 42], [])
     again = "id,name,zone,router,plan,ip\n40,Beto B,Centro,RB-Centro,Hogar 10M,10.0.0.3\n,Dani,Centro,RB-Centro,Hogar 10M,10.0.0.4\n"
     async with app.uow() as uow:
         result = await import_clients(uow, Actor.cli(), again, partial=True)
+        await uow.commit()
     assert (result.client_ids, result.created_ids, result.updated_ids) == ([40], [], [40])
     assert [str(e) for e in result.errors] == [
         "line 3: IP 10.0.0.4 is already used on router RB-Centro (client 42)"
@@ -577,8 +579,10 @@ async def test_re_importing_more_than_one_chunk_of_clients(app: App) -> None:
 
     async with app.uow() as uow:
         created = await import_clients(uow, Actor.cli(), header + rows(0))
+        await uow.commit()
     async with app.uow() as uow:
         updated = await import_clients(uow, Actor.cli(), header + rows(1).replace("Cliente", "Socio"))
+        await uow.commit()
     assert (created.created, updated.updated) == (1200, 1200)
     async with app.uow() as uow:
         ips = dict((await uow.session.execute(select(Service.client_id, Service.ip))).all())
@@ -636,36 +640,30 @@ def test_messages_in_spanish(net: Settings, tmp_path: Path, monkeypatch: pytest.
     )
 
 
-async def test_before_commit_runs_in_the_import_transaction(app: App) -> None:
-    """What ``--push`` needs: the imported ids, and its own writes committed (or not) with the clients."""
-    from antena.core.audit import record
-    from antena.core.clients.csv_import import ImportResult
+async def test_push_queues_the_router_tasks_in_the_import_transaction(app: App) -> None:
+    """``--push``: the clients and their router tasks commit together, or neither does."""
+    from antena.core.db.models import Router
+    from antena.core.db.router_tasks import RouterTask
 
     await _network(app.settings)
-    seen: list[list[int]] = []
-
-    async def queue(uow: UnitOfWork, result: ImportResult) -> None:
-        seen.append(result.client_ids)
-        record(uow.session, Actor.cli(), "test.push", arguments={"ids": result.client_ids})
-
+    async with app.uow() as uow:  # a router with the API on, that refuses connections at once
+        router = (await uow.session.execute(select(Router).where(Router.name == "RB-Centro"))).scalar_one()
+        router.api_enabled, router.host, router.port = True, "127.0.0.1", free_port()
+        await uow.commit()
     data = "name,zone,router,plan,ip\nAna,Centro,RB-Centro,Hogar 10M,10.0.0.2\n"
     async with app.uow() as uow:
-        await import_clients(uow, Actor.cli(), data, before_commit=queue)
-    assert seen == [[1]]
-
-    async def fail(uow: UnitOfWork, result: ImportResult) -> None:
-        raise InvalidInput("router table full")
-
-    async with app.uow() as uow:
-        with pytest.raises(InvalidInput):
-            await import_clients(
-                uow, Actor.cli(), data.replace("Ana", "Beto").replace(".2", ".3"), before_commit=fail
-            )
-    async with app.uow() as uow:
-        names = (await uow.session.execute(select(Client.name))).scalars().all()
-        actions = (await uow.session.execute(select(AuditLog.action).order_by(AuditLog.id))).scalars().all()
-    assert names == ["Ana"], "a failing hook leaves nothing behind"
-    assert actions[-2:] == ["clients.import", "test.push"]
+        await import_clients(uow, Actor.cli(), data, push=True)
+        # leaves without commit: rolled back
+    async with app.reader() as uow:
+        assert (await uow.session.execute(select(Client.name))).scalars().all() == []
+        assert (await uow.session.execute(select(RouterTask.id))).scalars().all() == []
+    result = await app.perform(import_clients, Actor.cli(), data, push=True)
+    assert result.pushed is not None
+    assert [a.client_id for a in result.pushed.actions] == result.client_ids == [1]
+    async with app.reader() as uow:
+        tasks = (await uow.session.execute(select(RouterTask.client_id, RouterTask.kind))).all()
+    assert tasks == [(1, "upsert_service")]
+    assert result.pushed.queued, "tried after the commit: the router refused the connection"
 
 
 def test_windows_line_endings_and_semicolons(net: Settings, tmp_path: Path) -> None:

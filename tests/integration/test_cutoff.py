@@ -64,10 +64,10 @@ async def test_cutoff_suspends_exactly_the_overdue_clients(app: App, isp) -> Non
     await invoice(app, paid.id, JUNE_1, status=InvoiceStatus.PAID, paid="350.00")
     await invoice(app, not_due.id, dt.date(2026, 6, 10))
     await invoice(app, other_only.id, dt.date(2026, 5, 1), kind=InvoiceKind.OTHER)
-    await register_promise(app, isp.actor, promised.id, dt.date(2026, 6, 7))
+    await app.perform(register_promise, isp.actor, promised.id, dt.date(2026, 6, 7))
     pin(app, JUNE_5)
 
-    summary = await run_cutoff(app, SYSTEM)
+    summary = await app.perform(run_cutoff, SYSTEM)
 
     assert sorted(a.client_id for a in summary.suspended) == sorted([owes.id, owes_pppoe.id])
     assert suspended_ips(emu) == ["10.0.0.5", "10.0.0.6"]
@@ -93,11 +93,11 @@ async def test_a_second_run_the_same_day_suspends_nobody_new(app: App, isp) -> N
     pin(app, JUNE_5)
     c = await client(app, isp, "Juan Pérez", "10.0.0.5")
     await invoice(app, c.id, JUNE_1)
-    first = await run_cutoff(app, SYSTEM)
+    first = await app.perform(run_cutoff, SYSTEM)
     assert len(first.suspended) == 1
     tasks = await task_count(app)
 
-    again = await run_cutoff(app, SYSTEM, JUNE_5)
+    again = await app.perform(run_cutoff, SYSTEM, JUNE_5)
 
     assert again.suspended == [] and dict(again.skipped_counts) == {"suspended": 1}
     assert await task_count(app) == tasks, "no router change sent twice"
@@ -108,7 +108,7 @@ async def test_not_a_cutoff_day_suspends_nobody(app: App, isp) -> None:  # type:
     pin(app, dt.date(2026, 6, 4))
     c = await client(app, isp, "Juan Pérez", "10.0.0.5")
     await invoice(app, c.id, JUNE_1)
-    summary = await run_cutoff(app, SYSTEM)
+    summary = await app.perform(run_cutoff, SYSTEM)
     assert summary.suspended == [] and summary.skipped == []
     assert await status(app, c.id) is ClientStatus.ACTIVE
 
@@ -118,16 +118,16 @@ async def test_an_expired_promise_is_broken_and_the_client_cut_again(app: App, i
     pin(app, dt.date(2026, 6, 6))
     c = await client(app, isp, "Carla Ríos", "10.0.0.16")
     await invoice(app, c.id, JUNE_1)
-    await lifecycle.suspend(app, isp.actor, [c.id])
-    await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 8))
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
+    await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 8))
     assert suspended_ips(emu) == []
 
     pin(app, dt.date(2026, 6, 8))
-    live = await run_cutoff(app, SYSTEM)
+    live = await app.perform(run_cutoff, SYSTEM)
     assert live.suspended == [] and live.promises_broken == 0
 
     pin(app, dt.date(2026, 6, 9))
-    summary = await run_cutoff(app, SYSTEM)
+    summary = await app.perform(run_cutoff, SYSTEM)
 
     assert [a.client_id for a in summary.suspended] == [c.id]
     assert summary.promises_broken == 1
@@ -142,12 +142,12 @@ async def test_a_promise_whose_client_paid_is_kept(app: App, isp) -> None:  # ty
     pin(app, dt.date(2026, 6, 3))
     c = await client(app, isp, "Nora Luna", "10.0.0.15")
     n = await invoice(app, c.id, JUNE_1)
-    await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 6))
+    await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 6))
     async with app.uow() as uow:  # settled outside a payment (say, an invoice merge)
         await uow.session.execute(update(Invoice).where(Invoice.number == n).values(status=InvoiceStatus.PAID))
         await uow.commit()
     pin(app, dt.date(2026, 6, 7))
-    summary = await run_cutoff(app, SYSTEM)
+    summary = await app.perform(run_cutoff, SYSTEM)
     assert summary.promises_kept == 1 and summary.suspended == []
     assert await status(app, c.id) is ClientStatus.ACTIVE
 
@@ -162,7 +162,7 @@ async def test_cutoff_with_the_router_down_is_queued_then_applied(app: App, isp)
         ids.append(c.id)
     emu.unreachable = True
 
-    summary = await run_cutoff(app, SYSTEM)
+    summary = await app.perform(run_cutoff, SYSTEM)
 
     assert summary.queued and summary.per_router["RB-Centro"].queued == 3
     for i in ids:
@@ -180,9 +180,9 @@ async def test_pay_day_equal_to_cutoff_day_cuts_the_day_after(app: App, isp) -> 
         app, isp, "Hugo Lara", "10.0.0.17", own_issue_day=3, own_notice_day=5, own_pay_day=10, own_cutoff_day=10
     )
     await invoice(app, c.id, dt.date(2026, 6, 10))
-    assert (await run_cutoff(app, SYSTEM)).suspended == [], "due today: not overdue yet"
+    assert (await app.perform(run_cutoff, SYSTEM)).suspended == [], "due today: not overdue yet"
     pin(app, dt.date(2026, 6, 11))
-    assert [a.client_id for a in (await run_cutoff(app, SYSTEM)).suspended] == [c.id]
+    assert [a.client_id for a in (await app.perform(run_cutoff, SYSTEM)).suspended] == [c.id]
 
 
 # --- the daily scheduler ----------------------------------------------------------------------------
@@ -288,7 +288,7 @@ async def test_scheduler_issues_with_the_real_invoice_run_then_cuts_the_unpaid(a
         )
     assert set(numbers) == {payer.id, debtor.id}
     pin(app, dt.date(2026, 5, 30))
-    await register_payment(app, isp.actor, [numbers[payer.id]])
+    await app.perform(register_payment, isp.actor, [numbers[payer.id]])
 
     pin(app, dt.date(2026, 6, 5), hour=3)
     await scheduler.tick(app)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from antena.core.bootstrap import App
 from antena.core.db.billing_models import (
@@ -26,6 +26,7 @@ from antena.core.db.billing_models import (
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import ClientStatus, ClientStatusChange, Role, Router, StaffUser
 from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.notify import outbox
 from antena.core.reports import daily_report, install, send_daily_report
 from antena.core.reports.pdf import report_pdf_bytes, write_pdf
 from antena.core.reports.text import report_text
@@ -34,6 +35,7 @@ from antena.doubles.telegram import TelegramDouble
 from tests.billing_helpers import D, add_client, billing_isp
 
 DAY = D(2026, 6, 5)
+DUE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a retry that has fallen due
 
 
 def at(app: App, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -240,19 +242,24 @@ async def test_no_token_no_scheduled_report(app: App) -> None:
 
 
 async def test_scheduler_hook_sends_to_managers(app: App) -> None:
+    """The hook queues the report in the message outbox; the worker sends text and PDF."""
     await seed(app)
     async with TelegramDouble() as telegram:
         on_telegram(app, telegram)
         assert install(app) is True
         assert app.extras[REPORT_HOOK] is send_daily_report
         assert await send_daily_report(app, DAY) == 1
+        assert telegram.sent() == [], "queued, not sent inside the scheduler's call"
+        await outbox.send_due(app)
         assert [(r["kind"], r["chat_id"]) for r in telegram.sent()] == [("message", 501), ("document", 501)]
         assert "Suspended: 3" in telegram.sent()[0]["text"]
+        await outbox.aclose(app)
 
 
 async def test_report_retries_only_the_chats_that_were_unreachable(app: App) -> None:
-    """Telegram down for one manager: the scheduler tries again later, for that chat only; a chat
-    that blocked the bot is refused for good and never retried."""
+    """Telegram down for one manager: the worker tries that chat again later, and only that one;
+    a chat that blocked the bot is failed for good and never retried; queuing the day again adds
+    nothing (one message per day and chat)."""
     await seed(app)
     async with app.uow() as uow:
         uow.session.add(StaffUser(telegram_id=503, name="Admin", role=Role.ADMIN))
@@ -266,12 +273,25 @@ async def test_report_retries_only_the_chats_that_were_unreachable(app: App) -> 
         def pdfs() -> list[int]:
             return [r["chat_id"] for r in telegram.sent() if r["kind"] == "document"]
 
-        with pytest.raises(RuntimeError, match="501"):
-            await send_daily_report(app, DAY)
+        assert await send_daily_report(app, DAY) == 3
+        await outbox.send_due(app, concurrency=1)  # in queue order: 501 meets the failure
         assert pdfs() == [503]
-        assert await send_daily_report(app, DAY) == 1
+        async with app.reader() as uow:
+            rows = {m.staff_chat_id: m for m in (await uow.session.execute(select(Message))).scalars()}
+        assert rows[501].status is MessageStatus.PENDING and "Server Error" in (rows[501].last_error or "")
+        assert rows[504].status is MessageStatus.FAILED
+        assert await send_daily_report(app, DAY) == 3, "queued again: the same three keys"
+        async with app.uow() as uow:  # the retry falls due
+            await uow.session.execute(
+                update(Message).where(Message.staff_chat_id == 501).values(next_attempt_at=DUE)
+            )
+            await uow.commit()
+        await outbox.send_due(app)
         assert pdfs() == [503, 501], "the manager got it on the retry; the admin not twice; 504 not retried"
-        assert await send_daily_report(app, DAY) == 0
+        async with app.reader() as uow:
+            staff_rows = select(func.count(Message.id)).where(Message.staff_chat_id.is_not(None))
+            assert (await uow.session.execute(staff_rows)).scalar_one() == 3
+        await outbox.aclose(app)
 
 
 def on_telegram(app: App, telegram: TelegramDouble) -> None:

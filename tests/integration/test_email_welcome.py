@@ -24,9 +24,7 @@ async def test_a_new_client_gets_the_welcome_email_with_the_autologin_link(setti
             )
         )
         try:
-            client, _ = await edits.add_client(
-                mail_app,
-                isp.actor,
+            client, _ = await mail_app.perform(edits.add_client, isp.actor,
                 ClientData(
                     name="Lucía Núñez",
                     zone="Centro",
@@ -50,9 +48,7 @@ async def test_a_new_client_gets_the_welcome_email_with_the_autologin_link(setti
 
 
 async def test_without_smtp_no_email_is_queued(app, isp) -> None:  # type: ignore[no-untyped-def]
-    await edits.add_client(
-        app,
-        isp.actor,
+    await app.perform(edits.add_client, isp.actor,
         ClientData(
             name="Pedro",
             zone="Centro",

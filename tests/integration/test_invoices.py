@@ -37,7 +37,7 @@ async def test_preview_writes_nothing_and_matches_the_issued_invoice(app: App) -
     preview = await invoices.preview_invoice(app, ana.id, D(2026, 5, 28))
     assert preview.blocked is None and preview.draft.total == Decimal("500.00")
     assert await invoices_of(app) == [] and await line_count(app) == 0
-    issued = await invoices.issue_now(app, ACTOR, ana.id, D(2026, 5, 28))
+    issued = await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 5, 28))
     assert issued.number == 1 and issued.total == preview.draft.total
     assert [(ln.text, ln.amount) for ln in issued.lines] == [
         (ln.text, ln.amount) for ln in preview.draft.lines
@@ -47,23 +47,23 @@ async def test_preview_writes_nothing_and_matches_the_issued_invoice(app: App) -
 async def test_one_internet_invoice_per_client_per_month(app: App) -> None:
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña")
-    await invoices.issue_now(app, ACTOR, ana.id, D(2026, 5, 10))
+    await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 5, 10))
     with pytest.raises(AlreadyExists, match="already invoiced this month"):
-        await invoices.issue_now(app, ACTOR, ana.id, D(2026, 5, 28))
+        await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 5, 28))
     preview = await invoices.preview_invoice(app, ana.id, D(2026, 5, 28))
     assert preview.blocked is not None and "already invoiced this month" in preview.blocked
     report = await run_invoices(app, ACTOR, D(2026, 5, 28))
     assert report.created == 0 and report.skipped == {SkipReason.ALREADY_INVOICED: [ana.id]}
     # Other income never counts against the rule.
-    await invoices.create_other_invoice(app, ACTOR, ana.id, [("Cable", "40")], D(2026, 6, 2))
-    assert (await invoices.issue_now(app, ACTOR, ana.id, D(2026, 6, 28))).number == 3
+    await app.perform(invoices.create_other_invoice, ACTOR, ana.id, [("Cable", "40")], D(2026, 6, 2))
+    assert (await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 6, 28))).number == 3
 
 
 async def test_first_invoice_of_the_manuals_example_is_dated_28_may_for_11_days(app: App) -> None:
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña", installed_on=D(2026, 6, 20))
     app.clock.fixed = dt.datetime(2026, 6, 21, 17, 0, tzinfo=dt.UTC)
-    first = await invoices.issue_first_invoice(app, ACTOR, ana.id)
+    first = await app.perform(invoices.issue_first_invoice, ACTOR, ana.id)
     assert (first.issue_date, first.due_date, first.cutoff_date) == (
         D(2026, 5, 28),
         D(2026, 6, 1),
@@ -81,7 +81,7 @@ async def test_first_invoice_of_the_manuals_example_is_dated_28_may_for_11_days(
 async def test_first_invoice_without_proration_charges_the_month(app: App) -> None:
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña", installed_on=D(2026, 6, 20))
-    first = await invoices.issue_first_invoice(app, ACTOR, ana.id, prorate=False)
+    first = await app.perform(invoices.issue_first_invoice, ACTOR, ana.id, prorate=False)
     assert first.total == Decimal("350.00") and first.issue_date == D(2026, 5, 28)
 
 
@@ -90,7 +90,7 @@ async def test_free_month_blocks_its_period(app: App) -> None:
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña", installed_on=D(2026, 6, 23))
     app.clock.fixed = dt.datetime(2026, 6, 23, 18, 0, tzinfo=dt.UTC)
-    free = await invoices.issue_free_month(app, ACTOR, ana.id)
+    free = await app.perform(invoices.issue_free_month, ACTOR, ana.id)
     assert free.issue_date == D(2026, 6, 28) and (free.period_start, free.period_end) == (
         D(2026, 7, 1),
         D(2026, 7, 31),
@@ -100,7 +100,7 @@ async def test_free_month_blocks_its_period(app: App) -> None:
     report = await run_invoices(app, ACTOR, D(2026, 6, 28))
     assert report.created == 0 and report.skipped == {SkipReason.ALREADY_INVOICED: [ana.id]}
     with pytest.raises(AlreadyExists):
-        await invoices.issue_now(app, ACTOR, ana.id, D(2026, 6, 28))
+        await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 6, 28))
     # August is billed normally.
     await run_invoices(app, ACTOR, D(2026, 7, 28))
     assert (await invoices_of(app, ana.id))[-1].total == Decimal("350.00")
@@ -113,7 +113,7 @@ async def test_free_month_blocks_its_period_even_from_another_month(app: App) ->
     from tests.billing_helpers import own_calendar
 
     await own_calendar(app, ana.id, 1, 3, 5, 10)
-    free = await invoices.issue_free_month(app, ACTOR, ana.id, D(2026, 6, 30))
+    free = await app.perform(invoices.issue_free_month, ACTOR, ana.id, D(2026, 6, 30))
     assert free.period_start == D(2026, 7, 5)
     report = await run_invoices(app, ACTOR, D(2026, 7, 1))
     assert report.created == 0 and report.skipped == {SkipReason.PERIOD_INVOICED: [ana.id]}
@@ -122,8 +122,7 @@ async def test_free_month_blocks_its_period_even_from_another_month(app: App) ->
 async def test_other_income_is_never_automatic_and_never_cuts(app: App) -> None:
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña")
-    other = await invoices.create_other_invoice(
-        app, ACTOR, ana.id, [("Antena LiteBeam", "1200"), ("Cable", "85.50")], D(2026, 5, 3)
+    other = await app.perform(invoices.create_other_invoice, ACTOR, ana.id, [("Antena LiteBeam", "1200"), ("Cable", "85.50")], D(2026, 5, 3)
     )
     assert other.kind is InvoiceKind.OTHER and other.total == Decimal("1285.50")
     assert other.due_date == D(2026, 5, 3) and other.cutoff_date is None and other.period_start is None
@@ -132,7 +131,7 @@ async def test_other_income_is_never_automatic_and_never_cuts(app: App) -> None:
         ("manual", "Cable", Decimal("85.50")),
     ]
     with pytest.raises(InvalidInput):
-        await invoices.create_other_invoice(app, ACTOR, ana.id, [("Cable", "0")])
+        await app.perform(invoices.create_other_invoice, ACTOR, ana.id, [("Cable", "0")])
     assert len(await invoices_of(app)) == 1
 
 
@@ -140,11 +139,11 @@ async def test_issue_refuses_cancelled_clients_and_clients_without_service(app: 
     isp = await billing_isp(app)
     gone = await add_client(app, isp, "Cancelado", status="cancelled")
     with pytest.raises(NotAllowed, match="cancelled"):
-        await invoices.issue_now(app, ACTOR, gone.id, D(2026, 5, 28))
+        await app.perform(invoices.issue_now, ACTOR, gone.id, D(2026, 5, 28))
     with pytest.raises(NotFound):
-        await invoices.issue_now(app, ACTOR, 999, D(2026, 5, 28))
+        await app.perform(invoices.issue_now, ACTOR, 999, D(2026, 5, 28))
     free = await add_client(app, isp, "Gratis", status="free")  # by hand a free client can be invoiced
-    assert (await invoices.issue_now(app, ACTOR, free.id, D(2026, 5, 28))).total == Decimal("350.00")
+    assert (await app.perform(invoices.issue_now, ACTOR, free.id, D(2026, 5, 28))).total == Decimal("350.00")
 
 
 async def test_merge_moves_the_pending_balance_onto_the_new_invoice(app: App) -> None:
@@ -157,7 +156,7 @@ async def test_merge_moves_the_pending_balance_onto_the_new_invoice(app: App) ->
         assert stored is not None
         stored.paid_amount = Decimal("100.00")
         await uow.commit()
-    new = await invoices.issue_now(app, ACTOR, ana.id, D(2026, 6, 28), merge=True)
+    new = await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 6, 28), merge=True)
     assert lines(new)[-1] == ("merged", f"Balance of invoice {old.number}", Decimal("250.00"))
     assert new.total == Decimal("600.00") and new.due_date == D(2026, 7, 1)
     old_now = (await invoices_of(app, ana.id))[0]
@@ -169,16 +168,16 @@ async def test_merge_pending_joins_two_existing_invoices(app: App) -> None:
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña")
     with pytest.raises(InvalidInput, match="two pending"):
-        await invoices.merge_pending(app, ACTOR, ana.id)
+        await app.perform(invoices.merge_pending, ACTOR, ana.id)
     await run_invoices(app, ACTOR, D(2026, 5, 28))
     await run_invoices(app, ACTOR, D(2026, 6, 28))
-    target = await invoices.merge_pending(app, ACTOR, ana.id)
+    target = await app.perform(invoices.merge_pending, ACTOR, ana.id)
     assert target.number == 2 and target.total == Decimal("700.00")
     assert lines(target)[-1] == ("merged", "Balance of invoice 1", Decimal("350.00"))
     first = (await invoices_of(app, ana.id))[0]
     assert first.status is InvoiceStatus.CANCELLED and first.merged_into_id == target.id
     with pytest.raises(NotFound):
-        await invoices.merge_pending(app, ACTOR, 999)
+        await app.perform(invoices.merge_pending, ACTOR, 999)
     # Cancelling the merged invoice does not forgive the one merged into it.
     done = await invoices.cancel_invoice(app, ACTOR, target.number)
     assert done.restored == [1]
@@ -195,7 +194,7 @@ async def test_cancel_returns_credit_and_payments_and_releases_what_it_billed(ap
     router = await items.add_extra_item(app, ACTOR, ana.id, "Router", "650", "one_off")
     plazo = await items.add_extra_item(app, ACTOR, ana.id, "Instalación", "900", "instalments", instalments=3)
     fee = await add_charge(app, ana.id, "late", "30")
-    inv = await invoices.issue_now(app, ACTOR, ana.id, D(2026, 5, 28))
+    inv = await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 5, 28))
     assert inv.total == Decimal("1280.00")  # 350 + 650 + 300 + 30 - 50
     async with app.uow() as uow:
         stored = await uow.session.get(type(inv), inv.id)
@@ -221,7 +220,7 @@ async def test_cancel_returns_credit_and_payments_and_releases_what_it_billed(ap
 async def test_cancel_refuses_paid_invoices_and_unknown_numbers(app: App) -> None:
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña")
-    inv = await invoices.issue_now(app, ACTOR, ana.id, D(2026, 5, 28))
+    inv = await app.perform(invoices.issue_now, ACTOR, ana.id, D(2026, 5, 28))
     async with app.uow() as uow:
         stored = await uow.session.get(type(inv), inv.id)
         assert stored is not None
@@ -233,7 +232,7 @@ async def test_cancel_refuses_paid_invoices_and_unknown_numbers(app: App) -> Non
         await invoices.cancel_invoice(app, ACTOR, 999)
     with pytest.raises(InvalidInput):
         await invoices.cancel_invoice(app, ACTOR, "abc")
-    free = await invoices.issue_free_month(app, ACTOR, ana.id, D(2026, 6, 28))
+    free = await app.perform(invoices.issue_free_month, ACTOR, ana.id, D(2026, 6, 28))
     assert (await invoices.cancel_invoice(app, ACTOR, free.number)).refunded == 0  # a mistaken free month
 
 
@@ -242,8 +241,8 @@ async def test_cancelling_a_client_can_cancel_its_pending_invoices(app: App) -> 
     ana = await add_client(app, isp, "Ana Peña")
     beto = await add_client(app, isp, "Beto Ruiz")
     await run_invoices(app, ACTOR, D(2026, 5, 28))
-    await invoices.create_other_invoice(app, ACTOR, ana.id, [("Cable", "40")], D(2026, 5, 29))
-    await lifecycle.cancel(app, ACTOR, ana.id, cancel_invoices=True)
+    await app.perform(invoices.create_other_invoice, ACTOR, ana.id, [("Cable", "40")], D(2026, 5, 29))
+    await app.perform(lifecycle.cancel, ACTOR, ana.id, cancel_invoices=True)
     assert {i.status for i in await invoices_of(app, ana.id)} == {InvoiceStatus.CANCELLED}
     assert {i.status for i in await invoices_of(app, beto.id)} == {InvoiceStatus.PENDING}
     async with app.uow() as uow:
@@ -255,7 +254,7 @@ async def test_cancelling_a_client_keeps_its_invoices_unless_asked(app: App) -> 
     isp = await billing_isp(app)
     ana = await add_client(app, isp, "Ana Peña")
     await run_invoices(app, ACTOR, D(2026, 5, 28))
-    await lifecycle.cancel(app, ACTOR, ana.id)
+    await app.perform(lifecycle.cancel, ACTOR, ana.id)
     assert [i.status for i in await invoices_of(app, ana.id)] == [InvoiceStatus.PENDING]
 
 

@@ -22,7 +22,7 @@ ML = "/ip/firewall/address-list"
 
 async def add(app: App, isp, name: str, kind: str, ip: str | None, **kw) -> Client:  # type: ignore[no-untyped-def]
     data = ClientData(name=name, zone="Centro", router="RB-Centro", plan=isp.plans[kind].name, ip=ip, **kw)
-    client, report = await edits.add_client(app, isp.actor, data)
+    client, report = await app.perform(edits.add_client, isp.actor, data)
     assert not report.queued and not report.refused, report
     return client
 
@@ -39,7 +39,7 @@ async def test_pppoe_client_is_created_suspended_and_activated(app: App, isp) ->
     assert secret["profile"] == "plan-10m" and secret["comment"] == f"antena:{juan.id}"
     emu.add_row("/ppp/active", name="juan", address="10.0.0.5", service="pppoe")
 
-    report = await lifecycle.suspend(app, isp.actor, [juan.id])
+    report = await app.perform(lifecycle.suspend, isp.actor, [juan.id])
 
     assert suspended_ips(emu) == ["10.0.0.5"]
     assert emu.rows("/ppp/active") == [], "the PPPoE session is dropped so the suspension bites now"
@@ -50,7 +50,7 @@ async def test_pppoe_client_is_created_suspended_and_activated(app: App, isp) ->
     assert describe(action).startswith("applied on RB-Centro")
     assert "10.0.0.5" in describe(action)
 
-    await lifecycle.activate(app, isp.actor, [juan.id])
+    await app.perform(lifecycle.activate, isp.actor, [juan.id])
     assert suspended_ips(emu) == []
     async with app.uow() as uow:
         assert (await uow.session.get(Client, juan.id)).status is ClientStatus.ACTIVE  # type: ignore[union-attr]
@@ -60,12 +60,12 @@ async def test_hotspot_suspension_disables_the_user_and_drops_the_session(app: A
     emu = isp.emulator
     ana = await add(app, isp, "Ana Peña", "hotspot", "10.0.1.7", service_user="ana", service_password="x")
     emu.add_row("/ip/hotspot/active", user="ana", address="10.0.1.7")
-    await lifecycle.suspend(app, isp.actor, [ana.id])
+    await app.perform(lifecycle.suspend, isp.actor, [ana.id])
     (user,) = emu.rows("/ip/hotspot/user")
     assert user["disabled"] in ("true", "yes")
     assert emu.rows("/ip/hotspot/active") == []
     assert suspended_ips(emu) == ["10.0.1.7"]
-    await lifecycle.activate(app, isp.actor, [ana.id])
+    await app.perform(lifecycle.activate, isp.actor, [ana.id])
     (user,) = emu.rows("/ip/hotspot/user")
     assert user["disabled"] in ("false", "no")
     assert suspended_ips(emu) == []
@@ -86,7 +86,7 @@ async def test_router_down_queues_the_change_and_the_worker_applies_it_once(app:
     emu = isp.emulator
     c = await add(app, isp, "Rosa Díaz", "pcq", "10.0.3.10")
     emu.unreachable = True
-    report = await lifecycle.suspend(app, isp.actor, [c.id])
+    report = await app.perform(lifecycle.suspend, isp.actor, [c.id])
     assert report.queued
     from antena.core.clients.outcome import describe
 
@@ -116,7 +116,7 @@ async def test_bulk_suspension_survives_the_router_dropping_mid_batch(app: App, 
     emu = isp.emulator
     ids = [(await add(app, isp, f"Cliente {i}", "pcq", f"10.0.4.{i}")).id for i in range(1, 41)]
     emu.unreachable = True
-    report = await lifecycle.suspend(app, isp.actor, ids)
+    report = await app.perform(lifecycle.suspend, isp.actor, ids)
     assert report.queued and len(report.actions) == 40
     assert suspended_ips(emu) == []
     emu.unreachable = False
@@ -132,7 +132,7 @@ async def test_bulk_suspension_survives_the_router_dropping_mid_batch(app: App, 
 async def test_a_worker_that_died_mid_batch_is_taken_over_without_duplicates(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     emu = isp.emulator
     ids = [(await add(app, isp, f"Vecino {i}", "pcq", f"10.0.5.{i}")).id for i in range(1, 21)]
-    await lifecycle.suspend(app, isp.actor, ids, deliver=False)
+    await app.perform(lifecycle.suspend, isp.actor, ids, deliver=False)
     async with app.uow() as uow:
         tasks = list((await uow.session.execute(select(RouterTask).order_by(RouterTask.id))).scalars())
     # The dead worker had claimed everything and applied the first half before it was killed.
@@ -153,7 +153,7 @@ async def test_a_worker_that_died_mid_batch_is_taken_over_without_duplicates(app
 
 async def test_a_live_lease_keeps_other_workers_off_that_router(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Marta", "pcq", "10.0.5.99")
-    await lifecycle.suspend(app, isp.actor, [c.id], deliver=False)
+    await app.perform(lifecycle.suspend, isp.actor, [c.id], deliver=False)
     future = app.clock.now() + dt.timedelta(minutes=1)
     async with app.uow() as uow:
         await uow.session.execute(update(RouterTask).values(lease_owner="other:1", lease_until=future))
@@ -166,7 +166,7 @@ async def test_an_entry_already_on_the_router_counts_as_applied(app: App, isp) -
     emu = isp.emulator
     c = await add(app, isp, "Pedro", "pcq", "10.0.6.1")
     emu.add_row(ML, list="morosos", address="10.0.6.1", comment=f"antena:{c.id}")
-    report = await lifecycle.suspend(app, isp.actor, [c.id])
+    report = await app.perform(lifecycle.suspend, isp.actor, [c.id])
     assert report.actions[0].deliveries[0].outcome is Outcome.APPLIED
     assert suspended_ips(emu) == ["10.0.6.1"]
 
@@ -185,8 +185,8 @@ async def test_router_with_api_disabled_keeps_changes_in_the_database(app: App, 
             api_enabled=False,
         )
     data = ClientData(name="Sin API", zone="Centro", router="RB-Sin-API", plan="PCQ 15M", ip="10.9.0.1")
-    client, report = await edits.add_client(app, isp.actor, data)
-    report = await lifecycle.suspend(app, isp.actor, [client.id])
+    client, report = await app.perform(edits.add_client, isp.actor, data)
+    report = await app.perform(lifecycle.suspend, isp.actor, [client.id])
     from antena.core.clients.outcome import describe
 
     assert "not sent to the router (API disabled" in describe(report.actions[0])
@@ -197,7 +197,7 @@ async def test_router_with_api_disabled_keeps_changes_in_the_database(app: App, 
 
 async def test_cancel_keeping_the_ip_suspends_it(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Keep", "pcq", "10.0.7.1")
-    await lifecycle.cancel(app, isp.actor, c.id, ip_mode="keep")
+    await app.perform(lifecycle.cancel, isp.actor, c.id, ip_mode="keep")
     assert suspended_ips(isp.emulator) == ["10.0.7.1"]
     async with app.uow() as uow:
         client = await uow.session.get(Client, c.id)
@@ -219,7 +219,7 @@ async def test_cancel_releasing_the_ip_maps_it_and_removes_the_service(
 ) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Release", "simple-queue", ip)
     assert len(isp.emulator.rows("/queue/simple")) == 1
-    await lifecycle.cancel(app, isp.actor, c.id, ip_mode="release")
+    await app.perform(lifecycle.cancel, isp.actor, c.id, ip_mode="release")
     assert isp.emulator.rows("/queue/simple") == []
     async with app.uow() as uow:
         service = (await uow.session.get(Client, c.id)).services[0]  # type: ignore[union-attr]
@@ -230,9 +230,9 @@ async def test_cancel_releasing_the_ip_maps_it_and_removes_the_service(
 
 async def test_released_ip_already_taken_falls_back_to_100_64(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     first = await add(app, isp, "Uno", "pcq", "10.1.2.3")
-    await lifecycle.cancel(app, isp.actor, first.id, ip_mode="release")
+    await app.perform(lifecycle.cancel, isp.actor, first.id, ip_mode="release")
     second = await add(app, isp, "Dos", "pcq", "10.5.2.3")
-    await lifecycle.cancel(app, isp.actor, second.id, ip_mode="release")
+    await app.perform(lifecycle.cancel, isp.actor, second.id, ip_mode="release")
     async with app.uow() as uow:
         assert (await uow.session.get(Client, second.id)).services[0].ip == "100.64.2.3"  # type: ignore[union-attr]
 
@@ -240,7 +240,7 @@ async def test_released_ip_already_taken_falls_back_to_100_64(app: App, isp) -> 
 async def test_delete_needs_the_typed_confirmation(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Borrar", "pcq", "10.0.8.1")
     with pytest.raises(InvalidInput, match="eliminar_clientes"):
-        await lifecycle.delete(app, isp.actor, c.id, from_router=True, confirmation="si")
+        await app.perform(lifecycle.delete, isp.actor, c.id, from_router=True, confirmation="si")
     async with app.uow() as uow:
         assert await uow.session.get(Client, c.id) is not None
     assert len([r for r in isp.emulator.rows(ML) if r["list"] == "pcq-15m"]) == 1
@@ -248,7 +248,7 @@ async def test_delete_needs_the_typed_confirmation(app: App, isp) -> None:  # ty
 
 async def test_delete_from_database_only_leaves_the_router_alone(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Solo BD", "pcq", "10.0.8.2")
-    await lifecycle.delete(app, isp.actor, c.id, from_router=False, confirmation="eliminar_clientes")
+    await app.perform(lifecycle.delete, isp.actor, c.id, from_router=False, confirmation="eliminar_clientes")
     async with app.uow() as uow:
         assert await uow.session.get(Client, c.id) is None
     assert len([r for r in isp.emulator.rows(ML) if r["list"] == "pcq-15m"]) == 1
@@ -256,8 +256,8 @@ async def test_delete_from_database_only_leaves_the_router_alone(app: App, isp) 
 
 async def test_delete_from_database_and_router(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Todo", "pppoe", "10.0.8.3", service_user="todo")
-    await lifecycle.suspend(app, isp.actor, [c.id])
-    await lifecycle.delete(app, isp.actor, c.id, from_router=True, confirmation="eliminar_clientes")
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
+    await app.perform(lifecycle.delete, isp.actor, c.id, from_router=True, confirmation="eliminar_clientes")
     assert isp.emulator.rows("/ppp/secret") == []
     assert suspended_ips(isp.emulator) == []
 
@@ -265,11 +265,11 @@ async def test_delete_from_database_and_router(app: App, isp) -> None:  # type: 
 async def test_edit_renames_changes_plan_and_moves_a_suspended_ip(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     emu = isp.emulator
     c = await add(app, isp, "Carlos", "simple-queue", "10.0.9.1")
-    await edits.edit_client(app, isp.actor, c.id, edits.ClientChanges(name="Carlos Peña"))
+    await app.perform(edits.edit_client, isp.actor, c.id, edits.ClientChanges(name="Carlos Peña"))
     (queue,) = emu.rows("/queue/simple")
     assert "Carlos Peña" in queue["name"]
-    await lifecycle.suspend(app, isp.actor, [c.id])
-    await edits.edit_client(app, isp.actor, c.id, edits.ClientChanges(ip="10.0.9.2"))
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
+    await app.perform(edits.edit_client, isp.actor, c.id, edits.ClientChanges(ip="10.0.9.2"))
     (queue,) = emu.rows("/queue/simple")
     assert queue["target"].startswith("10.0.9.2")
     assert suspended_ips(emu) == ["10.0.9.2"]
@@ -289,8 +289,7 @@ async def test_edit_pppoe_password_and_plan(app: App, isp) -> None:  # type: ign
             upload="10M",
             profile="plan-50m",
         )
-    await edits.edit_client(
-        app, isp.actor, c.id, edits.ClientChanges(plan="PPPoE 50M", service_password="new")
+    await app.perform(edits.edit_client, isp.actor, c.id, edits.ClientChanges(plan="PPPoE 50M", service_password="new")
     )
     (secret,) = emu.rows("/ppp/secret")
     assert (secret["profile"], secret["password"]) == ("plan-50m", "new")
@@ -300,7 +299,7 @@ async def test_edit_refuses_an_ip_used_by_another_client(app: App, isp) -> None:
     await add(app, isp, "A", "pcq", "10.0.10.1")
     b = await add(app, isp, "B", "pcq", "10.0.10.2")
     with pytest.raises(Exception, match="already used"):
-        await edits.edit_client(app, isp.actor, b.id, edits.ClientChanges(ip="10.0.10.1"))
+        await app.perform(edits.edit_client, isp.actor, b.id, edits.ClientChanges(ip="10.0.10.1"))
     async with app.uow() as uow:
         assert (await uow.session.get(Client, b.id)).services[0].ip == "10.0.10.2"  # type: ignore[union-attr]
 
@@ -325,12 +324,11 @@ async def test_migrate_creates_on_the_new_router_and_removes_from_the_old(app: A
                 zone="Norte",
             )
         other = await add(app, isp, "Ya en norte", "pcq", "10.0.11.1")  # make RB-Norte a PCQ router
-        await edits.migrate(app, isp.actor, other.id, zone="Norte", router="RB-Norte")
+        await app.perform(edits.migrate, isp.actor, other.id, zone="Norte", router="RB-Norte")
         c = await add(app, isp, "Mudanza", "simple-queue", "10.0.11.2")
         with pytest.raises(InvalidInput, match="compatible plan"):
-            await edits.migrate(app, isp.actor, c.id, zone="Norte", router="RB-Norte")
-        await edits.migrate(
-            app, isp.actor, c.id, zone="Norte", router="RB-Norte", plan="PCQ 15M", ip="10.20.0.2"
+            await app.perform(edits.migrate, isp.actor, c.id, zone="Norte", router="RB-Norte")
+        await app.perform(edits.migrate, isp.actor, c.id, zone="Norte", router="RB-Norte", plan="PCQ 15M", ip="10.20.0.2"
         )
         assert [r["address"] for r in norte.rows(ML) if r["list"] == "pcq-15m"] == ["10.0.11.1", "10.20.0.2"]
         assert isp.emulator.rows("/queue/simple") == []
@@ -341,8 +339,8 @@ async def test_migrate_creates_on_the_new_router_and_removes_from_the_old(app: A
 
 async def test_free_client_is_activated_and_marked_free(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Gratis", "pcq", "10.0.12.1")
-    await lifecycle.suspend(app, isp.actor, [c.id])
-    await lifecycle.set_free(app, isp.actor, c.id)
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
+    await app.perform(lifecycle.set_free, isp.actor, c.id)
     assert suspended_ips(isp.emulator) == []
     async with app.uow() as uow:
         assert (await uow.session.get(Client, c.id)).status is ClientStatus.FREE  # type: ignore[union-attr]
@@ -350,9 +348,9 @@ async def test_free_client_is_activated_and_marked_free(app: App, isp) -> None: 
 
 async def test_cancelled_client_cannot_be_suspended(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     c = await add(app, isp, "Baja", "pcq", "10.0.13.1")
-    await lifecycle.cancel(app, isp.actor, c.id)
+    await app.perform(lifecycle.cancel, isp.actor, c.id)
     with pytest.raises(NotAllowed, match="cancelled"):
-        await lifecycle.suspend(app, isp.actor, [c.id])
+        await app.perform(lifecycle.suspend, isp.actor, [c.id])
 
 
 async def test_a_name_taken_on_the_router_by_someone_else_is_refused_and_visible(app: App, isp) -> None:  # type: ignore[no-untyped-def]
@@ -365,7 +363,7 @@ async def test_a_name_taken_on_the_router_by_someone_else_is_refused_and_visible
         ip="10.0.14.1",
         service_user="maria",
     )
-    _client, report = await edits.add_client(app, isp.actor, data)
+    _client, report = await app.perform(edits.add_client, isp.actor, data)
     assert report.refused
     (task,) = await outbox.open_tasks(app)
     assert task.status is TaskStatus.FAILED and "same name" in (task.last_error or "")

@@ -46,13 +46,12 @@ async def test_a_month_of_billing_and_cut_off(app: App, isp) -> None:  # type: i
     people = {}
     for name, ip in [("Puntual", "10.1.0.1"), ("Moroso", "10.1.0.2"), ("Gratis", "10.1.0.3"),
                      ("Tardío", "10.1.0.4"), ("Promesa", "10.1.0.5")]:
-        client, _ = await edits.add_client(
-            app, isp.actor,
+        client, _ = await app.perform(edits.add_client, isp.actor,
             ClientData(name=name, zone="Centro", router="RB-Centro", plan="PCQ 15M", ip=ip,
                        installed_on=dt.date(2026, 1, 10)),
         )
         people[name] = client.id
-    await lifecycle.set_free(app, isp.actor, people["Gratis"])
+    await app.perform(lifecycle.set_free, isp.actor, people["Gratis"])
 
     day = dt.date(2026, 5, 25)
     while day <= dt.date(2026, 6, 12):
@@ -68,17 +67,17 @@ async def test_a_month_of_billing_and_cut_off(app: App, isp) -> None:  # type: i
             assert await invoices_of(app, people["Gratis"]) == []
         if day == dt.date(2026, 5, 31):
             (inv,) = await invoices_of(app, people["Puntual"])
-            await register_payment(app, isp.actor, [inv.number])
+            await app.perform(register_payment, isp.actor, [inv.number])
         if day == dt.date(2026, 6, 4):
             assert cut(emu) == [], "nobody is cut before the cut-off day"
         if day == dt.date(2026, 6, 5):
             # Cut-off: exactly the two who owe and have no promise.
             assert cut(emu) == ["10.1.0.2", "10.1.0.4", "10.1.0.5"]
-            await register_promise(app, isp.actor, people["Promesa"], dt.date(2026, 6, 8))
+            await app.perform(register_promise, isp.actor, people["Promesa"], dt.date(2026, 6, 8))
             assert cut(emu) == ["10.1.0.2", "10.1.0.4"], "a promise reconnects at once"
         if day == dt.date(2026, 6, 7):
             (inv,) = await invoices_of(app, people["Tardío"])
-            result = await register_payment(app, isp.actor, [inv.number])
+            result = await app.perform(register_payment, isp.actor, [inv.number])
             assert result.reactivation is not None
             assert cut(emu) == ["10.1.0.2"], "paying reconnects at once"
         if day == dt.date(2026, 6, 9):

@@ -114,8 +114,8 @@ async def test_payment_and_suspension_queue_messages(app: App) -> None:
     c = await phone_client(app, isp, "Ana López", "+525512345678")
     pin(app, dt.date(2026, 6, 10))
     number = await invoice(app, c.id, dt.date(2026, 6, 1))
-    await lifecycle.change_access(app, ACTOR, [c.id], target=ClientStatus.SUSPENDED, deliver=False)
-    await register_payment(app, ACTOR, [number])
+    await app.perform(lifecycle.change_access, ACTOR, [c.id], target=ClientStatus.SUSPENDED, deliver=False)
+    await app.perform(register_payment, ACTOR, [number])
     rows = await messages(app)
     by_event = {m.event: m for m in rows}
     assert set(by_event) >= {"suspended", "payment_received", "reactivated"}
@@ -198,6 +198,7 @@ async def test_every_event_helper_renders(app: App) -> None:
         await events.payment_received(uow.session, app, client, 99, inv.total)
         await events.portal_link(uow.session, app, client)
         await events.wifi_changed(uow.session, app, client, "Casa Ana")
+        await events.report_rejected(uow.session, app, client, 7, "the receipt is unreadable")
         await uow.commit()
     await drain(app)
     rows = await messages(app)

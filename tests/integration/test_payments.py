@@ -44,7 +44,7 @@ async def test_full_payment_pays_the_invoice_and_is_audited(app: App, isp) -> No
     c = await client(app, isp, "Juan Pérez", "10.0.0.5", late_fee=True)
     n = await invoice(app, c.id, JUNE_1)
 
-    result = await register_payment(app, isp.actor, [n], method="transferencia", reference="SPEI 123")
+    result = await app.perform(register_payment, isp.actor, [n], method="transferencia", reference="SPEI 123")
 
     assert result.amount == Decimal("350.00") and result.credit_added == Decimal("0.00")
     inv = await get_invoice(app, n)
@@ -66,12 +66,12 @@ async def test_partial_payments_then_the_rest_by_default(app: App, isp) -> None:
     c = await client(app, isp, "Ana Peña", "10.0.0.6")
     n = await invoice(app, c.id, JUNE_1)
 
-    first = await register_payment(app, isp.actor, [n], "100", method="cash")
+    first = await app.perform(register_payment, isp.actor, [n], "100", method="cash")
     inv = await get_invoice(app, n)
     assert inv.status is InvoiceStatus.PENDING and inv.balance_due == Decimal("250.00")
     assert f"pays 100.00 of invoice {n} (250.00 still due)" in payment_lines(first)[0]
 
-    rest = await register_payment(app, isp.actor, [f"#{n}"])
+    rest = await app.perform(register_payment, isp.actor, [f"#{n}"])
     assert rest.amount == Decimal("250.00")
     assert (await get_invoice(app, n)).status is InvoiceStatus.PAID
 
@@ -81,7 +81,7 @@ async def test_overpayment_becomes_credit_on_the_client(app: App, isp) -> None: 
     c = await client(app, isp, "Luis Núñez", "10.0.0.7")
     n = await invoice(app, c.id, JUNE_1)
 
-    result = await register_payment(app, isp.actor, [n], "500.00", method="tarjeta")
+    result = await app.perform(register_payment, isp.actor, [n], "500.00", method="tarjeta")
 
     assert result.credit_added == Decimal("150.00")
     assert (await get_client(app, c.id)).balance == Decimal("150.00")
@@ -99,7 +99,7 @@ async def test_several_invoices_in_one_payment_oldest_first(app: App, isp) -> No
     june = await invoice(app, c.id, JUNE_1)
     router = await invoice(app, c.id, JUNE_1, "1200.00", kind=InvoiceKind.OTHER)
 
-    result = await register_payment(app, isp.actor, [june, may], "500")
+    result = await app.perform(register_payment, isp.actor, [june, may], "500")
 
     assert [(a.number, a.amount, a.paid) for a in result.applied] == [
         (may, Decimal("350.00"), True),
@@ -107,7 +107,7 @@ async def test_several_invoices_in_one_payment_oldest_first(app: App, isp) -> No
     ]
     assert (await get_invoice(app, june)).balance_due == Decimal("200.00")
     assert (await get_invoice(app, router)).paid_amount == Decimal("0.00"), "not named, not touched"
-    everything = await register_payment(app, isp.actor, [june, router])
+    everything = await app.perform(register_payment, isp.actor, [june, router])
     assert everything.amount == Decimal("1400.00")
 
 
@@ -119,15 +119,15 @@ async def test_late_fee_only_when_enabled_and_late(app: App, isp) -> None:  # ty
     on_time = await client(app, isp, "Inés Mora", "10.0.0.11", late_fee=True)
     n_late, n_off, n_on_time = [await invoice(app, c.id, JUNE_1) for c in (late, off, on_time)]
 
-    result = await register_payment(app, isp.actor, [n_late], "100")
-    await register_payment(app, isp.actor, [n_off])
-    await register_payment(app, isp.actor, [n_on_time], when=JUNE_1)  # received on the pay day, typed later
+    result = await app.perform(register_payment, isp.actor, [n_late], "100")
+    await app.perform(register_payment, isp.actor, [n_off])
+    await app.perform(register_payment, isp.actor, [n_on_time], when=JUNE_1)  # received on the pay day, typed later
 
     assert await charges(app, late.id) == [("late", Decimal("50.00"))]
     assert "Late fee of 50.00 added to the next invoice." in payment_lines(result)
     assert await charges(app, off.id) == []
     assert await charges(app, on_time.id) == []
-    await register_payment(app, isp.actor, [n_late])
+    await app.perform(register_payment, isp.actor, [n_late])
     assert await charges(app, late.id) == [("late", Decimal("50.00"))], "one late fee per invoice"
 
 
@@ -138,14 +138,14 @@ async def test_payment_reactivates_a_suspended_client_on_the_router(app: App, is
     c = await client(app, isp, "Marta Sol", "10.0.0.12", reconnection_fee=True)
     may = await invoice(app, c.id, MAY_1)
     june = await invoice(app, c.id, JUNE_1)
-    await lifecycle.suspend(app, isp.actor, [c.id])
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
     assert suspended_ips(emu) == ["10.0.0.12"]
 
-    partial = await register_payment(app, isp.actor, [may])
+    partial = await app.perform(register_payment, isp.actor, [may])
     assert partial.reactivation is None, "June is still overdue"
     assert await status(app, c.id) is ClientStatus.SUSPENDED
 
-    result = await register_payment(app, isp.actor, [june])
+    result = await app.perform(register_payment, isp.actor, [june])
 
     assert suspended_ips(emu) == []
     assert await status(app, c.id) is ClientStatus.ACTIVE
@@ -164,8 +164,8 @@ async def test_no_reconnection_fee_unless_the_client_has_it(app: App, isp) -> No
     pin(app, dt.date(2026, 6, 6))
     c = await client(app, isp, "Sara Paz", "10.0.0.13")
     n = await invoice(app, c.id, JUNE_1)
-    await lifecycle.suspend(app, isp.actor, [c.id])
-    result = await register_payment(app, isp.actor, [n])
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
+    result = await app.perform(register_payment, isp.actor, [n])
     assert result.reactivation is not None
     assert await charges(app, c.id) == []
 
@@ -175,10 +175,10 @@ async def test_reactivation_is_queued_while_the_router_is_down(app: App, isp) ->
     pin(app, dt.date(2026, 6, 6))
     c = await client(app, isp, "Raúl Vega", "10.0.0.14")
     n = await invoice(app, c.id, JUNE_1)
-    await lifecycle.suspend(app, isp.actor, [c.id])
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
     emu.unreachable = True
 
-    result = await register_payment(app, isp.actor, [n])
+    result = await app.perform(register_payment, isp.actor, [n])
 
     assert result.queued
     line = payment_lines(result)[0]
@@ -207,7 +207,7 @@ async def test_recharge_user_moves_its_calendar_to_the_payment_day(app: App, isp
     c = await client(app, isp, "Carla Ríos", "10.0.0.15", recharge=True, **days)
     n = await invoice(app, c.id, paid_on - dt.timedelta(days=2))
 
-    result = await register_payment(app, isp.actor, [n])
+    result = await app.perform(register_payment, isp.actor, [n])
 
     after = await get_client(app, c.id)
     assert (after.own_issue_day, after.own_notice_day, after.own_pay_day, after.own_cutoff_day) == expected
@@ -218,7 +218,7 @@ async def test_recharge_flag_without_own_calendar_is_ignored_and_audited(app: Ap
     pin(app, dt.date(2026, 4, 24))
     c = await client(app, isp, "Nora Luna", "10.0.0.16", recharge=True)
     n = await invoice(app, c.id, dt.date(2026, 4, 22))
-    await register_payment(app, isp.actor, [n])
+    await app.perform(register_payment, isp.actor, [n])
     after = await get_client(app, c.id)
     assert not after.has_own_calendar
     async with app.uow() as uow:
@@ -249,7 +249,7 @@ async def test_bad_amounts_change_nothing(app: App, isp, amount: str, message: s
     c = await client(app, isp, "Hugo Lara", "10.0.0.17")
     n = await invoice(app, c.id, JUNE_1)
     with pytest.raises(InvalidInput, match=message):
-        await register_payment(app, isp.actor, [n], amount)
+        await app.perform(register_payment, isp.actor, [n], amount)
     await _nothing_paid(app, n)
 
 
@@ -271,10 +271,10 @@ async def test_refusals_name_the_invoice_and_change_nothing(app: App, isp) -> No
     ]
     for numbers, error, message in cases:
         with pytest.raises(error, match=message):
-            await register_payment(app, isp.actor, numbers)
+            await app.perform(register_payment, isp.actor, numbers)
     with pytest.raises(InvalidInput, match="Unknown payment method cheque"):
-        await register_payment(app, isp.actor, [open_a], method="cheque")
+        await app.perform(register_payment, isp.actor, [open_a], method="cheque")
     with pytest.raises(InvalidInput, match="future"):
-        await register_payment(app, isp.actor, [open_a], when=dt.date(2026, 6, 2))
+        await app.perform(register_payment, isp.actor, [open_a], when=dt.date(2026, 6, 2))
     await _nothing_paid(app, open_a, open_b)
     assert (await get_client(app, a.id)).balance == Decimal("0.00")

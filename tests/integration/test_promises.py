@@ -38,7 +38,7 @@ async def _promises(app: App) -> list[PaymentPromise]:
 async def _suspended_debtor(app: App, isp, name: str, ip: str, **fields):  # type: ignore[no-untyped-def]
     c = await client(app, isp, name, ip, **fields)
     n = await invoice(app, c.id, JUNE_1)
-    await lifecycle.suspend(app, isp.actor, [c.id])
+    await app.perform(lifecycle.suspend, isp.actor, [c.id])
     return c, n
 
 
@@ -47,7 +47,7 @@ async def test_promise_reconnects_a_suspended_client_on_the_router(app: App, isp
     c, _n = await _suspended_debtor(app, isp, "Juan Pérez", "10.0.0.5")
     assert suspended_ips(isp.emulator) == ["10.0.0.5"]
 
-    result = await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 10))
+    result = await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 10))
 
     assert suspended_ips(isp.emulator) == []
     assert await status(app, c.id) is ClientStatus.ACTIVE
@@ -66,7 +66,7 @@ async def test_promise_on_an_unreachable_router_is_queued(app: App, isp) -> None
     pin(app, JUNE_6)
     c, _n = await _suspended_debtor(app, isp, "Ana Peña", "10.0.0.6")
     isp.emulator.unreachable = True
-    result = await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 8))
+    result = await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 8))
     assert result.queued and "queued" in promise_lines(result)[0]
     isp.emulator.unreachable = False
     await make_due(app)
@@ -79,8 +79,8 @@ async def test_reconnection_fee_on_a_promise_only_when_enabled(app: App, isp) ->
     pin(app, JUNE_6)
     with_fee, _ = await _suspended_debtor(app, isp, "Luis Núñez", "10.0.0.7", reconnection_fee=True)
     without, _ = await _suspended_debtor(app, isp, "Eva Ruiz", "10.0.0.8")
-    await register_promise(app, isp.actor, with_fee.id, dt.date(2026, 6, 9))
-    await register_promise(app, isp.actor, without.id, dt.date(2026, 6, 9))
+    await app.perform(register_promise, isp.actor, with_fee.id, dt.date(2026, 6, 9))
+    await app.perform(register_promise, isp.actor, without.id, dt.date(2026, 6, 9))
     assert await charges(app, with_fee.id) == [("reconnection", Decimal("80.00"))]
     assert await charges(app, without.id) == []
 
@@ -89,7 +89,7 @@ async def test_promise_on_an_active_client_who_owes_only_protects_it(app: App, i
     pin(app, dt.date(2026, 6, 3))
     c = await client(app, isp, "Rosa Díaz", "10.0.0.9")
     await invoice(app, c.id, JUNE_1)
-    result = await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 7))
+    result = await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 7))
     assert result.reactivation is None
     assert promise_lines(result) == [f"Payment promise for Rosa Díaz (#{c.id}) until 2026-06-07"]
 
@@ -106,7 +106,7 @@ async def test_promise_dates_out_of_bounds_are_refused(app: App, isp, until: dt.
     pin(app, JUNE_6)
     c, _n = await _suspended_debtor(app, isp, "Pedro Gil", "10.0.0.10")
     with pytest.raises(InvalidInput, match=message):
-        await register_promise(app, isp.actor, c.id, until)
+        await app.perform(register_promise, isp.actor, c.id, until)
     assert await _promises(app) == []
     assert await status(app, c.id) is ClientStatus.SUSPENDED
     assert suspended_ips(isp.emulator) == ["10.0.0.10"]
@@ -117,24 +117,24 @@ async def test_the_limit_follows_the_setting_and_includes_its_last_day(app: App,
     app.settings.promise_max_days = 3
     c, _n = await _suspended_debtor(app, isp, "Inés Mora", "10.0.0.11")
     with pytest.raises(InvalidInput, match="at most 3 days ahead"):
-        await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 10))
-    await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 9))
+        await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 10))
+    await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 9))
     assert len(await _promises(app)) == 1
 
 
 async def test_one_promise_per_billing_cycle(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     pin(app, JUNE_6)
     c, _n = await _suspended_debtor(app, isp, "Marta Sol", "10.0.0.12")
-    await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 8))
+    await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 8))
     with pytest.raises(NotAllowed, match="already"):
-        await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 9))
+        await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 9))
     pin(app, dt.date(2026, 6, 20))  # same cycle (issued 28 May), the first promise long expired
     with pytest.raises(NotAllowed, match="only one per cycle"):
-        await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 22))
+        await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 22))
     assert len(await _promises(app)) == 1
 
     pin(app, dt.date(2026, 6, 29))  # the next cycle (issued 28 June): a new promise is fine
-    await register_promise(app, isp.actor, c.id, dt.date(2026, 7, 2))
+    await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 7, 2))
     old, new = await _promises(app)
     assert old.status is PromiseStatus.BROKEN, "the expired one is settled, not left active"
     assert new.status is PromiseStatus.ACTIVE and new.cycle_issue_date == dt.date(2026, 6, 28)
@@ -146,7 +146,7 @@ async def test_no_promise_for_a_client_who_owes_nothing_overdue(app: App, isp) -
     await invoice(app, c.id, JUNE_1)  # due today: not overdue yet
     await invoice(app, c.id, dt.date(2026, 5, 1), kind=InvoiceKind.OTHER)  # equipment never counts
     with pytest.raises(NotAllowed, match="owes nothing overdue"):
-        await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 3))
+        await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 3))
     assert await _promises(app) == []
 
 
@@ -157,18 +157,18 @@ async def test_free_and_cancelled_clients_need_no_promise(app: App, isp) -> None
     for c in (free, gone):
         await invoice(app, c.id, JUNE_1)
         with pytest.raises(NotAllowed):
-            await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 8))
+            await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 8))
     assert await _promises(app) == []
 
 
 async def test_paying_everything_keeps_the_promise(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     pin(app, JUNE_6)
     c, n = await _suspended_debtor(app, isp, "Carla Ríos", "10.0.0.16")
-    await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 10))
-    partial = await register_payment(app, isp.actor, [n], "100")
+    await app.perform(register_promise, isp.actor, c.id, dt.date(2026, 6, 10))
+    partial = await app.perform(register_payment, isp.actor, [n], "100")
     assert not partial.promise_kept
     assert (await _promises(app))[0].status is PromiseStatus.ACTIVE
-    result = await register_payment(app, isp.actor, [n])
+    result = await app.perform(register_payment, isp.actor, [n])
     assert result.promise_kept and "Payment promise kept." in payment_lines(result)
     (promise,) = await _promises(app)
     assert promise.status is PromiseStatus.KEPT and promise.resolved_at is not None

@@ -18,11 +18,10 @@ ANTENA = str(Path(sys.executable).with_name("antena"))
 
 async def test_run_retries_queued_router_changes_until_they_apply(app: App, isp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     emu = isp.emulator
-    client, _ = await edits.add_client(
-        app, isp.actor, ClientData(name="Lupe", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.9")
+    client, _ = await app.perform(edits.add_client, isp.actor, ClientData(name="Lupe", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.9")
     )
     emu.unreachable = True
-    report = await lifecycle.suspend(app, isp.actor, [client.id])
+    report = await app.perform(lifecycle.suspend, isp.actor, [client.id])
     assert report.queued
 
     env = {

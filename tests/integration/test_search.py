@@ -30,6 +30,7 @@ async def isp_clients(app: App) -> App:
     await _network(app.settings)
     async with app.uow() as uow:
         await import_clients(uow, Actor.cli(), CLIENTS)
+        await uow.commit()
     return app
 
 
@@ -153,6 +154,7 @@ async def test_limit_and_ties_listed_by_name(app: App) -> None:
     )
     async with app.uow() as uow:
         await import_clients(uow, Actor.cli(), "id,name,zone,router,plan,ip\n" + rows)
+        await uow.commit()
     matches = await search(app, "juan", limit=5)
     assert len(matches) == 5
     names = [m.client.name for m in matches]

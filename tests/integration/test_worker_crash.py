@@ -54,9 +54,10 @@ async def test_killed_worker_is_replaced_and_the_router_converges(app: App, isp,
     rows = "\n".join(f"Vecino {i},Centro,RB-Centro,PCQ 15M,10.7.{i // 200}.{i % 200 + 1}" for i in range(N))
     async with app.uow() as uow:
         result = await import_clients(uow, isp.actor, "name,zone,router,plan,ip\n" + rows)
+        await uow.commit()
     ids = list(result.client_ids)
-    await edits.push_clients(app, isp.actor, ids)
-    await lifecycle.suspend(app, isp.actor, ids, deliver=False)
+    await app.perform(edits.push_clients, isp.actor, ids)
+    await app.perform(lifecycle.suspend, isp.actor, ids, deliver=False)
     emu.latency = 0.03  # one session: about 4 s for the whole batch
 
     first = await _start_worker(app, tmp_path)

@@ -62,9 +62,10 @@ async def test_three_workers_apply_each_task_exactly_once(app: App, isp, tmp_pat
         )
         async with app.uow() as uow:
             result = await import_clients(uow, isp.actor, "name,zone,router,plan,ip\n" + rows)
+            await uow.commit()
         ids = list(result.client_ids)
-        await edits.push_clients(app, isp.actor, ids)
-        await lifecycle.suspend(app, isp.actor, ids, deliver=False)
+        await app.perform(edits.push_clients, isp.actor, ids)
+        await app.perform(lifecycle.suspend, isp.actor, ids, deliver=False)
         for emu in emulators:
             emu.reset_counts()
             emu.latency = 0.005

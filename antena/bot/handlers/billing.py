@@ -139,7 +139,7 @@ async def bill_confirmed(query: CallbackQuery, callback_data: BillConfirm, app: 
     if not callback_data.yes:
         await query.message.answer(_("Cancelled: nothing was stored."))
     else:
-        inv = await issue_now(app, actor, pending["client_id"], pending["issue_date"])
+        inv = await app.perform(issue_now, actor, pending["client_id"], pending["issue_date"])
         await query.message.answer(
             _("Invoice {number} issued: {amount}, due {date}.").format(
                 number=inv.number, amount=money(app, inv.total), date=day(app, inv.due_date)

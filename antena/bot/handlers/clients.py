@@ -169,7 +169,7 @@ async def send_card(message: Message, app: App, client_id: int) -> None:
 
 async def change(message: Message, app: App, actor: Actor, client_id: int, action: str) -> None:
     target = ClientStatus.SUSPENDED if action == "suspend" else ClientStatus.ACTIVE
-    report = await lifecycle.change_access(app, actor, [client_id], target=target)
+    report = await app.perform(lifecycle.change_access, actor, [client_id], target=target)
     undo = "activate" if action == "suspend" else "suspend"
     markup = InlineKeyboardMarkup(
         inline_keyboard=[

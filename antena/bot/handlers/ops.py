@@ -230,8 +230,8 @@ async def cancel_chosen(query: CallbackQuery, callback_data: CancelCb, app: App,
     if data.mode == "no":
         await query.message.answer(_("Nothing was changed."))
         return
-    report = await lifecycle.cancel(
-        app,
+    report = await app.perform(
+        lifecycle.cancel,
         actor,
         data.client_id,
         ip_mode=None if data.mode == "none" else data.mode,
@@ -308,8 +308,12 @@ async def typed_confirmation(message: Message, app: App, actor: Actor, state: FS
     if text != lifecycle.DELETE_CONFIRMATION or not may(actor.role, "delete"):
         await message.answer(_("Nothing was deleted."))
         return
-    report = await lifecycle.delete(
-        app, actor, int(pending["client_id"]), from_router=bool(pending["from_router"]), confirmation=text
+    report = await app.perform(
+        lifecycle.delete,
+        actor,
+        int(pending["client_id"]),
+        from_router=bool(pending["from_router"]),
+        confirmation=text,
     )
     await message.answer(_("Deleted.") + "\n" + report_text(report))
 

@@ -300,8 +300,8 @@ async def payment_confirmed(query: CallbackQuery, callback_data: BillConfirm, ap
     if not callback_data.yes:
         await query.message.answer(_("Cancelled: nothing was stored."))
     else:
-        result = await register_payment(
-            app, actor, [pending["number"]], amount=pending["amount"], method=pending["method"]
+        result = await app.perform(
+            register_payment, actor, [pending["number"]], amount=pending["amount"], method=pending["method"]
         )
         await query.message.answer("\n".join(payment_lines(result)))
     await query.answer()
@@ -367,7 +367,7 @@ def _promise_args(args: str) -> tuple[str, dt.date] | None:
 
 
 async def _promise(message: Message, app: App, actor: Actor, client_id: int, until: dt.date) -> None:
-    result = await register_promise(app, actor, client_id, until)
+    result = await app.perform(register_promise, actor, client_id, until)
     await message.answer("\n".join(promise_lines(result)))
 
 

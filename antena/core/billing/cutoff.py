@@ -2,10 +2,11 @@
 Internet invoice, and every day the ones whose payment promise has passed unpaid.
 
 Never touched: free, cancelled or already suspended clients, and clients under a live promise.
-The decision is read first; then every client goes through ONE bulk ``lifecycle.change_access``
-(outbox grouped per router, bulk path in the gateway); then the promises are settled. Settling
-after suspending keeps a crash in between harmless: the rerun finds the client suspended and only
-settles the promise. Running twice the same day suspends nobody new.
+One cut-off is one transaction (the caller's unit of work): the decision is read, the targets are
+locked and checked again (a payment that committed meanwhile spares its client), every client goes
+through ONE bulk ``lifecycle.change_access`` (outbox rows keyed by the day, so a second run can
+never queue a second suspension), and the promises are settled. The routers are tried after the
+commit. Running twice the same day, or twice at once, suspends nobody new.
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from antena.core.audit import Actor, record
 from antena.core.billing import overdue
 from antena.core.billing.calendar import BillingCalendar, is_cutoff_day
 from antena.core.billing.common import client_calendar
-from antena.core.billing.reactivation import reactivate
-from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
 from antena.core.clients.outcome import ActionReport, ClientAction, describe
 from antena.core.db.billing_models import PaymentPromise, PromiseStatus
 from antena.core.db.models import Client, ClientStatus
+from antena.core.db.uow import UnitOfWork
 from antena.core.i18n import N_, _
 
 # Why a client who owes was left alone: a stable code, and its label (a msgid, translated when shown).
@@ -78,7 +78,7 @@ class CutoffSummary:
     skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, SKIP_* code)
     promises_broken: int = 0
     promises_kept: int = 0
-    repaired: list[int] = field(default_factory=list)  # paid while being cut: activated again
+    repaired: list[int] = field(default_factory=list)  # paid while the cut-off ran: left alone
 
     @property
     def suspended(self) -> list[ClientAction]:
@@ -132,82 +132,92 @@ def _skip_reason(client: Client) -> str | None:
     return None
 
 
-async def _plan(app: App, day: dt.date) -> _Plan:
-    """Read-only: who is cut today, who is spared and why, which promises end."""
+async def _plan(session: AsyncSession, day: dt.date) -> _Plan:
+    """Who is cut today, who is spared and why, which promises end."""
     plan = _Plan()
-    async with app.uow() as uow:
-        session = uow.session
-        owing = await overdue.clients_owing(session, day)
-        promises: dict[int, list[PaymentPromise]] = {}
-        for p in (
-            await session.execute(select(PaymentPromise).where(PaymentPromise.status == PromiseStatus.ACTIVE))
-        ).scalars():
-            promises.setdefault(p.client_id, []).append(p)
-        for client_id, ps in promises.items():
-            if client_id not in owing:  # paid (or nothing overdue any more): kept
-                plan.kept += [p.id for p in ps]
-        ids = sorted(owing)
-        for start in range(0, len(ids), overdue.CHUNK):
-            chunk = ids[start : start + overdue.CHUNK]
-            clients = (await session.execute(select(Client).where(Client.id.in_(chunk)))).scalars()
-            for client in clients:
-                ps = promises.get(client.id, [])
-                live = [p for p in ps if p.promised_until >= day]
-                expired = [p for p in ps if p.promised_until < day]
-                plan.broken += [p.id for p in expired]
-                if not expired and not cuts_on(client_calendar(client), day):
-                    continue
-                reason = SKIP_PROMISE if live else _skip_reason(client)
-                if reason is not None:
-                    plan.skipped.append((client.id, client.name, reason))
-                else:
-                    plan.targets.append(client.id)
+    owing = await overdue.clients_owing(session, day)
+    promises: dict[int, list[PaymentPromise]] = {}
+    for p in (
+        await session.execute(select(PaymentPromise).where(PaymentPromise.status == PromiseStatus.ACTIVE))
+    ).scalars():
+        promises.setdefault(p.client_id, []).append(p)
+    for client_id, ps in promises.items():
+        if client_id not in owing:  # paid (or nothing overdue any more): kept
+            plan.kept += [p.id for p in ps]
+    ids = sorted(owing)
+    for start in range(0, len(ids), overdue.CHUNK):
+        chunk = ids[start : start + overdue.CHUNK]
+        clients = (await session.execute(select(Client).where(Client.id.in_(chunk)))).scalars()
+        for client in clients:
+            ps = promises.get(client.id, [])
+            live = [p for p in ps if p.promised_until >= day]
+            expired = [p for p in ps if p.promised_until < day]
+            plan.broken += [p.id for p in expired]
+            if not expired and not cuts_on(client_calendar(client), day):
+                continue
+            reason = SKIP_PROMISE if live else _skip_reason(client)
+            if reason is not None:
+                plan.skipped.append((client.id, client.name, reason))
+            else:
+                plan.targets.append(client.id)
     return plan
 
 
+async def _still_due(session: AsyncSession, day: dt.date, targets: list[int]) -> list[int]:
+    """Lock the targets' rows, then ask again: a payment or a colleague's suspension that committed
+    after the plan was read (PostgreSQL; SQLite's write lock already excludes them) wins."""
+    keep: set[int] = set()
+    for start in range(0, len(targets), overdue.CHUNK):
+        chunk = targets[start : start + overdue.CHUNK]
+        query = select(Client).where(Client.id.in_(chunk)).execution_options(populate_existing=True)
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(of=Client)
+        for client in (await session.execute(query)).scalars():
+            if _skip_reason(client) is None:
+                keep.add(client.id)
+    owing = await overdue.clients_owing(session, day, sorted(keep)) if keep else set()
+    return [i for i in targets if i in keep and i in owing]
+
+
 async def run_cutoff(
-    app: App, actor: Actor, day: dt.date | None = None, *, deliver: bool = True
+    uow: UnitOfWork, actor: Actor, day: dt.date | None = None, *, deliver: bool = True
 ) -> CutoffSummary:
     """Suspend what is overdue on ``day`` (default: today) in one bulk lifecycle call."""
+    app = uow.app
     day = day or app.clock.today()
-    plan = await _plan(app, day)
+    session = uow.session
+    plan = await _plan(session, day)
     summary = CutoffSummary(day=day, skipped=plan.skipped)
-    if plan.targets:
+    targets = await _still_due(session, day, plan.targets) if plan.targets else []
+    if targets:
         summary.report = await lifecycle.change_access(
-            app,
+            uow,
             actor,
-            plan.targets,
+            targets,
             target=ClientStatus.SUSPENDED,
             reason="cutoff",
             deliver=deliver,
             action_name="cutoff.suspend",
+            key=f"cutoff:{day.isoformat()}",
         )
     now = app.clock.now()
-    async with app.uow() as uow:
-        session = uow.session
-        summary.promises_broken = await _settle(session, plan.broken, PromiseStatus.BROKEN, now)
-        summary.promises_kept = await _settle(session, plan.kept, PromiseStatus.KEPT, now)
-        # A payment that committed between our reading and the suspension: undo that one cut.
-        suspended_ids = [a.client_id for a in summary.report.actions]
-        still = await overdue.clients_owing(session, day, suspended_ids) if suspended_ids else set()
-        summary.repaired = [i for i in suspended_ids if i not in still]
-        record(
-            session,
-            actor,
-            "cutoff.run",
-            target=day.isoformat(),
-            arguments={
-                "suspended": len(summary.report.actions),
-                "per_router": {name: vars(t) for name, t in summary.per_router.items()},
-                "skipped": dict(summary.skipped_counts),
-                "promises_broken": summary.promises_broken,
-                "promises_kept": summary.promises_kept,
-                "repaired": summary.repaired,
-            },
-        )
-        await uow.commit()
-    for client_id in summary.repaired:
-        await reactivate(app, actor, client_id, reason="paid during cut-off")
+    summary.promises_broken = await _settle(session, plan.broken, PromiseStatus.BROKEN, now)
+    summary.promises_kept = await _settle(session, plan.kept, PromiseStatus.KEPT, now)
+    summary.repaired = [i for i in plan.targets if i not in targets]
+    record(
+        session,
+        actor,
+        "cutoff.run",
+        target=day.isoformat(),
+        arguments={
+            "suspended": len(summary.report.actions),
+            "per_router": {name: vars(t) for name, t in summary.per_router.items()},
+            "skipped": dict(summary.skipped_counts),
+            "promises_broken": summary.promises_broken,
+            "promises_kept": summary.promises_kept,
+            "repaired": summary.repaired,
+        },
+    )
     return summary
 
 
@@ -253,7 +263,7 @@ def cutoff_lines(summary: CutoffSummary) -> list[str]:
             lines.append(f"{a.client_name} (#{a.client_id}): {describe(a)}")
     if summary.repaired:
         lines.append(
-            _("Paid while being cut, reactivated: {ids}.").format(
+            _("Paid (or changed by someone else) while the cut-off ran, not suspended: {ids}.").format(
                 ids=", ".join(f"#{i}" for i in summary.repaired)
             )
         )

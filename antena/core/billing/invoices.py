@@ -36,6 +36,7 @@ from antena.core.db.billing_models import (
     InvoiceStatus,
 )
 from antena.core.db.models import ClientStatus
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _, language
 
@@ -151,7 +152,7 @@ async def preview_invoice(
     app: App, client_id: int, issue_date: dt.date | None = None, *, prorate: bool = False, merge: bool = False
 ) -> InvoicePreview:
     """The month's Internet invoice as "issue now" would create it, without writing anything."""
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         client = await _client(uow.session, client_id)
         draft = await _internet_draft(
             app, uow.session, client, issue_date or app.clock.today(), prorate, merge
@@ -187,7 +188,7 @@ async def _store_one(
 
 
 async def issue_now(
-    app: App,
+    uow: UnitOfWork,
     actor: Actor,
     client_id: int,
     issue_date: dt.date | None = None,
@@ -200,60 +201,58 @@ async def issue_now(
     ``merge`` folds the client's pending Internet invoices into it ("unir las 2 facturas"): they
     are cancelled, pointing at the new one, and their balances become its "merged" lines.
     """
-    async with app.uow() as uow:
-        client = await _client(uow.session, client_id)
-        draft = await _internet_draft(
-            app, uow.session, client, issue_date or app.clock.today(), prorate, merge
-        )
-        if (reason := await _blocked(uow.session, client, draft)) is not None:
-            raise AlreadyExists(reason)
-        invoice = await _store_one(
-            app, uow.session, actor, client, draft, "invoice.issue", prorate=prorate,
-            merged=[c.number for c in draft.carries],
-        )  # fmt: skip
-        await uow.commit()
-        return invoice
+    app = uow.app
+    client = await _client(uow.session, client_id)
+    draft = await _internet_draft(
+        app, uow.session, client, issue_date or app.clock.today(), prorate, merge
+    )
+    if (reason := await _blocked(uow.session, client, draft)) is not None:
+        raise AlreadyExists(reason)
+    invoice = await _store_one(
+        app, uow.session, actor, client, draft, "invoice.issue", prorate=prorate,
+        merged=[c.number for c in draft.carries],
+    )  # fmt: skip
+    return invoice
 
 
 async def issue_first_invoice(
-    app: App, actor: Actor, client_id: int, issue_date: dt.date | None = None, prorate: bool = True
+    uow: UnitOfWork, actor: Actor, client_id: int, issue_date: dt.date | None = None, prorate: bool = True
 ) -> Invoice:
     """A new client's first invoice: by default dated like the invoices of the period the
     installation falls in, charging only the days from installation to the period's end."""
+    app = uow.app
     if issue_date is None:
-        async with app.uow() as uow:
-            client = await _client(uow.session, client_id)
+        client = await _client(uow.session, client_id)
         issue_date = (
             period_issue_date(client.calendar, client.installed_on)
             if client.installed_on is not None
             else app.clock.today()
         )
-    return await issue_now(app, actor, client_id, issue_date, prorate=prorate)
+    return await issue_now(uow, actor, client_id, issue_date, prorate=prorate)
 
 
 async def issue_free_month(
-    app: App, actor: Actor, client_id: int, issue_date: dt.date | None = None
+    uow: UnitOfWork, actor: Actor, client_id: int, issue_date: dt.date | None = None
 ) -> Invoice:
     """ "Mes gratis": a paid 0.00 Internet invoice for the period, so no other is issued for it.
 
     By default it is dated on the calendar's next issue day, the date the run would invoice
     that period (installed 23 June in a 28/1/5 zone → 28 June, the July period).
     """
-    async with app.uow() as uow:
-        client = await _client(uow.session, client_id)
-        _not_cancelled(client)
-        day = issue_date or next_issue_date(client.calendar, app.clock.today())
-        with language(app.settings.locale):
-            draft = free_month_draft(client.id, cycle_for_issue(client.calendar, day), client.plan)
-        if (reason := await _blocked(uow.session, client, draft)) is not None:
-            raise AlreadyExists(reason)
-        invoice = await _store_one(app, uow.session, actor, client, draft, "invoice.free_month")
-        await uow.commit()
-        return invoice
+    app = uow.app
+    client = await _client(uow.session, client_id)
+    _not_cancelled(client)
+    day = issue_date or next_issue_date(client.calendar, app.clock.today())
+    with language(app.settings.locale):
+        draft = free_month_draft(client.id, cycle_for_issue(client.calendar, day), client.plan)
+    if (reason := await _blocked(uow.session, client, draft)) is not None:
+        raise AlreadyExists(reason)
+    invoice = await _store_one(app, uow.session, actor, client, draft, "invoice.free_month")
+    return invoice
 
 
 async def create_other_invoice(
-    app: App,
+    uow: UnitOfWork,
     actor: Actor,
     client_id: int,
     lines: Sequence[tuple[str, Decimal | int | str]],
@@ -262,64 +261,62 @@ async def create_other_invoice(
 ) -> Invoice:
     """Other income (equipment, installation, other services), typed by staff: never issued by
     the run, never a reason for a cut-off. Due on the issue date unless told otherwise."""
-    async with app.uow() as uow:
-        client = await _client(uow.session, client_id)
-        day = issue_date or app.clock.today()
-        draft = other_draft(client.id, day, due_date or day, lines)
-        invoice = await _store_one(app, uow.session, actor, client, draft, "invoice.other")
-        await uow.commit()
-        return invoice
+    app = uow.app
+    client = await _client(uow.session, client_id)
+    day = issue_date or app.clock.today()
+    draft = other_draft(client.id, day, due_date or day, lines)
+    invoice = await _store_one(app, uow.session, actor, client, draft, "invoice.other")
+    return invoice
 
 
-async def merge_pending(app: App, actor: Actor, client_id: int) -> Invoice:
+async def merge_pending(uow: UnitOfWork, actor: Actor, client_id: int) -> Invoice:
     """Fold the client's older pending Internet invoices into its newest pending one.
 
     Each older invoice is cancelled with ``merged_into_id`` and what it still owes becomes a
     "merged" line of the newest, which is then due on its own (later) date.
     """
-    async with app.uow() as uow:
-        s = uow.session
-        pending = list(
-            (
-                await s.execute(
-                    select(Invoice)
-                    .where(
-                        Invoice.client_id == client_id,
-                        Invoice.kind == InvoiceKind.INTERNET,
-                        Invoice.status == InvoiceStatus.PENDING,
-                    )
-                    .order_by(Invoice.issue_date, Invoice.number)
+    app = uow.app
+    s = uow.session
+    pending = list(
+        (
+            await s.execute(
+                select(Invoice)
+                .where(
+                    Invoice.client_id == client_id,
+                    Invoice.kind == InvoiceKind.INTERNET,
+                    Invoice.status == InvoiceStatus.PENDING,
                 )
-            ).scalars()
-        )
-        if len(pending) < 2:
-            await _client(s, client_id)  # an unknown client says so first
-            raise InvalidInput(_("There are not two pending Internet invoices to merge"))
-        target, older = pending[-1], pending[:-1]
-        now = app.clock.now()
-        position = len(target.lines)
-        with language(app.settings.locale):
-            for invoice in older:
-                carry = invoice.balance_due
-                target.lines.append(
-                    InvoiceLine(
-                        position=position,
-                        kind=LineKind.MERGED,
-                        text=_("Balance of invoice {number}").format(number=invoice.number),
-                        amount=carry,
-                    )
+                .order_by(Invoice.issue_date, Invoice.number)
+            )
+        ).scalars()
+    )
+    if len(pending) < 2:
+        await _client(s, client_id)  # an unknown client says so first
+        raise InvalidInput(_("There are not two pending Internet invoices to merge"))
+    target, older = pending[-1], pending[:-1]
+    now = app.clock.now()
+    position = len(target.lines)
+    with language(app.settings.locale):
+        for invoice in older:
+            carry = invoice.balance_due
+            target.lines.append(
+                InvoiceLine(
+                    position=position,
+                    kind=LineKind.MERGED,
+                    text=_("Balance of invoice {number}").format(number=invoice.number),
+                    amount=carry,
                 )
-                position += 1
-                target.total += carry
-                invoice.status = InvoiceStatus.CANCELLED
-                invoice.cancelled_at = now
-                invoice.merged_into_id = target.id
-        record(
-            s,
-            actor,
-            "invoice.merge",
-            target=f"{target.number} {target.client.name}",
-            arguments={"merged": [i.number for i in older], "total": target.total},
-        )
-        await uow.commit()
-        return target
+            )
+            position += 1
+            target.total += carry
+            invoice.status = InvoiceStatus.CANCELLED
+            invoice.cancelled_at = now
+            invoice.merged_into_id = target.id
+    record(
+        s,
+        actor,
+        "invoice.merge",
+        target=f"{target.number} {target.client.name}",
+        arguments={"merged": [i.number for i in older], "total": target.total},
+    )
+    return target

@@ -1,10 +1,15 @@
-"""Register a payment against invoices: allocation, credit, fees, recharge dates, then reactivation.
+"""Register a payment against invoices: allocation, credit, fees, recharge dates and reactivation.
 
-Everything about the money happens in one transaction (invoices, the payment and its allocations,
-the client's credit, late and reconnection fees, a recharge client's new dates, a kept promise,
-the audit entry). Only after it commits is a suspended client who no longer owes anything overdue
-activated through the client lifecycle, whose own transaction stores the status change with its
-router task: a router that is down never loses or blocks a payment.
+A payment is one business event, one transaction (the caller's unit of work): the payment and its
+allocations, invoice states, the client's credit, late and reconnection fees, a recharge client's
+new dates, a kept promise, the audit entry, and — when nothing overdue is left — the suspended
+client's reactivation with its router tasks and the customer's messages, all as rows. The router
+is tried only after the commit (an after-commit hook), so a router that is down never loses or
+blocks a payment, and a crash after the commit leaves tasks the worker applies on restart: a
+client who paid is never left cut.
+
+Concurrent payments of one invoice serialise on the write lock (``BEGIN IMMEDIATE`` on SQLite,
+``FOR UPDATE`` on the invoice rows on PostgreSQL) and the later ones are refused as already paid.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from antena.core import failpoints
 from antena.core.audit import Actor, record
 from antena.core.billing import overdue
 from antena.core.billing.calendar import late_fee_applies, local_date
 from antena.core.billing.fees import add_fee
 from antena.core.billing.money import CENT, ZERO, allocate_payment
-from antena.core.billing.reactivation import Reactivation, reactivate, reactivation_text
+from antena.core.billing.reactivation import Reactivation, reactivate_in, reactivation_text
 from antena.core.billing.recharge import RechargeOutcome, apply_recharge
 from antena.core.bootstrap import App
 from antena.core.clients.lifecycle import live_services
@@ -39,6 +45,7 @@ from antena.core.db.billing_models import (
     PromiseStatus,
 )
 from antena.core.db.models import Client, ClientStatus
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _, gettext
 from antena.core.notify import events as notify_events
@@ -188,8 +195,20 @@ async def _paid_late_before(session: AsyncSession, invoice: Invoice, tz: dt.tzin
     return found.first() is not None
 
 
+async def _reference_used(session: AsyncSession, client_id: int, reference: str) -> int | None:
+    """The payment that already carries this reference for this client, if any."""
+    found = await session.execute(
+        select(Payment.id).where(Payment.client_id == client_id, Payment.reference == reference).limit(1)
+    )
+    return found.scalar_one_or_none()
+
+
+async def _committed() -> None:
+    failpoints.reach("payment.committed")
+
+
 async def register_payment(
-    app: App,
+    uow: UnitOfWork,
     actor: Actor,
     invoice_numbers: Sequence[int | str],
     amount: Decimal | str | int | None = None,
@@ -200,7 +219,10 @@ async def register_payment(
     """Pay one or more invoices of one client; ``amount`` defaults to what is due on them.
 
     The money goes to the oldest invoice first; what is left over becomes credit on the client.
+    A reference the client already used is refused as a duplicate (a cashier's double tap, a
+    provider's repeated webhook): a payment is registered once.
     """
+    app = uow.app
     numbers = list(dict.fromkeys(parse_invoice_number(n) for n in invoice_numbers))
     if not numbers:
         raise InvalidInput(_("Say which invoice is paid"))
@@ -215,88 +237,94 @@ async def register_payment(
     today = app.clock.today()
     lang = app.settings.locale
 
-    async with app.uow() as uow:
-        session = uow.session
-        invoices = await _load_invoices(session, numbers)
-        client = (
-            await session.execute(
-                select(Client).where(Client.id == invoices[0].client_id).with_for_update(of=Client)
-            )
-        ).scalar_one()
-        due = sum((inv.balance_due for inv in invoices), ZERO)
-        paying = wanted if wanted is not None else due
-        allocations, credit = allocate_payment(paying, [(inv, inv.balance_due) for inv in invoices])
-        # Asked before the new allocations exist (autoflush would otherwise count this payment).
-        late = [
-            inv
-            for inv, _part in allocations
-            if inv.kind is InvoiceKind.INTERNET
-            and late_fee_applies(inv.due_date, pay_day)
-            and not await _paid_late_before(session, inv, tz)
-        ]
-        payment = Payment(
-            client_id=client.id,
-            amount=paying,
-            method=pay_method,
-            reference=ref,
-            received_at=received,
-            cashier=actor.name,
-            staff_id=actor.staff_id,
-            credit_added=credit,
+    uow.after_commit(_committed)  # first hook: before any router or message I/O
+    session = uow.session
+    invoices = await _load_invoices(session, numbers)
+    client = (
+        await session.execute(
+            select(Client).where(Client.id == invoices[0].client_id).with_for_update(of=Client)
         )
-        applied: list[Applied] = []
-        for inv, part in allocations:
-            inv.paid_amount = inv.paid_amount + part
-            if inv.paid_amount >= inv.total:
-                inv.status = InvoiceStatus.PAID
-                inv.paid_at = received
-            payment.allocations.append(PaymentAllocation(invoice_id=inv.id, amount=part))
-            applied.append(Applied(inv.number, part, inv.balance_due, inv.status is InvoiceStatus.PAID))
-        session.add(payment)
-        if credit > ZERO:
-            client.balance = client.balance + credit
-        result = PaymentResult(
-            payment_id=0,
-            client_id=client.id,
-            client_name=client.name,
-            amount=paying,
-            method=pay_method,
-            applied=applied,
-            credit_added=credit,
+    ).scalar_one()
+    if ref is not None and (earlier := await _reference_used(session, client.id, ref)) is not None:
+        raise NotAllowed(
+            _("Reference {ref} was already used by payment #{id} of this client: not registered twice")
+            .format(ref=ref, id=earlier)
         )
-        for inv in late:
-            reason = gettext("Late payment of invoice {number}", lang).format(number=inv.number)
-            result.late_fee += add_fee(session, app.settings, client, ChargeKind.LATE, reason)
-        if any(inv.kind is InvoiceKind.INTERNET for inv, _part in allocations):
-            result.recharge = apply_recharge(client, pay_day)
-        await session.flush()
-        wake = await _after_payment(app, session, client, result, today)
-        result.payment_id = payment.id
-        record(
-            session,
-            actor,
-            "payment.add",
-            target=", ".join(str(n) for n in numbers),
-            arguments={
-                "payment": payment.id,
-                "client": client.id,
-                "amount": paying,
-                "method": pay_method.value,
-                "reference": ref,
-                "received_at": received.isoformat(),
-                "applied": {str(a.number): a.amount for a in applied},
-                "credit_added": credit,
-                "late_fee": result.late_fee,
-                "reconnection_fee": result.reconnection_fee,
-                "recharge": _recharge_audit(result.recharge),
-                "promise_kept": result.promise_kept,
-                "reactivate": wake,
-            },
-        )
-        await notify_events.payment_received(session, app, client, payment.id, paying)
-        await uow.commit()
+    due = sum((inv.balance_due for inv in invoices), ZERO)
+    paying = wanted if wanted is not None else due
+    allocations, credit = allocate_payment(paying, [(inv, inv.balance_due) for inv in invoices])
+    # Asked before the new allocations exist (autoflush would otherwise count this payment).
+    late = [
+        inv
+        for inv, _part in allocations
+        if inv.kind is InvoiceKind.INTERNET
+        and late_fee_applies(inv.due_date, pay_day)
+        and not await _paid_late_before(session, inv, tz)
+    ]
+    payment = Payment(
+        client_id=client.id,
+        amount=paying,
+        method=pay_method,
+        reference=ref,
+        received_at=received,
+        cashier=actor.name,
+        staff_id=actor.staff_id,
+        credit_added=credit,
+    )
+    applied: list[Applied] = []
+    for inv, part in allocations:
+        inv.paid_amount = inv.paid_amount + part
+        if inv.paid_amount >= inv.total:
+            inv.status = InvoiceStatus.PAID
+            inv.paid_at = received
+        payment.allocations.append(PaymentAllocation(invoice_id=inv.id, amount=part))
+        applied.append(Applied(inv.number, part, inv.balance_due, inv.status is InvoiceStatus.PAID))
+    session.add(payment)
+    if credit > ZERO:
+        client.balance = client.balance + credit
+    result = PaymentResult(
+        payment_id=0,
+        client_id=client.id,
+        client_name=client.name,
+        amount=paying,
+        method=pay_method,
+        applied=applied,
+        credit_added=credit,
+    )
+    for inv in late:
+        reason = gettext("Late payment of invoice {number}", lang).format(number=inv.number)
+        result.late_fee += add_fee(session, app.settings, client, ChargeKind.LATE, reason)
+    if any(inv.kind is InvoiceKind.INTERNET for inv, _part in allocations):
+        result.recharge = apply_recharge(client, pay_day)
+    await session.flush()
+    wake = await _after_payment(app, session, client, result, today)
+    result.payment_id = payment.id
+    record(
+        session,
+        actor,
+        "payment.add",
+        target=", ".join(str(n) for n in numbers),
+        arguments={
+            "payment": payment.id,
+            "client": client.id,
+            "amount": paying,
+            "method": pay_method.value,
+            "reference": ref,
+            "received_at": received.isoformat(),
+            "applied": {str(a.number): a.amount for a in applied},
+            "credit_added": credit,
+            "late_fee": result.late_fee,
+            "reconnection_fee": result.reconnection_fee,
+            "recharge": _recharge_audit(result.recharge),
+            "promise_kept": result.promise_kept,
+            "reactivate": wake,
+        },
+    )
+    await notify_events.payment_received(session, app, client, payment.id, paying)
     if wake:
-        result.reactivation = await reactivate(app, actor, client.id, reason="payment")
+        result.reactivation = await reactivate_in(
+            uow, actor, client.id, reason="payment", key=f"payment:{payment.id}"
+        )
     return result
 
 

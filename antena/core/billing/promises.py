@@ -21,11 +21,11 @@ from antena.core.billing.calendar import cycle_containing
 from antena.core.billing.common import client_calendar
 from antena.core.billing.fees import add_fee
 from antena.core.billing.money import ZERO
-from antena.core.billing.reactivation import Reactivation, reactivate, reactivation_text
-from antena.core.bootstrap import App
+from antena.core.billing.reactivation import Reactivation, reactivate_in, reactivation_text
 from antena.core.clients.lifecycle import live_services
 from antena.core.db.billing_models import ChargeKind, PaymentPromise, PromiseStatus
 from antena.core.db.models import Client, ClientStatus
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _, gettext
 from antena.core.notify import events as notify_events
@@ -77,87 +77,88 @@ def _duplicate(client: Client, existing: PaymentPromise) -> NotAllowed:
     )
 
 
-async def register_promise(app: App, actor: Actor, client_id: int, until: dt.date) -> PromiseResult:
-    """Promise payment until ``until``; a suspended client is reconnected at once."""
+async def register_promise(uow: UnitOfWork, actor: Actor, client_id: int, until: dt.date) -> PromiseResult:
+    """Promise payment until ``until``; a suspended client is reconnected in the same transaction."""
+    app = uow.app
     today = app.clock.today()
     until = check_until(until, today, app.settings.promise_max_days)
     now = app.clock.now()
-    async with app.uow() as uow:
-        session = uow.session
-        client = (
-            await session.execute(select(Client).where(Client.id == client_id).with_for_update(of=Client))
-        ).scalar_one_or_none()
-        if client is None:
-            raise NotFound(_("No client with id {id}").format(id=client_id))
-        if client.status is ClientStatus.CANCELLED:
-            raise NotAllowed(_("{name}: the client is cancelled").format(name=client.name))
-        if client.status is ClientStatus.FREE:
-            raise NotAllowed(_("{name} is free: never cut, no promise needed").format(name=client.name))
-        if not await overdue.owes(session, client.id, today):
-            raise NotAllowed(_("{name} owes nothing overdue: no promise needed").format(name=client.name))
-        cycle = cycle_containing(client_calendar(client), today).issue_date
-        promises = list(
-            (
-                await session.execute(select(PaymentPromise).where(PaymentPromise.client_id == client.id))
-            ).scalars()
-        )
-        for p in promises:
-            if p.cycle_issue_date == cycle:
-                raise _duplicate(client, p)
-            if p.status is PromiseStatus.ACTIVE and p.promised_until >= today:
-                raise NotAllowed(
-                    _("{name} already has a payment promise until {date}").format(
-                        name=client.name, date=p.promised_until.isoformat()
-                    )
-                )
-        # An older promise whose date passed unpaid is broken now, so the cut-off never
-        # mistakes it for the new one.
-        await session.execute(
-            update(PaymentPromise)
-            .where(
-                PaymentPromise.client_id == client.id,
-                PaymentPromise.status == PromiseStatus.ACTIVE,
-                PaymentPromise.promised_until < today,
-            )
-            .values(status=PromiseStatus.BROKEN, resolved_at=now)
-        )
-        promise = PaymentPromise(
-            client_id=client.id,
-            promised_until=until,
-            cycle_issue_date=cycle,
-            status=PromiseStatus.ACTIVE,
-            actor=actor.name,
-        )
-        session.add(promise)
-        try:
-            await session.flush()
-        except IntegrityError as exc:  # a colleague registered one at the same moment
+    session = uow.session
+    client = (
+        await session.execute(select(Client).where(Client.id == client_id).with_for_update(of=Client))
+    ).scalar_one_or_none()
+    if client is None:
+        raise NotFound(_("No client with id {id}").format(id=client_id))
+    if client.status is ClientStatus.CANCELLED:
+        raise NotAllowed(_("{name}: the client is cancelled").format(name=client.name))
+    if client.status is ClientStatus.FREE:
+        raise NotAllowed(_("{name} is free: never cut, no promise needed").format(name=client.name))
+    if not await overdue.owes(session, client.id, today):
+        raise NotAllowed(_("{name} owes nothing overdue: no promise needed").format(name=client.name))
+    cycle = cycle_containing(client_calendar(client), today).issue_date
+    promises = list(
+        (
+            await session.execute(select(PaymentPromise).where(PaymentPromise.client_id == client.id))
+        ).scalars()
+    )
+    for p in promises:
+        if p.cycle_issue_date == cycle:
+            raise _duplicate(client, p)
+        if p.status is PromiseStatus.ACTIVE and p.promised_until >= today:
             raise NotAllowed(
-                _("{name} already had a payment promise in this billing cycle; only one per cycle").format(
-                    name=client.name
+                _("{name} already has a payment promise until {date}").format(
+                    name=client.name, date=p.promised_until.isoformat()
                 )
-            ) from exc
-        wake = client.status is ClientStatus.SUSPENDED and bool(live_services(client))
-        result = PromiseResult(promise.id, client.id, client.name, until)
-        if wake:
-            reason = gettext("Reconnection", app.settings.locale)
-            result.reconnection_fee = add_fee(session, app.settings, client, ChargeKind.RECONNECTION, reason)
-        record(
-            session,
-            actor,
-            "promise.add",
-            target=f"{client.id} {client.name}",
-            arguments={
-                "until": until.isoformat(),
-                "cycle": cycle.isoformat(),
-                "reactivate": wake,
-                "reconnection_fee": result.reconnection_fee,
-            },
+            )
+    # An older promise whose date passed unpaid is broken now, so the cut-off never
+    # mistakes it for the new one.
+    await session.execute(
+        update(PaymentPromise)
+        .where(
+            PaymentPromise.client_id == client.id,
+            PaymentPromise.status == PromiseStatus.ACTIVE,
+            PaymentPromise.promised_until < today,
         )
-        await notify_events.promise_registered(session, app, client, promise.id, until)
-        await uow.commit()
+        .values(status=PromiseStatus.BROKEN, resolved_at=now)
+    )
+    promise = PaymentPromise(
+        client_id=client.id,
+        promised_until=until,
+        cycle_issue_date=cycle,
+        status=PromiseStatus.ACTIVE,
+        actor=actor.name,
+    )
+    session.add(promise)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a colleague registered one at the same moment
+        raise NotAllowed(
+            _("{name} already had a payment promise in this billing cycle; only one per cycle").format(
+                name=client.name
+            )
+        ) from exc
+    wake = client.status is ClientStatus.SUSPENDED and bool(live_services(client))
+    result = PromiseResult(promise.id, client.id, client.name, until)
     if wake:
-        result.reactivation = await reactivate(app, actor, client_id, reason="promise")
+        reason = gettext("Reconnection", app.settings.locale)
+        result.reconnection_fee = add_fee(session, app.settings, client, ChargeKind.RECONNECTION, reason)
+    record(
+        session,
+        actor,
+        "promise.add",
+        target=f"{client.id} {client.name}",
+        arguments={
+            "until": until.isoformat(),
+            "cycle": cycle.isoformat(),
+            "reactivate": wake,
+            "reconnection_fee": result.reconnection_fee,
+        },
+    )
+    await notify_events.promise_registered(session, app, client, promise.id, until)
+    if wake:
+        result.reactivation = await reactivate_in(
+            uow, actor, client_id, reason="promise", key=f"promise:{promise.id}"
+        )
     return result
 
 

@@ -75,7 +75,7 @@ async def get_invoice(session: AsyncSession, number: int | str) -> Invoice:
 
 async def load_invoice(app: App, number: int | str) -> Invoice:
     """Read-only: the invoice for showing (card, PDF), detached from its finished session."""
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         return await get_invoice(uow.session, number)
 
 
@@ -114,6 +114,6 @@ async def list_invoices(
         stmt = stmt.where(Invoice.client_id == client_id)
     if status is not None:
         stmt = stmt.where(Invoice.status == status)
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         rows = await uow.session.execute(stmt)
         return [InvoiceRow(*row) for row in rows]

@@ -1,8 +1,9 @@
 """Reconnecting a client after a payment or a promise, always through the client lifecycle.
 
-The billing transaction has already committed when this runs: the money is safe whatever the
-router does. The lifecycle stores the status change with its router task (outbox) and tries it at
-once, so the answer can say "applied on RB-Centro" or "queued".
+It runs inside the payment's (or promise's) own unit of work: the status change, its router
+tasks and the customer's message commit with the money or not at all. The router is tried after
+that commit, so the answer can say "applied on RB-Centro" or "queued" while the money is already
+safe whatever the router does.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from antena.core.audit import Actor
-from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
 from antena.core.clients.outcome import ActionReport, describe
 from antena.core.db.models import ClientStatus
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError
 from antena.core.i18n import _
 
@@ -34,11 +35,14 @@ class Reactivation:
         return self.report is not None and self.report.refused
 
 
-async def reactivate(app: App, actor: Actor, client_id: int, *, reason: str) -> Reactivation:
-    """Activate one suspended client; a refusal is reported, never raised (the payment stands)."""
+async def reactivate_in(
+    uow: UnitOfWork, actor: Actor, client_id: int, *, reason: str, key: str | None = None
+) -> Reactivation:
+    """Activate one suspended client in the caller's transaction; a refusal is reported, never
+    raised (the payment stands). The lifecycle refuses before it writes anything."""
     try:
         report = await lifecycle.change_access(
-            app, actor, [client_id], target=ClientStatus.ACTIVE, reason=reason, deliver=True
+            uow, actor, [client_id], target=ClientStatus.ACTIVE, reason=reason, key=key
         )
     except CoreError as exc:
         return Reactivation(None, str(exc))

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from antena.core import validate
 from antena.core.audit import Actor, record
-from antena.core.bootstrap import App
 from antena.core.clients.lifecycle import load_clients
 from antena.core.db.models import Client
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 
@@ -42,29 +42,30 @@ def parse_calendar(text: str) -> tuple[int, int, int, int]:
     return issue, notice, pay, cutoff
 
 
-async def set_billing_options(app: App, actor: Actor, client_id: int, options: BillingOptions) -> Client:
-    async with app.uow() as uow:
-        (client,) = await load_clients(uow.session, [client_id])
-        changes: dict[str, object] = {}
-        if options.own_calendar == CLEAR:
-            client.own_issue_day = client.own_notice_day = client.own_pay_day = client.own_cutoff_day = None
-            changes["own_calendar"] = None
-        elif options.own_calendar is not None:
-            names = (_("Issue day"), _("Notice day"), _("Pay day"), _("Cut-off day"))
-            days = [validate.day_of_month(v, n) for v, n in zip(options.own_calendar, names, strict=True)]
-            client.own_issue_day, client.own_notice_day, client.own_pay_day, client.own_cutoff_day = days
-            changes["own_calendar"] = days
-        for name in ("recharge", "reconnection_fee", "late_fee", "installed_on"):
-            value = getattr(options, name)
-            if value is not None:
-                setattr(client, name, value)
-                changes[name] = value
-        if not changes:
-            raise InvalidInput(_("Nothing to change"))
-        if client.recharge and not client.has_own_calendar:
-            raise InvalidInput(
-                _("Recharge mode needs the client's own calendar: give one with --own-calendar")
-            )
-        record(uow.session, actor, "client.billing", target=f"{client.id} {client.name}", arguments=changes)
-        await uow.commit()
-        return client
+async def set_billing_options(
+    uow: UnitOfWork, actor: Actor, client_id: int, options: BillingOptions
+) -> Client:
+    app = uow.app
+    (client,) = await load_clients(uow.session, [client_id])
+    changes: dict[str, object] = {}
+    if options.own_calendar == CLEAR:
+        client.own_issue_day = client.own_notice_day = client.own_pay_day = client.own_cutoff_day = None
+        changes["own_calendar"] = None
+    elif options.own_calendar is not None:
+        names = (_("Issue day"), _("Notice day"), _("Pay day"), _("Cut-off day"))
+        days = [validate.day_of_month(v, n) for v, n in zip(options.own_calendar, names, strict=True)]
+        client.own_issue_day, client.own_notice_day, client.own_pay_day, client.own_cutoff_day = days
+        changes["own_calendar"] = days
+    for name in ("recharge", "reconnection_fee", "late_fee", "installed_on"):
+        value = getattr(options, name)
+        if value is not None:
+            setattr(client, name, value)
+            changes[name] = value
+    if not changes:
+        raise InvalidInput(_("Nothing to change"))
+    if client.recharge and not client.has_own_calendar:
+        raise InvalidInput(
+            _("Recharge mode needs the client's own calendar: give one with --own-calendar")
+        )
+    record(uow.session, actor, "client.billing", target=f"{client.id} {client.name}", arguments=changes)
+    return client

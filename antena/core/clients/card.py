@@ -24,7 +24,7 @@ class Card:
 
 
 async def client_card(app: App, client_id: int) -> Card:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         (client,) = await load_clients(uow.session, [client_id])
         services = live_services(client) or list(client.services)
         count, amount = (

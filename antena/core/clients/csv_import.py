@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from antena.core.audit import Actor, record
 from antena.core.clients.bulk import Stored, insert_clients, load_stored, update_clients
 from antena.core.clients.csvio import CsvRow, CsvTable, read_table
+from antena.core.clients.outcome import ActionReport
 from antena.core.clients.records import CleanClient, ClientData, Lookups, check_unique, clean, reserve
 from antena.core.db.models import ClientStatus
 from antena.core.db.types import utcnow
@@ -47,6 +48,7 @@ class ImportResult:
     client_ids: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    pushed: ActionReport | None = None  # --push: what reached the routers (filled after the commit)
 
     @property
     def created(self) -> int:
@@ -281,13 +283,11 @@ async def import_clients(
     now: dt.datetime | None = None,
     region: str = "MX",
     source: str | None = None,
-    before_commit: Callable[[UnitOfWork, ImportResult], Awaitable[None]] | None = None,
+    push: bool = False,
 ) -> ImportResult:
-    """Import a client CSV in one transaction; with bad rows raise ``ImportRejected`` unless ``partial``.
-
-    ``before_commit`` runs inside that transaction once the clients are written (``--push``
-    queues each imported service for its router there, so the outbox commits with the clients).
-    """
+    """Import a client CSV in the caller's transaction; with bad rows raise ``ImportRejected``
+    unless ``partial``. With ``push`` each imported service is queued for its router in the same
+    transaction and tried after the commit (``result.pushed`` is filled in then)."""
     now = now or utcnow()
     table = read_table(data)
     lookups = await Lookups.load(uow)
@@ -320,9 +320,10 @@ async def import_clients(
             "partial": partial,
         },
     )
-    if before_commit is not None:
-        await before_commit(uow, result)
-    await uow.commit()
+    if push:
+        from antena.core.clients.edits import push_clients
+
+        result.pushed = await push_clients(uow, actor, list(result.client_ids))
     return result
 
 

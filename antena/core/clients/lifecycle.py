@@ -1,5 +1,6 @@
-"""Suspend, activate, set free, cancel and delete clients: the database change and the router
-tasks it needs are written in one transaction, then tried on the router at once."""
+"""Suspend, activate, set free, cancel and delete clients: the database change, the router tasks and
+the customer messages it needs are written in the caller's unit of work (one transaction); after
+its commit a hook tries the router tasks at once and fills in what each router answered."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from antena.core.bootstrap import App
 from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.specs import fallback_released_ip, op, released_ip
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Router, Service
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
 from antena.core.notify import events as notify_events
@@ -111,6 +113,24 @@ async def _finish(app: App, report: ActionReport, pending: dict[int, list[int]])
     return report
 
 
+def deliver_after_commit(uow: UnitOfWork, report: ActionReport, pending: dict[int, list[int]]) -> None:
+    """Once ``uow`` commits, try these tasks on their routers and fill ``report`` in place; the
+    entry point renders the report after ``app.perform`` returns. What fails stays queued."""
+    if not any(pending.values()):
+        return
+    app = uow.app
+
+    async def deliver() -> None:
+        await _finish(app, report, pending)
+
+    uow.after_commit(deliver)
+
+
+def event_key(name: str, now: dt.datetime) -> str:
+    """A key naming one business event, for the keys of the router tasks it queues."""
+    return f"{name}:{now.isoformat(timespec='microseconds')}"
+
+
 @dataclass(frozen=True)
 class BulkPreview:
     """What a bulk suspend/activate would touch, shown before staff confirm."""
@@ -121,7 +141,7 @@ class BulkPreview:
 
 
 async def preview(app: App, client_ids: Sequence[int], *, target: ClientStatus) -> BulkPreview:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         clients = await load_clients(uow.session, client_ids)
     counts: Counter[str] = Counter()
     skipped = []
@@ -146,7 +166,7 @@ def _refusal(client: Client, target: ClientStatus) -> str | None:
 
 
 async def change_access(
-    app: App,
+    uow: UnitOfWork,
     actor: Actor,
     client_ids: Sequence[int],
     *,
@@ -154,75 +174,81 @@ async def change_access(
     reason: str | None = None,
     deliver: bool = True,
     action_name: str | None = None,
+    key: str | None = None,
 ) -> ActionReport:
-    """Suspend (``target=SUSPENDED``) or activate (``ACTIVE``/``FREE``) clients, single or bulk.
+    """Suspend (``target=SUSPENDED``) or activate (``ACTIVE``/``FREE``) clients, single or bulk,
+    in the caller's transaction; ``key`` names the business event (a payment, a cut-off day) so
+    that replaying it never queues a second router task.
 
     A client already in the target state is still sent the router operation (idempotent): staff
     who repeat a suspension expect the router to end up right even if it had drifted.
     """
+    app = uow.app
     kind = OpKind.SUSPEND if target is ClientStatus.SUSPENDED else OpKind.ACTIVATE
     report = ActionReport()
     pending: dict[int, list[int]] = {}
     now = app.clock.now()
     suspend_list = app.settings.suspend_list
-    async with app.uow() as uow:
-        clients = await load_clients(uow.session, client_ids)
-        single = len(clients) == 1
-        changed: list[Client] = []
-        planned: list[tuple[Router, RouterOp]] = []
-        for client in clients:
-            refusal = _refusal(client, target)
-            if refusal and client.status is not target:
-                if single:
-                    raise NotAllowed(_("{name}: {reason}").format(name=client.name, reason=refusal))
-                report.skipped.append((client.id, client.name, refusal))
-                continue
-            if client.status is not target:
-                changed.append(client)
-            action = _action(client, refusal)
-            action.status = target
-            for service in live_services(client):
-                if service.router.api_enabled:
-                    planned.append((service.router, op(kind, client, service, suspend_list)))
-                else:
-                    action.api_disabled = True
-            report.actions.append(action)
-        await _set_status_bulk(uow.session, changed, target, now, actor, reason)
-        await notify_events.access_changed(uow.session, app, changed, target, now)
-        for task_id, client_id in await enqueue_many(uow.session, planned, actor):
-            pending.setdefault(client_id, []).append(task_id)
-        record(
-            uow.session,
-            actor,
-            action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}"),
-            target=", ".join(str(c.id) for c in clients)[:160],
-            arguments={
-                "clients": [c.id for c in clients],
-                "reason": reason,
-                "skipped": [s[0] for s in report.skipped],
-            },
-        )
-        await uow.commit()
-    if not deliver:
-        return report
-    return await _finish(app, report, pending)
+    name = action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}")
+    prefix = key or event_key(name, now)
+    clients = await load_clients(uow.session, client_ids)
+    single = len(clients) == 1
+    changed: list[Client] = []
+    planned: list[tuple[Router, RouterOp]] = []
+    keys: list[str] = []
+    for client in clients:
+        refusal = _refusal(client, target)
+        if refusal and client.status is not target:
+            if single:
+                raise NotAllowed(_("{name}: {reason}").format(name=client.name, reason=refusal))
+            report.skipped.append((client.id, client.name, refusal))
+            continue
+        if client.status is not target:
+            changed.append(client)
+        action = _action(client, refusal)
+        action.status = target
+        for service in live_services(client):
+            if service.router.api_enabled:
+                planned.append((service.router, op(kind, client, service, suspend_list)))
+                keys.append(f"{prefix}:{client.id}:{service.id}:{kind.value}")
+            else:
+                action.api_disabled = True
+        report.actions.append(action)
+    await _set_status_bulk(uow.session, changed, target, now, actor, reason)
+    await notify_events.access_changed(uow.session, app, changed, target, now)
+    for task_id, client_id in await enqueue_many(uow.session, planned, actor, keys=keys):
+        pending.setdefault(client_id, []).append(task_id)
+    record(
+        uow.session,
+        actor,
+        name,
+        target=", ".join(str(c.id) for c in clients)[:160],
+        arguments={
+            "clients": [c.id for c in clients],
+            "reason": reason,
+            "skipped": [s[0] for s in report.skipped],
+        },
+    )
+    if deliver:
+        deliver_after_commit(uow, report, pending)
+    return report
 
 
-async def suspend(app: App, actor: Actor, client_ids: Sequence[int], **kw: object) -> ActionReport:
-    return await change_access(app, actor, client_ids, target=ClientStatus.SUSPENDED, **kw)  # type: ignore[arg-type]
+async def suspend(uow: UnitOfWork, actor: Actor, client_ids: Sequence[int], **kw: object) -> ActionReport:
+    return await change_access(uow, actor, client_ids, target=ClientStatus.SUSPENDED, **kw)  # type: ignore[arg-type]
 
 
-async def activate(app: App, actor: Actor, client_ids: Sequence[int], **kw: object) -> ActionReport:
-    return await change_access(app, actor, client_ids, target=ClientStatus.ACTIVE, **kw)  # type: ignore[arg-type]
+async def activate(uow: UnitOfWork, actor: Actor, client_ids: Sequence[int], **kw: object) -> ActionReport:
+    return await change_access(uow, actor, client_ids, target=ClientStatus.ACTIVE, **kw)  # type: ignore[arg-type]
 
 
-async def set_free(app: App, actor: Actor, client_id: int) -> ActionReport:
+async def set_free(uow: UnitOfWork, actor: Actor, client_id: int) -> ActionReport:
     """A free client is never invoiced or cut automatically; its service must be open."""
-    return await change_access(app, actor, [client_id], target=ClientStatus.FREE, action_name="client.free")
+    return await change_access(uow, actor, [client_id], target=ClientStatus.FREE, action_name="client.free")
 
 
 async def cancel(
-    app: App,
+    uow: UnitOfWork,
     actor: Actor,
     client_id: int,
     *,
@@ -233,56 +259,56 @@ async def cancel(
     or release the IP (10.x → 127.0.x.x …) and remove the service from the router."""
     if ip_mode not in (None, "keep", "release"):
         raise InvalidInput(_("Unknown cancel option {value}: use keep or release").format(value=ip_mode))
+    app = uow.app
     now = app.clock.now()
     suspend_list = app.settings.suspend_list
     report = ActionReport()
     pending: dict[int, list[int]] = {}
-    async with app.uow() as uow:
-        (client,) = await load_clients(uow.session, [client_id])
-        if client.status is ClientStatus.CANCELLED:
-            raise NotAllowed(_("{name} is already cancelled").format(name=client.name))
-        set_status(uow.session, client, ClientStatus.CANCELLED, now, actor)
-        action = _action(client)
-        task_ids = []
-        for service in live_services(client):
-            ops = []
-            if ip_mode == "keep":
-                ops.append(op(OpKind.SUSPEND, client, service, suspend_list))
-            elif ip_mode == "release":
-                ops.append(op(OpKind.REMOVE_SERVICE, client, service, suspend_list))
-                ops.append(op(OpKind.ACTIVATE, client, service, suspend_list))
-                if service.ip:
-                    service.ip = await _free_released_ip(uow.session, service)
-                service.cancelled = True
-            for router_op in ops:
-                task = enqueue(uow.session, service.router, router_op, actor)
-                if task is None:
-                    action.api_disabled = True
-                else:
-                    task_ids.append(task)
-        if cancel_invoices:
-            hook = app.extras.get("on_cancel_invoices")
-            if hook is not None:
-                await hook(uow.session, client, actor)
-            else:  # the manual's first option: also cancel every pending invoice, in this transaction
-                await cancel_pending_invoices(uow.session, client.id, actor, now)
-        action.ip = (
-            live_services(client)[0].ip
-            if live_services(client)
-            else (client.services[0].ip if client.services else None)
-        )
-        report.actions.append(action)
-        record(
-            uow.session,
-            actor,
-            "client.cancel",
-            target=f"{client.id} {client.name}",
-            arguments={"ip_mode": ip_mode, "cancel_invoices": cancel_invoices, "ip": action.ip},
-        )
-        await uow.flush()
-        pending[client.id] = [t.id for t in task_ids]
-        await uow.commit()
-    return await _finish(app, report, pending)
+    (client,) = await load_clients(uow.session, [client_id])
+    if client.status is ClientStatus.CANCELLED:
+        raise NotAllowed(_("{name} is already cancelled").format(name=client.name))
+    set_status(uow.session, client, ClientStatus.CANCELLED, now, actor)
+    action = _action(client)
+    task_ids = []
+    for service in live_services(client):
+        ops = []
+        if ip_mode == "keep":
+            ops.append(op(OpKind.SUSPEND, client, service, suspend_list))
+        elif ip_mode == "release":
+            ops.append(op(OpKind.REMOVE_SERVICE, client, service, suspend_list))
+            ops.append(op(OpKind.ACTIVATE, client, service, suspend_list))
+            if service.ip:
+                service.ip = await _free_released_ip(uow.session, service)
+            service.cancelled = True
+        for router_op in ops:
+            task = enqueue(uow.session, service.router, router_op, actor)
+            if task is None:
+                action.api_disabled = True
+            else:
+                task_ids.append(task)
+    if cancel_invoices:
+        hook = app.extras.get("on_cancel_invoices")
+        if hook is not None:
+            await hook(uow.session, client, actor)
+        else:  # the manual's first option: also cancel every pending invoice, in this transaction
+            await cancel_pending_invoices(uow.session, client.id, actor, now)
+    action.ip = (
+        live_services(client)[0].ip
+        if live_services(client)
+        else (client.services[0].ip if client.services else None)
+    )
+    report.actions.append(action)
+    record(
+        uow.session,
+        actor,
+        "client.cancel",
+        target=f"{client.id} {client.name}",
+        arguments={"ip_mode": ip_mode, "cancel_invoices": cancel_invoices, "ip": action.ip},
+    )
+    await uow.flush()
+    pending[client.id] = [t.id for t in task_ids]
+    deliver_after_commit(uow, report, pending)
+    return report
 
 
 async def _free_released_ip(session: AsyncSession, service: Service) -> str:
@@ -306,42 +332,41 @@ async def _free_released_ip(session: AsyncSession, service: Service) -> str:
 
 
 async def delete(
-    app: App, actor: Actor, client_id: int, *, from_router: bool, confirmation: str
+    uow: UnitOfWork, actor: Actor, client_id: int, *, from_router: bool, confirmation: str
 ) -> ActionReport:
     """Delete one client for good (history included); the manual asks for a typed confirmation."""
     if confirmation.strip() != DELETE_CONFIRMATION:
         raise InvalidInput(
             _("To delete, type {word} exactly (nothing was deleted)").format(word=DELETE_CONFIRMATION)
         )
-    suspend_list = app.settings.suspend_list
+    suspend_list = uow.app.settings.suspend_list
     report = ActionReport()
     pending: dict[int, list[int]] = {}
-    async with app.uow() as uow:
-        (client,) = await load_clients(uow.session, [client_id])
-        action = _action(client)
-        tasks = []
-        if from_router:
-            for service in client.services:
-                for kind in (OpKind.REMOVE_SERVICE, OpKind.ACTIVATE):
-                    task = enqueue(
-                        uow.session, service.router, op(kind, client, service, suspend_list), actor
-                    )
-                    if task is None:
-                        action.api_disabled = True
-                    else:
-                        tasks.append(task)
-        else:
-            action.note = _("deleted from the database only; the router was not touched")
-        record(
-            uow.session,
-            actor,
-            "client.delete",
-            target=f"{client.id} {client.name}",
-            arguments={"from_router": from_router},
-        )
-        await uow.session.delete(client)
-        await uow.flush()
-        pending[client_id] = [t.id for t in tasks]
-        report.actions.append(action)
-        await uow.commit()
-    return await _finish(app, report, pending)
+    (client,) = await load_clients(uow.session, [client_id])
+    action = _action(client)
+    tasks = []
+    if from_router:
+        for service in client.services:
+            for kind in (OpKind.REMOVE_SERVICE, OpKind.ACTIVATE):
+                task = enqueue(
+                    uow.session, service.router, op(kind, client, service, suspend_list), actor
+                )
+                if task is None:
+                    action.api_disabled = True
+                else:
+                    tasks.append(task)
+    else:
+        action.note = _("deleted from the database only; the router was not touched")
+    record(
+        uow.session,
+        actor,
+        "client.delete",
+        target=f"{client.id} {client.name}",
+        arguments={"from_router": from_router},
+    )
+    await uow.session.delete(client)
+    await uow.flush()
+    pending[client_id] = [t.id for t in tasks]
+    report.actions.append(action)
+    deliver_after_commit(uow, report, pending)
+    return report

@@ -34,7 +34,7 @@ async def find_one(app: App, text: str) -> Client:
         raise InvalidInput(_("Say which client: a name, IP, phone, service user or id"))
     if len(query) > MAX_QUERY:
         raise InvalidInput(_("That search is too long (at most {n} characters)").format(n=MAX_QUERY))
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         matches = await search_clients(uow, query, limit=8, region=app.settings.default_region)
     if not matches:
         raise NotFound(_("No client matches “{text}”").format(text=query))

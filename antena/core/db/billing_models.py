@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from antena.core.db.base import Base
@@ -130,6 +130,9 @@ class Payment(Base):
     """Money received from a client; ``credit_added`` is what was left over after its invoices."""
 
     __tablename__ = "payments"
+    # A reference (a bank transfer's folio, a provider's payment id) pays once per client; NULLs
+    # never collide, so payments without one are unaffected.
+    __table_args__ = (UniqueConstraint("client_id", "reference", name="uq_payments_client_reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)

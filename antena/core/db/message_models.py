@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from antena.core.db.base import Base
@@ -33,6 +33,8 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the record outlives the client
+    # A message to staff (a payment report for the cashiers, the daily report): the Telegram chat.
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     event: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(5), default="es")
     context: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -34,6 +34,9 @@ class RouterTask(Base):
     router_id: Mapped[int] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"), index=True)
     client_id: Mapped[int | None] = mapped_column(Integer)  # no FK: a deleted client's removal must still run
     kind: Mapped[str] = mapped_column(String(30))
+    # The business event that asked for it ("payment:12:svc:7:activate"): a retried or replayed
+    # event finds its task already there instead of queuing a second one. NULL for old rows.
+    key: Mapped[str | None] = mapped_column(String(160), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"), default=TaskStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 Hook = Callable[[], Awaitable[Any]]
+# session.info flag set by the message outbox when a row was queued; app.extras key of the event
+# that wakes this process's message worker (so a receipt goes out now, not at the next poll).
+MESSAGES_QUEUED = "antena_messages_queued"
+WAKE_MESSAGES = "notify_wake"
 
 
 class UnitOfWork:
@@ -78,6 +82,10 @@ class UnitOfWork:
             raise RuntimeError("a read-only unit of work cannot commit changes")
         await self.session.commit()
         self.committed = True
+        if self.session.info.pop(MESSAGES_QUEUED, False) and self._app is not None:
+            wake = self._app.extras.get(WAKE_MESSAGES)
+            if wake is not None:
+                wake.set()
         hooks, self._hooks = self._hooks, []
         for hook in hooks:
             try:

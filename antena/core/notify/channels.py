@@ -55,6 +55,16 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class StaffNote:
+    """A message to a staff chat: its text, an optional file and rows of (label, callback data)."""
+
+    text: str
+    document: tuple[str, bytes] | None = None
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    caption_only: bool = True  # the text is the document's caption (else: a message, then the file)
+
+
+@dataclass(frozen=True)
 class Sent:
     provider_sid: str | None = None
     provider_status: str = "sent"
@@ -216,6 +226,51 @@ class TelegramChannel:
         except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
             raise SendError(f"telegram: {exc}", transient=True) from None
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            raise SendError(f"telegram: {exc.message}", transient=False) from None
+        return Sent(str(sent.message_id), "sent")
+
+    async def send_staff(self, chat_id: int, note: StaffNote) -> Sent:
+        """A staff message: text (or a document with the text as caption) and inline buttons."""
+        from aiogram.exceptions import (
+            TelegramBadRequest,
+            TelegramForbiddenError,
+            TelegramNetworkError,
+            TelegramNotFound,
+            TelegramRetryAfter,
+            TelegramServerError,
+        )
+        from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+
+        markup = None
+        if note.buttons:
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=text, callback_data=data) for text, data in row]
+                    for row in note.buttons
+                ]
+            )
+        try:
+            if note.document is None:
+                sent = await self.bot.send_message(
+                    chat_id, note.text, reply_markup=markup, disable_web_page_preview=True
+                )
+            else:
+                name, data = note.document
+                if note.caption_only:
+                    sent = await self.bot.send_document(
+                        chat_id, BufferedInputFile(data, filename=name), caption=note.text[:1024],
+                        reply_markup=markup,
+                    )  # fmt: skip
+                else:  # a long text first, then the file (the daily report)
+                    await self.bot.send_message(chat_id, note.text, disable_web_page_preview=True)
+                    sent = await self.bot.send_document(
+                        chat_id, BufferedInputFile(data, filename=name), reply_markup=markup
+                    )
+        except TelegramRetryAfter as exc:
+            raise SendError(f"telegram: flood wait {exc.retry_after}s", transient=True) from None
+        except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
+            raise SendError(f"telegram: {exc}", transient=True) from None
+        except (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound) as exc:
             raise SendError(f"telegram: {exc.message}", transient=False) from None
         return Sent(str(sent.message_id), "sent")
 

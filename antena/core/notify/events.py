@@ -237,6 +237,17 @@ async def portal_link(session: AsyncSession, app: App, client: Client, *, channe
     )
 
 
+async def report_rejected(
+    session: AsyncSession, app: App, client: Client, report_id: int, reason: str
+) -> bool:
+    """A cashier could not confirm the customer's payment report: tell them why."""
+    context = {**base_context(app, client), "reporte": str(report_id), "motivo": reason}
+    return await enqueue(
+        session, client, "report_rejected", context, f"report_rejected:{report_id}",
+        language=language_of(app, client),
+    )  # fmt: skip
+
+
 async def wifi_changed(session: AsyncSession, app: App, client: Client, ssid: str) -> bool:
     """Tell the client their Wi-Fi network changed (the name only: never the password)."""
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
@@ -391,7 +402,7 @@ async def expand_context(app: App, event: str, language: str, context: dict[str,
     """The full context of a message stored light (``{"invoice_id": N}``), read when it is sent."""
     if DEFERRED_INVOICE not in context or "factura" in context:
         return context
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         invoice = await uow.session.get(Invoice, context[DEFERRED_INVOICE])
         if invoice is None:
             raise LookupError(f"invoice {context[DEFERRED_INVOICE]} no longer exists")

@@ -6,6 +6,11 @@ The worker (``send_due``) leases due rows, renders them, picks the cheapest chan
 the client (Telegram → WhatsApp → SMS), waits for the sender's throttle and sends. Transient
 failures come back with exponential back-off; permanent ones are marked failed with the reason.
 Twilio's status callbacks move a sent message to delivered or failed (``apply_status``).
+
+Each result is recorded as soon as its message is sent, one short transaction each: a worker
+killed mid-batch has sent at most the one message in flight twice. Leases held by a process of
+this machine that no longer exists are taken over at once, as the router queue does. Staff
+messages (``staff_chat_id`` set) are rendered by ``notify.staff``.
 """
 
 from __future__ import annotations
@@ -25,12 +30,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from antena.core import failpoints
 from antena.core.bootstrap import App
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client
+from antena.core.db.uow import MESSAGES_QUEUED, WAKE_MESSAGES
 from antena.core.i18n import normalize_language
-from antena.core.notify.channels import Channels, Outgoing, Recipient, SendError
+from antena.core.notify.channels import Channels, Outgoing, Recipient, SendError, TelegramChannel
 from antena.core.notify.templates import TemplateProblem, TemplateStore
+from antena.core.routeros.claims import dead_here
 
 LOG = logging.getLogger("antena.notify")
 BATCH = 200
@@ -38,6 +46,7 @@ LEASE = dt.timedelta(minutes=10)
 STORE_KEY = "notify_templates"
 CHANNELS_KEY = "notify_channels"
 DUE_AT_ONCE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+WAKE_KEY = WAKE_MESSAGES  # app.extras: an asyncio.Event the worker's message loop also waits on
 
 
 def worker_id() -> str:
@@ -81,9 +90,11 @@ def _row(
     dedupe_key: str,
     channel: str | None,
     now: dt.datetime,
+    staff_chat_id: int | None = None,
 ) -> dict[str, Any]:
     return {
         "client_id": client_id,
+        "staff_chat_id": staff_chat_id,
         "event": event,
         "language": language,
         "context": context,
@@ -112,17 +123,19 @@ async def enqueue(
     row = _row(client.id, event, lang, context, dedupe_key, channel, dt.datetime.now(dt.UTC))
     stmt = _insert(session).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = await session.execute(stmt)
+    session.info[MESSAGES_QUEUED] = True
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
 class Draft:
-    client_id: int
+    client_id: int | None
     event: str
     language: str
     context: dict[str, Any]
     dedupe_key: str
     channel: str | None = None
+    staff_chat_id: int | None = None
 
 
 async def enqueue_many(session: AsyncSession, drafts: Sequence[Draft], *, chunk: int = 5000) -> int:
@@ -133,10 +146,11 @@ async def enqueue_many(session: AsyncSession, drafts: Sequence[Draft], *, chunk:
     stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
     for start in range(0, len(drafts), chunk):
         rows = [
-            _row(d.client_id, d.event, d.language, d.context, d.dedupe_key, d.channel, now)
+            _row(d.client_id, d.event, d.language, d.context, d.dedupe_key, d.channel, now, d.staff_chat_id)
             for d in drafts[start : start + chunk]
         ]
         await session.execute(stmt, rows)
+    session.info[MESSAGES_QUEUED] = True
     return len(drafts)
 
 
@@ -158,8 +172,24 @@ class Outcome:
     transient: bool = False
 
 
+async def _dead_leases(app: App, now: dt.datetime) -> list[str]:
+    """Lease holders of this machine that died (``kill -9`` mid-batch): their rows are free now."""
+    async with app.reader() as uow:
+        owners = await uow.session.scalars(
+            select(Message.lease_owner)
+            .where(Message.status == MessageStatus.PENDING, Message.lease_until >= now)
+            .distinct()
+        )
+        return [o for o in owners if o and dead_here(o)]
+
+
 async def _claim(app: App, limit: int) -> list[tuple[Message, Recipient]]:
     now = app.clock.now()
+    free = or_(Message.lease_until.is_(None), Message.lease_until < now)
+    dead = await _dead_leases(app, now)
+    if dead:
+        LOG.warning("taking over the message leases of dead workers %s", ", ".join(dead))
+        free = or_(free, Message.lease_owner.in_(dead))
     async with app.uow() as uow:
         s = uow.session
         query = (
@@ -167,7 +197,7 @@ async def _claim(app: App, limit: int) -> list[tuple[Message, Recipient]]:
             .where(
                 Message.status == MessageStatus.PENDING,
                 Message.next_attempt_at <= now,
-                or_(Message.lease_until.is_(None), Message.lease_until < now),
+                free,
             )
             .order_by(Message.next_attempt_at, Message.id)
             .limit(limit)
@@ -198,7 +228,43 @@ async def _claim(app: App, limit: int) -> list[tuple[Message, Recipient]]:
     return [(m, who.get(m.client_id or -1, nobody)) for m in rows]
 
 
+async def _send_staff(app: App, msg: Message) -> Outcome:
+    """A staff message: rendered now, sent to its chat through the Telegram channel."""
+    from antena.core.notify import staff
+
+    if msg.staff_chat_id is None:
+        return Outcome(msg.id, MessageStatus.SKIPPED, error="no staff chat")
+    hub = channels(app)
+    if not hub.available("telegram"):
+        return Outcome(msg.id, MessageStatus.SKIPPED, error="no Telegram bot (ANTENA_TELEGRAM_TOKEN)")
+    try:
+        note = await staff.renderer(msg.event)(app, msg)
+    except Exception as exc:  # a renderer bug or a missing file: visible, retried like a send error
+        LOG.exception("rendering staff message %s (%s)", msg.id, msg.event)
+        return Outcome(msg.id, MessageStatus.FAILED, error=f"render: {exc}"[:500], transient=True)
+    if note is None:
+        return Outcome(msg.id, MessageStatus.SKIPPED, error="no longer relevant")
+    channel = hub.get("telegram")
+    assert isinstance(channel, TelegramChannel)
+    throttle = hub.throttle(channel)
+    if throttle is not None:
+        await throttle.wait()
+    out = Outcome(msg.id, MessageStatus.FAILED, channel="telegram", recipient=str(msg.staff_chat_id))
+    out.body = note.text[:4000]
+    try:
+        sent = await channel.send_staff(msg.staff_chat_id, note)
+    except SendError as exc:
+        out.error, out.transient = exc.reason, exc.transient
+        return out
+    failpoints.reach("message.sent")
+    out.status, out.provider_sid = MessageStatus.SENT, sent.provider_sid
+    out.provider_status = sent.provider_status
+    return out
+
+
 async def _send_one(app: App, msg: Message, who: Recipient) -> Outcome:
+    if msg.staff_chat_id is not None:
+        return await _send_staff(app, msg)
     if who.client_id is None:
         return Outcome(msg.id, MessageStatus.SKIPPED, error="client no longer exists")
     if who.opted_out and msg.channel != "email":
@@ -244,6 +310,7 @@ async def _send_one(app: App, msg: Message, who: Recipient) -> Outcome:
                 out.transient, out.channel, out.recipient = True, name, address
                 break
             continue
+        failpoints.reach("message.sent")  # accepted by the provider, not recorded yet
         out.status, out.channel, out.recipient = MessageStatus.SENT, channel.name, address
         out.provider_sid, out.provider_status = sent.provider_sid, sent.provider_status
         out.error = "; ".join(errors) or None
@@ -289,7 +356,8 @@ async def _record(app: App, rows: dict[int, Message], outcomes: list[Outcome]) -
 
 
 async def send_due(app: App, *, limit: int = BATCH, concurrency: int = 8) -> list[Outcome]:
-    """One worker pass: send what is due, each sender at its own pace."""
+    """One worker pass: send what is due, each sender at its own pace; each result is written
+    down as soon as its message went out (a crash repeats at most the message in flight)."""
     claimed = await _claim(app, limit)
     if not claimed:
         return []
@@ -298,16 +366,27 @@ async def send_due(app: App, *, limit: int = BATCH, concurrency: int = 8) -> lis
     async def one(msg: Message, who: Recipient) -> Outcome:
         async with gate:
             try:
-                return await _send_one(app, msg, who)
+                outcome = await _send_one(app, msg, who)
             except Exception as exc:  # a channel bug must not lose the message
                 LOG.exception("sending message %s", msg.id)
-                return Outcome(msg.id, MessageStatus.FAILED, error=f"internal error: {exc}", transient=True)
+                outcome = Outcome(
+                    msg.id, MessageStatus.FAILED, error=f"internal error: {exc}", transient=True
+                )
+            await _record(app, {msg.id: msg}, [outcome])
+            LOG.info(
+                "message %s via %s: %s %s", outcome.message_id, outcome.channel, outcome.status,
+                outcome.error or "",
+            )  # fmt: skip
+            return outcome
 
-    outcomes = list(await asyncio.gather(*(one(m, w) for m, w in claimed)))
-    await _record(app, {m.id: m for m, _w in claimed}, outcomes)
-    for o in outcomes:
-        LOG.info("message %s via %s: %s %s", o.message_id, o.channel, o.status, o.error or "")
-    return outcomes
+    return list(await asyncio.gather(*(one(m, w) for m, w in claimed)))
+
+
+def kick(app: App) -> None:
+    """Wake this process's message worker now (a payment's receipt need not wait for its poll)."""
+    wake = app.extras.get(WAKE_KEY)
+    if isinstance(wake, asyncio.Event):
+        wake.set()
 
 
 # --- delivery reports ------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ EVENT_TAGS: dict[str, frozenset[str]] = {
     "welcome": COMMON | {"plan"},
     "portal_link": COMMON,
     "wifi_changed": COMMON | {"ssid"},
+    "report_rejected": COMMON | {"reporte", "motivo"},
 }
 EVENTS = tuple(EVENT_TAGS)
 
@@ -181,4 +182,6 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "fecha_pago": "5 dic 2026",
     "fecha_corte": "8 dic 2026",
     "ssid": "Casa Perez",
+    "reporte": "12",
+    "motivo": "el comprobante no se lee",
 }

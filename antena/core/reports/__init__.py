@@ -1,14 +1,14 @@
 """The daily cut-off report: numbers (``daily``), chat text (``text``), chart (``chart``), PDF (``pdf``).
 
-``install(app)`` registers the sender the scheduler calls once a day at ``ANTENA_REPORT_TIME``:
-the text and the PDF to every active manager and admin on Telegram.
+``install(app)`` registers the hook the scheduler calls once a day at ``ANTENA_REPORT_TIME``: it
+queues the text and the PDF for every active manager and admin on Telegram (``reports.staff_note``
+renders them when the worker sends them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from antena.core import staff
 from antena.core.bootstrap import App
@@ -17,8 +17,6 @@ from antena.core.reports.daily import DailyReport, daily_report
 
 LOG = logging.getLogger(__name__)
 REPORT_ROLES = (Role.MANAGER, Role.ADMIN)
-DELIVERED_KEY = "report_delivered"  # app.extras: {(day, chat id)} this process has done with
-BOT_KEY = "report_bot"  # app.extras: the aiogram Bot built from the token, kept for the next day
 
 __all__ = ["DailyReport", "daily_report", "install", "report_chats", "send_daily_report"]
 
@@ -28,17 +26,6 @@ async def report_chats(app: App) -> list[int]:
     return await staff.chats_of(app, REPORT_ROLES)
 
 
-def _bot(app: App) -> Any:
-    bot = app.extras.get(BOT_KEY)
-    if bot is None:
-        from antena.bot.app import create_bot
-        from antena.bot.runner import HonourRetryAfter
-
-        bot = app.extras[BOT_KEY] = create_bot(app)
-        bot.session.middleware(HonourRetryAfter())  # Telegram's flood waits, as the polling bot does
-    return bot
-
-
 def report_filename(day: dt.date) -> str:
     from antena.core.i18n import _
 
@@ -46,48 +33,24 @@ def report_filename(day: dt.date) -> str:
 
 
 async def send_daily_report(app: App, day: dt.date) -> int:
-    """The scheduler hook: text + PDF to every manager and admin; how many chats got it.
+    """The scheduler hook: queue the day's report (text + PDF) for every manager and admin chat.
 
-    A chat Telegram refuses for good (the bot blocked, the chat gone) is logged and not tried
-    again. When any other chat failed (Telegram unreachable, say) it raises, so the scheduler
-    tries again later, and then only those chats: nobody misses the day's report, nobody gets
-    it twice from one process."""
-    from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
-    from aiogram.types import BufferedInputFile
+    It goes through the message outbox like every other message: sent by the worker, retried
+    while Telegram cannot be reached, never twice to one chat (``daily_report:{day}:{chat}``),
+    and a chat that blocked the bot is marked failed, not retried. Returns the chats queued."""
+    from antena.core.notify import staff as notify_staff
 
-    from antena.core.i18n import language
-    from antena.core.reports.pdf import report_pdf_bytes
-    from antena.core.reports.text import report_text
-
-    done: set[tuple[dt.date, int]] = app.extras.setdefault(DELIVERED_KEY, set())
-    chats = [c for c in await report_chats(app) if (day, c) not in done]
-    if not chats:
-        LOG.info("daily report %s: no managers or admins (left) to send it to", day)
-        return 0
-    report = await daily_report(app, day)
-    lang = app.settings.locale
-    with language(lang):
-        text = report_text(report, app.settings, lang)
-        data = report_pdf_bytes(report, app.settings, lang=lang)
-        name = report_filename(day)
-    bot, sent, retry = _bot(app), 0, []
-    for chat_id in chats:
-        try:
-            await bot.send_message(chat_id, text)
-            await bot.send_document(chat_id, BufferedInputFile(data, filename=name))
-            sent += 1
-            done.add((day, chat_id))
-        except (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound) as exc:
-            LOG.warning("daily report %s: Telegram refuses chat %s for good: %s", day, chat_id, exc)
-            done.add((day, chat_id))
-        except Exception:  # one unreachable chat must not keep the others from the report
-            LOG.warning("could not send the daily report to chat %s", chat_id, exc_info=True)
-            retry.append(chat_id)
-    if hasattr(bot, "session"):  # aiogram reopens it on the next send; left open, it leaks at exit
-        await bot.session.close()
-    if retry:
-        raise RuntimeError(f"daily report {day}: chats {retry} to try again")
-    return sent
+    async with app.uow() as uow:
+        chats = await staff.chats_in(uow, REPORT_ROLES)
+        if not chats:
+            LOG.info("daily report %s: no managers or admins to send it to", day)
+            return 0
+        queued = await notify_staff.queue(
+            uow.session, chats, "staff.daily_report", {"day": day.isoformat()}, f"daily_report:{day}",
+            language=app.settings.locale,
+        )  # fmt: skip
+        await uow.commit()
+    return queued
 
 
 def install(app: App) -> bool:

@@ -91,7 +91,7 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
     tz = app.settings.tz
     start, end = day_range(day, tz)
     report = DailyReport(day)
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         s = uow.session
         changes = (
             await s.execute(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from antena.core import failpoints
 from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
 from antena.core.db.models import Router
@@ -65,7 +66,7 @@ def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
     return dt.timedelta(seconds=seconds * random.uniform(0.9, 1.1))
 
 
-def _dead_here(owner: str | None) -> bool:
+def dead_here(owner: str | None) -> bool:
     """A lease held by a process of this machine that no longer exists (killed mid-batch): take it
     over at once instead of waiting for the lease to run out."""
     if not owner or ":" not in owner:
@@ -101,7 +102,7 @@ async def claim(app: App, router_id: int, *, up_to: int | None, due_only: bool) 
             )
             .distinct()
         )
-        if any(not _dead_here(owner) for owner in holders.scalars()):
+        if any(not dead_here(owner) for owner in holders.scalars()):
             return []
         query = (
             select(RouterTask)
@@ -137,6 +138,10 @@ async def apply_router(app: App, router: Router, tasks: list[RouterTask]) -> lis
         results = [OpResult(Outcome.UNREACHABLE, f"internal error: {exc}")] + [
             OpResult(Outcome.SKIPPED, "") for _ in ops[1:]
         ]
+    else:
+        # A crash here leaves the tasks leased by a dead process: the next worker takes them over
+        # at once and applies them again, which the router operations make harmless (idempotent).
+        failpoints.reach("router.applied")
     return await record_results(app, router, tasks, results)
 
 

@@ -14,8 +14,11 @@ import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
@@ -39,14 +42,20 @@ __all__ = [
 ]
 
 
-def enqueue(session: AsyncSession, router: Router, op: RouterOp, actor: Actor) -> RouterTask | None:
-    """Add a task to the caller's transaction; ``None`` when the router's API is disabled."""
+def enqueue(
+    session: AsyncSession, router: Router, op: RouterOp, actor: Actor, *, key: str | None = None
+) -> RouterTask | None:
+    """Add a task to the caller's transaction; ``None`` when the router's API is disabled.
+
+    ``key`` names the business event's effect; the unique index refuses a second task with it
+    (see ``enqueue_many`` for events that may be replayed and must skip instead)."""
     if not router.api_enabled:
         return None
     task = RouterTask(
         router_id=router.id,
         client_id=op.service.client_id,
         kind=op.kind.value,
+        key=key[:160] if key else None,
         payload=op.to_json(),
         status=TaskStatus.PENDING,
         actor=actor.name,
@@ -55,21 +64,35 @@ def enqueue(session: AsyncSession, router: Router, op: RouterOp, actor: Actor) -
     return task
 
 
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(RouterTask.__table__)
+
+
 async def enqueue_many(
-    session: AsyncSession, planned: Sequence[tuple[Router, RouterOp]], actor: Actor
+    session: AsyncSession,
+    planned: Sequence[tuple[Router, RouterOp]],
+    actor: Actor,
+    *,
+    keys: Sequence[str] | None = None,
 ) -> list[tuple[int, int | None]]:
     """Bulk ``enqueue`` (a cut-off day): one multi-row INSERT; returns (task id, client id) in order.
 
-    Routers with the API disabled must be left out by the caller.
+    With ``keys`` (one per task), a task whose key is already queued is skipped, not doubled:
+    a replayed event (a reconciler pass, a retried cut-off) adds nothing. Routers with the API
+    disabled must be left out by the caller.
     """
     if not planned:
         return []
+    if keys is not None and len(keys) != len(planned):
+        raise ValueError("one key per planned task")
     now = dt.datetime.now(dt.UTC)
     rows = [
         {
             "router_id": router.id,
             "client_id": op.service.client_id,
             "kind": op.kind.value,
+            "key": keys[i][:160] if keys is not None else None,
             "payload": op.to_json(),
             "status": TaskStatus.PENDING,
             "attempts": 0,
@@ -78,20 +101,21 @@ async def enqueue_many(
             "created_at": now,
             "updated_at": now,
         }
-        for router, op in planned
+        for i, (router, op) in enumerate(planned)
     ]
+    insert = _insert(session).on_conflict_do_nothing(index_elements=["key"])
     table = RouterTask.__table__
     if session.bind is not None and session.bind.dialect.name == "sqlite":
-        # SQLite can only return ids in order row by row; our transaction holds the write lock, so
-        # the new ids are simply the ones after the current maximum, in insertion order.
+        # SQLite can only return ids in order row by row; our transaction holds the write lock
+        # (BEGIN IMMEDIATE), so the new ids are simply the ones after the current maximum.
         before = (await session.execute(select(func.coalesce(func.max(RouterTask.id), 0)))).scalar_one()
-        await session.execute(table.insert(), rows)
+        await session.execute(insert, rows)
         result = await session.execute(
             select(RouterTask.id, RouterTask.client_id).where(RouterTask.id > before).order_by(RouterTask.id)
         )
     else:
         result = await session.execute(
-            table.insert().returning(table.c.id, table.c.client_id, sort_by_parameter_order=True), rows
+            insert.returning(table.c.id, table.c.client_id, sort_by_parameter_order=True), rows
         )
     return [(task_id, client_id) for task_id, client_id in result.all()]
 
@@ -101,7 +125,7 @@ async def deliver_now(app: App, task_ids: Iterable[int]) -> list[Delivery]:
     wanted = sorted(set(task_ids))
     if not wanted:
         return []
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         rows = (
             await uow.session.execute(
                 select(RouterTask.router_id, RouterTask.id).where(RouterTask.id.in_(wanted))
@@ -128,7 +152,7 @@ async def deliver_now(app: App, task_ids: Iterable[int]) -> list[Delivery]:
 
 
 async def _status_of(app: App, ids: list[int]) -> list[Delivery]:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         tasks = (await uow.session.execute(select(RouterTask).where(RouterTask.id.in_(ids)))).scalars()
         out = []
         for t in tasks:
@@ -144,7 +168,7 @@ async def _status_of(app: App, ids: list[int]) -> list[Delivery]:
 async def run_due(app: App, *, concurrency: int = 4) -> list[Delivery]:
     """One worker pass: every router whose oldest pending task is due gets its queue applied."""
     now = app.clock.now()
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         router_ids = (
             (
                 await uow.session.execute(
@@ -191,7 +215,7 @@ async def retry(app: App, actor: Actor, task_id: int | None = None) -> int:
 
 async def open_tasks(app: App) -> list[RouterTask]:
     """Pending and failed tasks, oldest first, for ``/tareas`` and ``antena tasks``."""
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         return list(
             (
                 await uow.session.execute(
