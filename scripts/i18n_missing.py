@@ -11,7 +11,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "N_": None, "gettext": None}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def code_messages() -> dict[str, str]:
@@ -19,17 +19,23 @@ def code_messages() -> dict[str, str]:
     for filename, lineno, message, _comments, _ctx in extract_from_dir(
         str(ROOT / "antena"), keywords=KEYWORDS, comment_tags=(), strip_comment_tags=True
     ):
+        if isinstance(message, tuple | list) and message and message[0]:
+            message = "\x00".join(message)  # a plural: singular and plural ids
         if isinstance(message, str) and message:
             found.setdefault(message, f"antena/{filename}:{lineno}")
     return found
 
 
 def missing(lang: str = "es") -> dict[str, str]:
-    from antena.core.i18n import _catalog
+    from antena.core.i18n import _po
 
-    _catalog.cache_clear()
-    catalog = _catalog(lang)
-    return {msg: where for msg, where in code_messages().items() if msg not in catalog}
+    _po.cache_clear()
+    simple, plurals, _rule = _po(lang)
+
+    def known(msg: str) -> bool:
+        return msg.split("\x00")[0] in plurals if "\x00" in msg else msg in simple
+
+    return {msg: where for msg, where in code_messages().items() if not known(msg)}
 
 
 def _po_quote(text: str) -> str:
@@ -39,4 +45,9 @@ def _po_quote(text: str) -> str:
 if __name__ == "__main__":
     lang = sys.argv[1] if len(sys.argv) > 1 else "es"
     for msg, where in sorted(missing(lang).items(), key=lambda kv: kv[1]):
-        print(f'#: {where}\nmsgid {_po_quote(msg)}\nmsgstr ""\n')
+        if "\x00" in msg:
+            one, many = msg.split("\x00", 1)
+            print(f'#: {where}\nmsgid {_po_quote(one)}\nmsgid_plural {_po_quote(many)}\n'
+                  'msgstr[0] ""\nmsgstr[1] ""\n')  # fmt: skip
+        else:
+            print(f'#: {where}\nmsgid {_po_quote(msg)}\nmsgstr ""\n')

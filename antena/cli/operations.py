@@ -134,7 +134,13 @@ def tasks_list() -> None:
                 + _("{n} attempts").format(n=t.attempts)
                 + (f", {t.last_error}" if t.last_error else "")
             )
-        return lines or [_("No pending or failed router tasks.")]
+        lines = lines or [_("No pending or failed router tasks.")]
+        from antena.core import reconcile
+
+        last = await reconcile.last_pass(app)
+        if last is not None:
+            lines += ["", *reconcile.pass_lines(last, app.settings.tz)]
+        return lines
 
     for line in run(work):
         typer.echo(line)

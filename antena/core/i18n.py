@@ -8,7 +8,8 @@ each speak their user's language without passing it through every call.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import gettext as _stdlib_gettext
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -24,18 +25,31 @@ _current: ContextVar[str] = ContextVar("antena_language", default=DEFAULT_LANGUA
 
 
 @cache
-def _catalog(lang: str) -> dict[str, str]:
-    """Read the ``.po`` file directly: no compile step to forget on a fresh checkout."""
+def _po(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]], Callable[[int], int]]:
+    """Read the ``.po`` file directly (no compile step to forget on a fresh checkout): simple
+    messages, plural messages (keyed by their singular id) and the language's plural rule."""
     path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if not path.exists():
-        return {}
+        return {}, {}, lambda n: int(n != 1)
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=lang)
-    return {
-        str(m.id): str(m.string)
-        for m in catalog
-        if m.id and m.string and isinstance(m.id, str) and not m.fuzzy
-    }
+    simple: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
+    for m in catalog:
+        if not m.id or not m.string or m.fuzzy:
+            continue
+        if isinstance(m.id, str) and isinstance(m.string, str):
+            simple[m.id] = m.string
+        elif isinstance(m.id, tuple | list) and isinstance(m.string, tuple | list) and all(m.string):
+            plural[str(m.id[0])] = tuple(str(s) for s in m.string)
+    return simple, plural, _stdlib_gettext.c2py(catalog.plural_expr)
+
+
+def _catalog(lang: str) -> dict[str, str]:
+    return _po(lang)[0]
+
+
+_catalog.cache_clear = _po.cache_clear  # type: ignore[attr-defined]
 
 
 def normalize_language(code: str | None, fallback: str = DEFAULT_LANGUAGE) -> str:
@@ -69,10 +83,27 @@ def gettext(message: str, lang: str | None = None) -> str:
     return _catalog(lang or _current.get()).get(message, message)
 
 
+def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    """The form for ``n`` ("1 pago", "2 pagos") by the language's plural rule; the text still
+    carries ``{n}`` for ``.format``. Untranslated: English's rule on the ids."""
+    _simple, plurals, rule = _po(lang or _current.get())
+    forms = plurals.get(singular)
+    if forms is None:
+        return singular if n == 1 else plural
+    index = rule(n)
+    return forms[index] if index < len(forms) else forms[-1]
+
+
 def translations(lang: str) -> Translations:
     """A Babel/gettext ``Translations`` for Jinja2's i18n extension."""
     trans = Translations()
-    trans._catalog = dict(_catalog(normalize_language(lang)))
+    simple, plurals, rule = _po(normalize_language(lang))
+    table: dict[object, str] = dict(simple)
+    for singular, forms in plurals.items():
+        for i, form in enumerate(forms):
+            table[(singular, i)] = form
+    trans._catalog = table
+    trans.plural = rule
     return trans
 
 

@@ -1,4 +1,5 @@
-"""The background loop of ``antena run``: drains the router outbox and the message outbox."""
+"""The background loop of ``antena run``: drains the router outbox and the message outbox, and runs
+the reconciler."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from antena.core import reconcile
 from antena.core.bootstrap import App
 from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
@@ -26,6 +28,7 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
         await asyncio.gather(
             _every(stop, interval, _routers, app),
             _every(stop, interval, _messages, app, wake=wake),
+            _every(stop, reconcile.INTERVAL.total_seconds(), _reconcile, app),
         )
     finally:
         await messages.aclose(app)
@@ -38,6 +41,11 @@ async def _routers(app: App) -> None:
 
 async def _messages(app: App) -> None:
     await messages.send_due(app)
+
+
+async def _reconcile(app: App) -> None:
+    """On start and every 10 minutes: money, status and routers made to agree (core/reconcile)."""
+    await reconcile.run_pass(app)
 
 
 Job = Callable[[App], Awaitable[None]]

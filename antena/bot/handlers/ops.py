@@ -20,6 +20,7 @@ from antena.bot.callbacks import refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
+from antena.core import reconcile
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
@@ -80,8 +81,10 @@ def _button(app: App, text: str, data: CallbackData) -> InlineKeyboardButton:
 
 async def tasks(message: Message, app: App) -> None:
     open_ = await outbox.open_tasks(app)
+    last = await reconcile.last_pass(app)
+    tail = ["", *reconcile.pass_lines(last, app.settings.tz)] if last is not None else []
     if not open_:
-        await message.answer(_("No router tasks are waiting or failed."))
+        await message.answer("\n".join([_("No router tasks are waiting or failed."), *tail]))
         return
     by_router: dict[str, list[str]] = defaultdict(list)
     for task in open_[:MAX_TASKS]:
@@ -99,7 +102,7 @@ async def tasks(message: Message, app: App) -> None:
     if len(open_) > MAX_TASKS:
         lines.append(_("… and {n} more").format(n=len(open_) - MAX_TASKS))
     lines.append(_("/reintentar <id|all> puts them back and tries now."))
-    await message.answer("\n".join(lines)[:4000])
+    await message.answer("\n".join(lines + tail)[:4000])
 
 
 def _task_id(args: str) -> int | None:

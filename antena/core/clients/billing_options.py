@@ -45,7 +45,6 @@ def parse_calendar(text: str) -> tuple[int, int, int, int]:
 async def set_billing_options(
     uow: UnitOfWork, actor: Actor, client_id: int, options: BillingOptions
 ) -> Client:
-    app = uow.app
     (client,) = await load_clients(uow.session, [client_id])
     changes: dict[str, object] = {}
     if options.own_calendar == CLEAR:

@@ -63,6 +63,8 @@ class DailyReport:
     sms_segments: int = 0
     sms_cost: Decimal = ZERO
     history: list[tuple[dt.date, Decimal, int]] = field(default_factory=list)  # day, collected, suspended
+    reconciled: list[int] = field(default_factory=list)  # paid but still cut: the reconciler woke them
+    overdue_active: int = 0  # active, owing past their cut-off date (the reconciler's last count)
 
     @property
     def collection_rate(self) -> Decimal | None:
@@ -209,6 +211,11 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
         )
 
         report.history = await _history(s, day, tz)
+    from antena.core.reconcile import passes_between
+
+    passes = await passes_between(app, start, end)
+    report.reconciled = sorted({cid for p in passes for cid in p.reactivated})
+    report.overdue_active = passes[-1].overdue_active_count if passes else 0
     return report
 
 

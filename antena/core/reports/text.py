@@ -55,6 +55,9 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
     lines.append(_("Promises due: {n}").format(n=report.promises_due))
     lines.append(_("Routers unreachable: {list}").format(list=", ".join(report.routers_unreachable) or "0"))
     lines.append(_("Router tasks failed: {n}").format(n=report.tasks_failed))
+    if report.reconciled or report.overdue_active:
+        text = _("Reconciler: {woken} reactivated (paid but still cut), {listed} active past their cut-off")
+        lines.append(text.format(woken=len(report.reconciled), listed=report.overdue_active))
     lines.append(
         _("Messages: {sent} sent, {failed} failed; SMS {segments} segments ≈ {cost}").format(
             sent=report.messages_sent,
