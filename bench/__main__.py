@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ("import_bench", "cutoff_bench", "billing_bench", "notify_bench", "bot_bench")
+SCENARIOS = ("import_bench", "cutoff_bench", "billing_bench", "notify_bench", "bot_bench", "reconcile_bench")
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
 
 

@@ -13,6 +13,7 @@ On SQLite a unit of work that may write begins with ``BEGIN IMMEDIATE`` (see ``e
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,18 @@ Hook = Callable[[], Awaitable[Any]]
 # that wakes this process's message worker (so a receipt goes out now, not at the next poll).
 MESSAGES_QUEUED = "antena_messages_queued"
 WAKE_MESSAGES = "notify_wake"
+EVENT = "antena_event"  # session.info: this unit of work's event id (outbox keys derive from it)
+
+
+def next_key(session: AsyncSession, what: str) -> str:
+    """A key for one effect of this unit of work's business event: ``<event>:<n>:<what>``.
+
+    Services that know their event name it (``payment:12``) and pass their own keys; every other
+    outbox row still gets one that is unique to its event and stable for the event's lifetime."""
+    info = session.info
+    event = info.setdefault(EVENT, uuid.uuid4().hex)
+    n = info["antena_event_n"] = info.get("antena_event_n", 0) + 1
+    return f"{event}:{n}:{what}"
 
 
 class UnitOfWork:

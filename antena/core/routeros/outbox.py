@@ -25,6 +25,7 @@ from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.db.uow import next_key
 from antena.core.routeros.claims import Delivery, access_for, apply_router, backoff, claim, worker_id
 from antena.core.routeros.ops import Outcome, RouterOp
 
@@ -51,11 +52,12 @@ def enqueue(
     (see ``enqueue_many`` for events that may be replayed and must skip instead)."""
     if not router.api_enabled:
         return None
+    key = key or next_key(session, f"{router.id}:{op.service.client_id}:{op.kind.value}")
     task = RouterTask(
         router_id=router.id,
         client_id=op.service.client_id,
         kind=op.kind.value,
-        key=key[:160] if key else None,
+        key=key[:160],
         payload=op.to_json(),
         status=TaskStatus.PENDING,
         actor=actor.name,
@@ -87,12 +89,14 @@ async def enqueue_many(
     if keys is not None and len(keys) != len(planned):
         raise ValueError("one key per planned task")
     now = dt.datetime.now(dt.UTC)
+    if keys is None:
+        keys = [next_key(session, f"{r.id}:{op.service.client_id}:{op.kind.value}") for r, op in planned]
     rows = [
         {
             "router_id": router.id,
             "client_id": op.service.client_id,
             "kind": op.kind.value,
-            "key": keys[i][:160] if keys is not None else None,
+            "key": keys[i][:160],
             "payload": op.to_json(),
             "status": TaskStatus.PENDING,
             "attempts": 0,
