@@ -96,14 +96,16 @@ async def seed(app: object, n: int) -> dict[str, int]:
                 if cut:
                     changes.append({
                         "client_id": cid, "status": ClientStatus.SUSPENDED, "changed_at": now,
-                        "actor": "system", "reason": None if kind == "cut_by_hand" else reconcile.CUTOFF_REASON,
+                        "actor": "system",
+                        "reason": None if kind == "cut_by_hand" else reconcile.CUTOFF_REASON,
                     })  # fmt: skip
                 owing = kind in ("cut_owing", "active_owing")
                 invoices.append({
                     "number": cid, "client_id": cid, "kind": InvoiceKind.INTERNET,
                     "status": InvoiceStatus.PENDING if owing else InvoiceStatus.PAID,
                     "issue_date": dt.date(2026, 5, 28), "issue_month": "2026-05",
-                    "due_date": dt.date(2026, 6, 1), "cutoff_date": dt.date(2026, 6, 5), "total": Decimal("350.00"),
+                    "due_date": dt.date(2026, 6, 1), "cutoff_date": dt.date(2026, 6, 5),
+                    "total": Decimal("350.00"),
                     "paid_amount": Decimal("0.00") if owing else Decimal("350.00"), "created_at": created,
                     "actor": "system",
                 })  # fmt: skip
