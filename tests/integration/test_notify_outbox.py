@@ -115,6 +115,7 @@ async def test_payment_and_suspension_queue_messages(app: App) -> None:
     pin(app, dt.date(2026, 6, 10))
     number = await invoice(app, c.id, dt.date(2026, 6, 1))
     await app.perform(lifecycle.change_access, ACTOR, [c.id], target=ClientStatus.SUSPENDED, deliver=False)
+    pin(app, dt.date(2026, 6, 10), hour=15)  # the suspension's notice waited out its grace
     await app.perform(register_payment, ACTOR, [number])
     rows = await messages(app)
     by_event = {m.event: m for m in rows}
@@ -122,6 +123,8 @@ async def test_payment_and_suspension_queue_messages(app: App) -> None:
     assert by_event["suspended"].context["saldo"] == "MX$350.00"
     assert by_event["payment_received"].context["total"] == "MX$350.00"
     assert by_event["payment_received"].context["saldo"] == "MX$0.00"
+    assert by_event["reactivated"].next_attempt_at > app.clock.now(), "held for its grace"
+    pin(app, dt.date(2026, 6, 10), hour=16)
     await drain(app)
     rows = await messages(app)
     assert all(m.status is MessageStatus.SENT for m in rows), [
@@ -182,6 +185,7 @@ async def test_every_event_helper_renders(app: App) -> None:
     isp = await billing_isp(app)
     c = await phone_client(app, isp, "Ana López", "+525512345678", email="ana@example.mx")
     number = await invoice(app, c.id, dt.date(2026, 6, 1))
+    beto = await phone_client(app, isp, "Beto", "+525512345679")
     async with app.uow() as uow:
         client = await uow.session.get(Client, c.id)
         assert client is not None
@@ -193,13 +197,19 @@ async def test_every_event_helper_renders(app: App) -> None:
             await events.invoice_reminder(uow.session, app, client, inv, event)
         await events.promise_registered(uow.session, app, client, 1, dt.date(2026, 6, 7))
         await events.welcome(uow.session, app, client)  # no SMTP host: no e-mail queued
-        await events.access_changed(uow.session, app, [client], ClientStatus.SUSPENDED, app.clock.now())
-        await events.access_changed(uow.session, app, [client], ClientStatus.ACTIVE, app.clock.now())
+        now = app.clock.now()
+        await events.access_changed(uow.session, app, [client], ClientStatus.SUSPENDED, now)
+        later = now + dt.timedelta(hours=1)  # after the notice's grace: both are sent
+        await events.access_changed(uow.session, app, [client], ClientStatus.ACTIVE, later)
+        owes_nothing = await uow.session.get(Client, beto.id)
+        assert owes_nothing is not None
+        await events.access_changed(uow.session, app, [owes_nothing], ClientStatus.SUSPENDED, now)
         await events.payment_received(uow.session, app, client, 99, inv.total)
         await events.portal_link(uow.session, app, client)
         await events.wifi_changed(uow.session, app, client, "Casa Ana")
         await events.report_rejected(uow.session, app, client, 7, "the receipt is unreadable")
         await uow.commit()
+    app.clock.fixed = app.clock.now() + dt.timedelta(hours=2)
     await drain(app)
     rows = await messages(app)
     assert {m.event for m in rows} == set(events_all())

@@ -13,13 +13,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.billing.calendar import BillingCalendar, is_notice_day
 from antena.core.billing.display import babel_locale
 from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
+from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client, ClientStatus, Plan, Service, Zone
 from antena.core.i18n import normalize_language
 from antena.core.notify.outbox import Draft, enqueue, enqueue_many
@@ -144,29 +145,78 @@ async def invoice_reminder(
     )
 
 
+SUSPENSION_NOTICES = ("suspended", "service_suspended")
+REACTIVATION_NOTICES = ("reactivated",)
+UNDONE = "undone within the grace period: the customer was never told"
+
+
+async def _undo_pending(
+    session: AsyncSession, client_ids: Sequence[int], events: Sequence[str], now: dt.datetime
+) -> set[int]:
+    """Drop the opposite notices still waiting out their grace; the clients they were for."""
+    dropped: set[int] = set()
+    ids = list(client_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        waiting = (
+            await session.execute(
+                select(Message.id, Message.client_id).where(
+                    Message.client_id.in_(chunk),
+                    Message.event.in_(list(events)),
+                    Message.status == MessageStatus.PENDING,
+                    Message.attempts == 0,
+                    Message.next_attempt_at > now,
+                )
+            )
+        ).all()
+        if waiting:
+            await session.execute(
+                update(Message)
+                .where(Message.id.in_([mid for mid, _cid in waiting]))
+                .values(status=MessageStatus.SKIPPED, last_error=UNDONE, updated_at=now)
+            )
+            dropped.update(cid for _mid, cid in waiting if cid is not None)
+    return dropped
+
+
 async def access_changed(
     session: AsyncSession, app: App, clients: Sequence[Client], target: ClientStatus, now: dt.datetime
 ) -> int:
-    """Suspended or reactivated (clients whose status really changed): one bulk insert for all."""
+    """Suspended or reactivated (clients whose status really changed): one bulk insert for all.
+
+    The notice waits ``ANTENA_MESSAGE_GRACE`` seconds; a change undone within that time (a
+    suspension and its "Deshacer") drops the first notice and sends nothing at all. A suspension of
+    a client who owes nothing (staff's decision, not the cut-off) says so, never "for non-payment".
+    """
     if target is ClientStatus.SUSPENDED:
-        event = "suspended"
+        opposite: Sequence[str] = REACTIVATION_NOTICES
     elif target is ClientStatus.ACTIVE:
-        event = "reactivated"
+        opposite = SUSPENSION_NOTICES
     else:
         return 0
     if not clients:
         return 0
+    grace = dt.timedelta(seconds=app.settings.message_grace)
+    undone = await _undo_pending(session, [c.id for c in clients], opposite, now) if grace else set()
     balances = await owed_many(session, [c.id for c in clients])
     stamp = now.isoformat(timespec="seconds")
+    not_before = now + grace if grace else None
     drafts = []
     for client in clients:
+        if client.id in undone:
+            continue
         lang = language_of(app, client)
-        context = {
-            **base_context(app, client),
-            "saldo": money(app, balances.get(client.id, Decimal(0)), lang),
-            "plan": plan_name(client),
-        }
-        drafts.append(Draft(client.id, event, lang, context, f"{event}:{client.id}:{stamp}"))
+        owed = balances.get(client.id, Decimal(0))
+        if target is ClientStatus.ACTIVE:
+            event = "reactivated"
+        else:
+            event = "suspended" if owed > 0 else "service_suspended"
+        context = {**base_context(app, client), "saldo": money(app, owed, lang), "plan": plan_name(client)}
+        if event == "service_suspended":
+            context = {k: v for k, v in context.items() if k != "saldo"}
+        drafts.append(
+            Draft(client.id, event, lang, context, f"{event}:{client.id}:{stamp}", not_before=not_before)
+        )
     return await enqueue_many(session, drafts)
 
 

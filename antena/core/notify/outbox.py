@@ -91,6 +91,7 @@ def _row(
     channel: str | None,
     now: dt.datetime,
     staff_chat_id: int | None = None,
+    not_before: dt.datetime | None = None,
 ) -> dict[str, Any]:
     return {
         "client_id": client_id,
@@ -102,7 +103,8 @@ def _row(
         "channel": channel,
         "status": MessageStatus.PENDING.value,
         "attempts": 0,
-        "next_attempt_at": DUE_AT_ONCE,  # not "now": a worker on a pinned (test) clock must still see it
+        # not "now": a worker on a pinned (test) clock must still see it
+        "next_attempt_at": not_before or DUE_AT_ONCE,
         "created_at": now,
         "updated_at": now,
     }
@@ -136,6 +138,7 @@ class Draft:
     dedupe_key: str
     channel: str | None = None
     staff_chat_id: int | None = None
+    not_before: dt.datetime | None = None  # held until then (the grace of a suspension notice)
 
 
 async def enqueue_many(session: AsyncSession, drafts: Sequence[Draft], *, chunk: int = 5000) -> int:
@@ -146,7 +149,10 @@ async def enqueue_many(session: AsyncSession, drafts: Sequence[Draft], *, chunk:
     stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
     for start in range(0, len(drafts), chunk):
         rows = [
-            _row(d.client_id, d.event, d.language, d.context, d.dedupe_key, d.channel, now, d.staff_chat_id)
+            _row(
+                d.client_id, d.event, d.language, d.context, d.dedupe_key, d.channel, now, d.staff_chat_id,
+                d.not_before,
+            )
             for d in drafts[start : start + chunk]
         ]
         await session.execute(stmt, rows)

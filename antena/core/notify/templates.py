@@ -35,6 +35,7 @@ EVENT_TAGS: dict[str, frozenset[str]] = {
     "due_today": ALLOWED,
     "cutoff_warning": ALLOWED,
     "suspended": COMMON | {"saldo", "plan"},
+    "service_suspended": COMMON | {"plan"},
     "reactivated": COMMON | {"saldo", "plan"},
     "payment_received": COMMON | {"total", "saldo"},
     "promise_registered": COMMON | {"saldo", "fecha_pago", "fecha_corte"},
