@@ -659,10 +659,10 @@ async def test_push_queues_the_router_tasks_in_the_import_transaction(app: App) 
         assert (await uow.session.execute(select(RouterTask.id))).scalars().all() == []
     result = await app.perform(import_clients, Actor.cli(), data, push=True)
     assert result.pushed is not None
-    assert [a.client_id for a in result.pushed.actions] == result.client_ids == [1]
+    assert [a.client_id for a in result.pushed.actions] == result.client_ids and len(result.client_ids) == 1
     async with app.reader() as uow:
         tasks = (await uow.session.execute(select(RouterTask.client_id, RouterTask.kind))).all()
-    assert tasks == [(1, "upsert_service")]
+    assert tasks == [(result.client_ids[0], "upsert_service")]
     assert result.pushed.queued, "tried after the commit: the router refused the connection"
 
 
