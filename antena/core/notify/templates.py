@@ -41,6 +41,12 @@ EVENT_TAGS: dict[str, frozenset[str]] = {
     "welcome": COMMON | {"plan"},
     "portal_link": COMMON,
     "wifi_changed": COMMON | {"ssid"},
+    # contracts, installations and tickets (core/notify/fieldwork.py)
+    "contract_link": COMMON | {"contrato", "url_contrato"},
+    "contract_signed": COMMON | {"contrato"},
+    "installation_done": COMMON | {"plan", "factura", "total", "fecha_pago"},
+    "ticket_answered": COMMON | {"ticket", "respuesta"},
+    "ticket_closed": COMMON | {"ticket"},
 }
 EVENTS = tuple(EVENT_TAGS)
 
@@ -181,4 +187,8 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "fecha_pago": "5 dic 2026",
     "fecha_corte": "8 dic 2026",
     "ssid": "Casa Perez",
+    "contrato": "12",
+    "url_contrato": "https://portal.redwisp.mx/contrato/WzEyLDAsMF0.Z3x1aQ.Rk2vbbLqjDSCe3uYfF4E1wYtYbA",
+    "ticket": "7",
+    "respuesta": "Reiniciamos su antena; ya tiene servicio.",
 }
