@@ -75,7 +75,7 @@ class InstallationDone:
     notes: list[str] = field(default_factory=list)
 
 
-def _view(
+def installation_view(
     inst: Installation, client: Client, tech: StaffUser | None, unsigned: int | None = None
 ) -> InstallationView:
     return InstallationView(
@@ -158,7 +158,7 @@ async def schedule(
         target=f"{inst.id} {client.name}",
         arguments={"date": day, "technician": tech.telegram_id if tech else None, "first_service": first},
     )
-    return _view(inst, client, tech)
+    return installation_view(inst, client, tech)
 
 
 async def list_installations(
@@ -181,7 +181,7 @@ async def list_installations(
         )
     rows = (await uow.session.execute(query.order_by(Installation.scheduled_for, Installation.id))).all()
     unsigned = await _unsigned_contracts(uow, [c.id for _i, c, _t in rows])
-    return [_view(inst, client, tech, unsigned.get(client.id)) for inst, client, tech in rows]
+    return [installation_view(inst, client, tech, unsigned.get(client.id)) for inst, client, tech in rows]
 
 
 async def _unsigned_contracts(uow: UnitOfWork, client_ids: list[int]) -> dict[int, int]:
@@ -296,7 +296,7 @@ async def mark_done(
         uow.after_commit(deliver)
     tech = await uow.session.get(StaffUser, inst.technician_id) if inst.technician_id else None
     return InstallationDone(
-        _view(inst, client, tech),
+        installation_view(inst, client, tech),
         action,
         invoice.number if invoice else None,
         invoice.total if invoice else None,
@@ -313,7 +313,7 @@ async def cancel(uow: UnitOfWork, actor: Actor, installation_id: int) -> Install
     inst.status = InstallationStatus.CANCELLED
     record(uow.session, actor, "installation.cancel", target=f"{inst.id} {client.name}")
     tech = await uow.session.get(StaffUser, inst.technician_id) if inst.technician_id else None
-    return _view(inst, client, tech)
+    return installation_view(inst, client, tech)
 
 
 def parse_mac_serial(text: str) -> tuple[str | None, str | None]:
