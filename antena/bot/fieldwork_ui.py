@@ -236,8 +236,8 @@ async def card_lines(app: App, client_id: int) -> str:
         work = await client_fieldwork(uow, client_id)
     lines = []
     if work.contract is not None:
-        contract = work.contract
-        lines.append(_("Contract {id}: {status}").format(id=contract.id, status=status_label(contract.status)))
+        state = status_label(work.contract.status)
+        lines.append(_("Contract {id}: {status}").format(id=work.contract.id, status=state))
     if work.installation is not None:
         visit = work.installation
         lines.append(
