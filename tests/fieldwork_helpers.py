@@ -29,7 +29,9 @@ def signature_png(*, ink: bool = True, size: tuple[int, int] = (300, 120)) -> by
     image = Image.new("RGBA", size, (0, 0, 0, 0))
     if ink:
         draw = ImageDraw.Draw(image)
-        draw.line([(20, 80), (60, 30), (100, 90), (150, 25), (200, 85), (260, 40)], fill=(16, 32, 74, 255), width=3)
+        draw.line(
+            [(20, 80), (60, 30), (100, 90), (150, 25), (200, 85), (260, 40)], fill=(16, 32, 74, 255), width=3
+        )
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
@@ -39,7 +41,9 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-async def sold_client(app: App, isp: Any, name: str = "Lucía Núñez", ip: str = "10.0.0.9", **fields: Any) -> Client:
+async def sold_client(
+    app: App, isp: Any, name: str = "Lucía Núñez", ip: str = "10.0.0.9", **fields: Any
+) -> Client:
     """A client stored with its service but not pushed to the router: sold, not installed."""
     data = ClientData(
         name=name, zone="Centro", router="RB-Centro", plan=isp.plans["pcq"].name, ip=ip,
@@ -54,7 +58,12 @@ async def new_contract(app: App, client_id: int, **kw: Any) -> service.NewContra
 
 
 async def sign(
-    app: App, link: str, *, name: str = "Lucía Núñez", uploads: list[Upload] | None = None, ip: str = "203.0.113.7"
+    app: App,
+    link: str,
+    *,
+    name: str = "Lucía Núñez",
+    uploads: list[Upload] | None = None,
+    ip: str = "203.0.113.7",
 ) -> signing.Signed:
     """Sign through the service the portal calls, with the hash of the text as the page shows it."""
     token = link.rsplit("/contrato/", 1)[1]
@@ -70,4 +79,6 @@ def pdf_text(data: bytes, tmp: Path) -> str:
     """The PDF's text as ``pdftotext -layout`` reads it (poppler-utils)."""
     path = tmp / "out.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout

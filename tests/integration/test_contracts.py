@@ -25,7 +25,15 @@ from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.links import LinkRefused
 from antena.core.notify.templates import TemplateProblem
 from antena.doubles.smtp import SmtpDouble
-from tests.fieldwork_helpers import PNG_PHOTO, data_url, new_contract, pdf_text, sign, signature_png, sold_client
+from tests.fieldwork_helpers import (
+    PNG_PHOTO,
+    data_url,
+    new_contract,
+    pdf_text,
+    sign,
+    signature_png,
+    sold_client,
+)
 from tests.integration.notify_helpers import drain
 
 pytestmark = pytest.mark.usefixtures("isp")
@@ -46,7 +54,9 @@ async def test_a_new_contract_fills_the_template_with_the_clients_tags(app: App,
                  f"Agreement no. {c.id}"):  # fmt: skip
         assert text in c.body, text
     async with app.uow() as uow:
-        await uow.session.execute(Client.__table__.update().where(Client.id == lucia.id).values(language="es"))
+        await uow.session.execute(
+            Client.__table__.update().where(Client.id == lucia.id).values(language="es")
+        )
         await uow.commit()
     draft = await new_contract(app, lucia.id, draft=True)
     assert draft.link is None and draft.contract.status is ContractStatus.DRAFT
@@ -76,11 +86,17 @@ async def test_unknown_template_or_tag_is_refused_and_an_operator_template_is_us
 async def test_text_and_dates_change_before_signing_never_after(app: App, isp: Any) -> None:
     lucia = await sold_client(app, isp)
     made = await new_contract(app, lucia.id)
-    edited = await app.perform(service.edit_contract, Actor.cli(), made.contract.id, body="<p>Nuevo texto</p>")
+    edited = await app.perform(
+        service.edit_contract, Actor.cli(), made.contract.id, body="<p>Nuevo texto</p>"
+    )
     assert edited.body == "<p>Nuevo texto</p>\n"
     with pytest.raises(InvalidInput, match="before the start date"):
         await app.perform(
-            service.edit_contract, Actor.cli(), made.contract.id, start=dt.date(2026, 8, 1), end=dt.date(2026, 7, 1)
+            service.edit_contract,
+            Actor.cli(),
+            made.contract.id,
+            start=dt.date(2026, 8, 1),
+            end=dt.date(2026, 7, 1),
         )
     with pytest.raises(InvalidInput, match="cannot be shown"):
         await app.perform(service.edit_contract, Actor.cli(), made.contract.id, body="hola\x00")
@@ -179,7 +195,9 @@ async def test_activation_needs_a_signature_and_ends_the_previous_contract(app: 
     with pytest.raises(NotAllowed, match="not signed yet"):
         await app.perform(service.activate, Actor.cli(), first.contract.id)
     await sign(app, first.link or "")
-    assert (await app.perform(service.activate, Actor.cli(), first.contract.id)).status is ContractStatus.ACTIVE
+    assert (
+        await app.perform(service.activate, Actor.cli(), first.contract.id)
+    ).status is ContractStatus.ACTIVE
     renewal = await new_contract(app, lucia.id)
     await sign(app, renewal.link or "")
     await app.perform(service.activate, Actor.cli(), renewal.contract.id)

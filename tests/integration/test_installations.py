@@ -92,7 +92,9 @@ async def test_a_sold_client_waits_and_the_visit_starts_the_service(app: App, is
     assert done.contract_id == made.contract.id and done.invoice_number is not None
     assert done.invoice_total == Decimal("128.33")  # 11 of 30 days of 350.00, from 20 June
     async with app.reader() as uow:
-        invoice = (await uow.session.scalars(select(Invoice).where(Invoice.number == done.invoice_number))).one()
+        invoice = (
+            await uow.session.scalars(select(Invoice).where(Invoice.number == done.invoice_number))
+        ).one()
         client = await uow.session.get(Client, lucia.id)
         stored = await uow.session.get(Installation, visit.id)
         contract = await service.contract_view(uow, made.contract.id)
@@ -106,7 +108,13 @@ async def test_a_sold_client_waits_and_the_visit_starts_the_service(app: App, is
     assert stored.photo_id == photo_doc.id and stored.invoice_id == invoice.id
     assert contract.status is ContractStatus.ACTIVE
     assert msg.client_id == lucia.id and msg.context["factura"] == str(done.invoice_number)
-    assert {"installation.add", "installation.done", "contract.activate", "invoice.first", "contract.sign"} <= actions
+    assert {
+        "installation.add",
+        "installation.done",
+        "contract.activate",
+        "invoice.first",
+        "contract.sign",
+    } <= actions
     with pytest.raises(NotAllowed, match="already done"):
         await app.perform(mark_done, tech, visit.id)
     run = await run_invoices(app, Actor.system(), dt.date(2026, 6, 28))
@@ -118,14 +126,20 @@ async def list_for(app: App, actor: Actor, day: dt.date | None = None) -> list[A
         return await list_installations(uow, actor, day=day)
 
 
-async def test_installed_after_the_next_run_the_first_invoice_is_that_whole_period(app: App, isp: Any) -> None:
+async def test_installed_after_the_next_run_the_first_invoice_is_that_whole_period(
+    app: App, isp: Any
+) -> None:
     pin(app, dt.date(2026, 5, 25))
     lucia = await sold_client(app, isp)
     visit = await app.perform(schedule, Actor.cli(), lucia.id, day=dt.date(2026, 5, 30))
     await run_invoices(app, Actor.system(), dt.date(2026, 5, 28))
     pin(app, dt.date(2026, 5, 30))
     done = await app.perform(mark_done, Actor.cli(), visit.id)
-    assert done.invoice_total == Decimal("350.00") and done.unsigned_contract is None and done.contract_id is None
+    assert (
+        done.invoice_total == Decimal("350.00")
+        and done.unsigned_contract is None
+        and done.contract_id is None
+    )
     async with app.reader() as uow:
         invoice = (await uow.session.scalars(select(Invoice))).one()
     assert invoice.period_start == dt.date(2026, 6, 1), "June was issued on 28 May while the client waited"
@@ -164,8 +178,13 @@ def test_mac_and_serial_as_technicians_type_them() -> None:
         parse_mac_serial("SN1 SN2 SN3")
 
 
-def test_from_sale_to_service_on_the_command_line(cli_env: Any, threaded_emulator: Any, tmp_path: Path) -> None:
-    cli_centro(threaded_emulator.port, ["staff", "add", "--telegram-id", "1004", "--name", "Tec", "--role", "technician"])
+def test_from_sale_to_service_on_the_command_line(
+    cli_env: Any, threaded_emulator: Any, tmp_path: Path
+) -> None:
+    cli_centro(
+        threaded_emulator.port,
+        ["staff", "add", "--telegram-id", "1004", "--name", "Tec", "--role", "technician"],
+    )
     today = dt.date.today().isoformat()
     added = cli("clients", "add", "--name", "Lucía Núñez", "--zone", "Centro", "--router", "RB-Centro", "--plan",
                 "PCQ 15M", "--ip", "10.0.0.9", "--address", "Calle Hidalgo 12", "--no-push")  # fmt: skip
@@ -186,7 +205,9 @@ def test_from_sale_to_service_on_the_command_line(cli_env: Any, threaded_emulato
     assert "Lucía Núñez" in listed.stdout and "Calle Hidalgo 12" in listed.stdout and "Tec" in listed.stdout
     photo = tmp_path / "antena.png"
     photo.write_bytes(PNG_PHOTO)
-    done = cli("installation", "done", "1", "--mac", "aa:bb:cc:dd:ee:ff", "--serial", "SN1", "--photo", str(photo))
+    done = cli(
+        "installation", "done", "1", "--mac", "aa:bb:cc:dd:ee:ff", "--serial", "SN1", "--photo", str(photo)
+    )
     assert done.exit_code == 0, done.stderr
     assert "applied on RB-Centro" in done.stdout and "First invoice 1:" in done.stdout
     assert "Contract 1 is not signed yet" in done.stdout
