@@ -113,9 +113,11 @@ def build_router(app: App, portal: Any) -> APIRouter:
                 app,
                 request,
                 "signed.html",
+                status_code=status,
                 page=page,
                 when=when_text(app, page.signed_at),
                 pdf=f"/contrato/{token}/pdf",
+                error=extra.get("error"),
             )
         else:
             response = render(
