@@ -33,6 +33,11 @@ def texts(rig: BotRig, chat: int) -> list[str]:
     return [r["text"] or "" for r in rig.telegram.sent(chat) if r["kind"] in ("message", "edit")]
 
 
+async def said(rig: BotRig, chat: int, text: str) -> dict[str, Any]:
+    """The bot's next message in ``chat`` that contains ``text``."""
+    return await rig.telegram.wait_for_message(chat, lambda r: text in (r["text"] or ""), timeout=15)
+
+
 async def test_a_technician_marks_the_visit_done_in_chat(bot: BotRig, isp: Any) -> None:
     app = bot.app
     lucia = await sold_client(app, isp)
@@ -91,14 +96,15 @@ async def test_a_ticket_from_the_customers_chat_to_its_close(bot: BotRig, isp: A
     assert not any("Sin internet" in t for t in texts(bot, CASHIER))
     notice = next(r for r in bot.telegram.sent(TECH) if "Sin internet" in (r["text"] or ""))
 
-    card = await bot.tap_text(TECH, notice["message"], "Abrir")
+    card = await bot.tap_text(TECH, notice["message"], "Open")  # notices speak ANTENA_LOCALE
     assert "Ticket 1" in card["text"] and "Lucía Núñez" in card["text"]
-    taken = await bot.tap_text(TECH, card["message"], "Tomar")
-    assert "es tuyo" in taken["text"]
-    ask = await bot.tap_text(TECH, card["message"], "Responder")
-    assert "Lucía Núñez" in ask["text"]
-    saved = await bot.say(TECH, "Reiniciamos su antena, ya debe tener servicio")
-    assert "se avisará al cliente" in saved["text"]
+    bot.telegram.tap_button(TECH, card["message"], "Tomar")
+    await said(bot, TECH, "es tuyo")
+    await said(bot, TECH, "Asignado a: Técnico")  # the card again, now with its owner
+    bot.telegram.tap_button(TECH, card["message"], "Responder")
+    await said(bot, TECH, "Escribe la respuesta para Lucía Núñez del ticket 1")
+    bot.telegram.send_text(TECH, "Reiniciamos su antena, ya debe tener servicio")
+    await said(bot, TECH, "Respuesta guardada; se avisará al cliente.")
 
     other = next(r for r in bot.telegram.sent(OTHER_TECH) if "Sin internet" in (r["text"] or ""))
     forged = signed(app.settings.signing_key(), TicketCb(action="close", ticket_id=1))
@@ -108,8 +114,8 @@ async def test_a_ticket_from_the_customers_chat_to_its_close(bot: BotRig, isp: A
     shown = await bot.say(OTHER_TECH, "/ticket 1")
     assert "asignado a Técnico" in shown["text"]
 
-    closing = await bot.tap_text(TECH, card["message"], "Cerrar")
-    assert "cerrado" in closing["text"]
+    bot.telegram.tap_button(TECH, card["message"], "Cerrar")
+    await said(bot, TECH, "Ticket 1 cerrado; se avisará al cliente.")
     history = await bot.say(ADMIN, "/cliente lucia", language_code="es")
     assert "#1 · cerrado · Sin internet desde ayer" in history["text"]
 
@@ -120,8 +126,10 @@ async def test_a_ticket_from_the_customers_chat_to_its_close(bot: BotRig, isp: A
     answer = await bot.telegram.wait_for_message(
         CUSTOMER, lambda r: "Reiniciamos su antena" in (r["text"] or "")
     )
-    assert "respuesta a su reporte 1" in answer["text"]
-    await bot.telegram.wait_for_message(CUSTOMER, lambda r: "cerramos su reporte 1" in (r["text"] or ""))
+    assert (
+        'answer to your ticket 1: "Reiniciamos su antena' in answer["text"]
+    )  # the client speaks ANTENA_LOCALE
+    await bot.telegram.wait_for_message(CUSTOMER, lambda r: "we closed your ticket 1" in (r["text"] or ""))
 
 
 async def test_contrato_in_chat_new_link_and_pdf(bot: BotRig, isp: Any) -> None:

@@ -37,7 +37,7 @@ from antena.core.contracts.documents import Upload, prepare_upload
 from antena.core.contracts.pdf import contract_pdf
 from antena.core.contracts.sending import Sent, send_contract
 from antena.core.db.models import Client, StaffUser
-from antena.core.errors import Ambiguous, InvalidInput
+from antena.core.errors import Ambiguous, CoreError, InvalidInput
 from antena.core.i18n import _
 from antena.core.installations import InstallationDone, list_installations, mark_done, parse_mac_serial
 
@@ -96,13 +96,19 @@ async def contract_button(query: CallbackQuery, callback_data: ContractCb, app: 
         return
     await query.answer()
     assert isinstance(query.message, Message)
-    action, ref = callback_data.action, callback_data.ref
+    try:
+        await _contract_action(query.message, app, actor, callback_data.action, callback_data.ref)
+    except CoreError as exc:  # the button is answered already: the refusal goes to the chat
+        await query.message.answer(str(exc))
+
+
+async def _contract_action(message: Message, app: App, actor: Actor, action: str, ref: int) -> None:
     if action == "card":
-        await show_contract(query.message, app, ref)
+        await show_contract(message, app, ref)
     elif action == "new":
         made = await app.perform(contracts.new_contract, actor, ref)
         assert made.link is not None
-        await query.message.answer(
+        await message.answer(
             _link_text(made.contract.id, made.link),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -113,13 +119,13 @@ async def contract_button(query: CallbackQuery, callback_data: ContractCb, app: 
         )
     elif action == "link":
         url = await app.perform(contracts.issue_link, actor, ref)
-        await query.message.answer(_link_text(ref, url), disable_web_page_preview=True)
+        await message.answer(_link_text(ref, url), disable_web_page_preview=True)
     elif action == "pdf":
         data = await contract_pdf(app, ref)
-        await query.message.answer_document(BufferedInputFile(data, filename=_("contract") + f"-{ref}.pdf"))
+        await message.answer_document(BufferedInputFile(data, filename=_("contract") + f"-{ref}.pdf"))
     else:
         result = await send_contract(app, actor, ref)
-        await query.message.answer(sent_text(result))
+        await message.answer(sent_text(result))
 
 
 def sent_text(result) -> str:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from antena.core import tickets
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.db.models import Client
+from antena.core.errors import CoreError
 from antena.core.fieldwork import parse_id
 from antena.core.i18n import _
 from antena.core.tickets import TicketResult
@@ -80,26 +81,35 @@ async def ticket_button(
         return
     await query.answer()
     assert isinstance(query.message, Message)
+    try:
+        await _act(query.message, app, actor, state, bot, action, ticket_id)
+    except CoreError as exc:  # the button is answered already: the refusal goes to the chat
+        await query.message.answer(str(exc))
+
+
+async def _act(
+    message: Message, app: App, actor: Actor, state: FSMContext, bot: Bot, action: str, ticket_id: int
+) -> None:
     if action == "show":
-        await show(query.message, app, actor, ticket_id)
+        await show(message, app, actor, ticket_id)
     elif action == "take":
         result = await app.perform(tickets.take, actor, ticket_id)
-        await _after(query.message, app, bot, result, _("Ticket {id} is yours.").format(id=ticket_id))
+        await _after(message, app, bot, result, _("Ticket {id} is yours.").format(id=ticket_id))
     elif action == "answer":
         async with app.reader() as uow:
             found = await tickets.view(uow, ticket_id)
         if found.status is not tickets.TicketStatus.OPEN:
-            await query.message.answer(_("Ticket {id} is closed").format(id=ticket_id))
+            await message.answer(_("Ticket {id} is closed").format(id=ticket_id))
             return
         await state.set_state(AnswerFlow.text)
         await state.update_data(ticket_id=ticket_id)
-        await query.message.answer(
+        await message.answer(
             _("Write the answer to {name} for ticket {id}.").format(name=found.client_name, id=ticket_id)
         )
     else:
         result = await app.perform(tickets.close, actor, ticket_id)
         await _after(
-            query.message,
+            message,
             app,
             bot,
             result,
