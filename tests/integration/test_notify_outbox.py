@@ -198,6 +198,13 @@ async def test_every_event_helper_renders(app: App) -> None:
         await events.payment_received(uow.session, app, client, 99, inv.total)
         await events.portal_link(uow.session, app, client)
         await events.wifi_changed(uow.session, app, client, "Casa Ana")
+        from antena.core.notify import fieldwork  # contracts, installations, tickets
+
+        await fieldwork.contract_link(uow.session, app, client, 5, "http://portal.test/contrato/x")
+        await fieldwork.contract_document(uow.session, app, client, 5, None, "")
+        await fieldwork.installation_done(uow.session, app, client, 3, inv)
+        await fieldwork.ticket_answered(uow.session, app, client, 7, "Reiniciamos su antena")
+        await fieldwork.ticket_closed(uow.session, app, client, 7)
         await uow.commit()
     await drain(app)
     rows = await messages(app)
