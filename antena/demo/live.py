@@ -201,7 +201,11 @@ async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary,
         from antena.core.contracts.signing import sign_url
 
         names = ", ".join(work.sold)
-        say(_("Sold, waiting for today's visit (/instalaciones as technician 1004): {names}").format(names=names))
+        say(
+            _("Sold, waiting for today's visit (/instalaciones as technician 1004): {names}").format(
+                names=names
+            )
+        )
         if work.signing_link_of is not None:
             say(_("Signing link of contract {id}:").format(id=work.signing_link_of))
             say("  " + sign_url(app, work.signing_link_of, 0))
