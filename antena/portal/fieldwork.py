@@ -115,7 +115,7 @@ def build_router(app: App, portal: Any) -> APIRouter:
                 "signed.html",
                 status_code=status,
                 page=page,
-                when=when_text(app, page.signed_at),
+                when=when_text(app, page.signed_at) if page.signed_at else "",
                 pdf=f"/contrato/{token}/pdf",
                 error=extra.get("error"),
             )
