@@ -202,7 +202,7 @@ async def _unsigned_contracts(uow: UnitOfWork, client_ids: list[int]) -> dict[in
 
 async def _own(uow: UnitOfWork, actor: Actor, installation_id: int) -> tuple[Installation, Client]:
     staff.require(actor, "installations")
-    inst = await uow.session.get(Installation, installation_id)
+    inst = await uow.session.get(Installation, installation_id, with_for_update=True)
     if inst is None:
         raise NotFound(_("No installation {id}").format(id=installation_id))
     if field_staff(actor) and inst.technician_id not in (None, actor.staff_id):

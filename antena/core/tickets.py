@@ -83,7 +83,9 @@ class TicketResult:
 
 
 async def _ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
-    ticket = await uow.session.get(Ticket, ticket_id)
+    """The ticket, held until the change commits (PostgreSQL ``FOR UPDATE``): two staff closing it
+    at the same moment close it once."""
+    ticket = await uow.session.get(Ticket, ticket_id, with_for_update=uow.read_only is False or None)
     if ticket is None:
         raise NotFound(_("No ticket {id}").format(id=ticket_id))
     return ticket

@@ -93,8 +93,11 @@ def build_router(app: App, portal: Any) -> APIRouter:
 
     # -- signing --------------------------------------------------------------------------------------
 
-    async def page_or_refusal(request: Request, token: str) -> signing.SigningPage | Response:
-        if not limiter.allow(ip_of(request)):
+    async def page_or_refusal(
+        request: Request, token: str, *, counted: bool = True
+    ) -> signing.SigningPage | Response:
+        """The page the token opens, or the refusal page; ``counted`` against the per-IP limit."""
+        if counted and not limiter.allow(ip_of(request)):
             raise PortalError(_("Too many attempts. Wait a minute and try again."), 429)
         try:
             async with app.reader() as uow:
@@ -180,7 +183,7 @@ def build_router(app: App, portal: Any) -> APIRouter:
         except links.LinkRefused:
             return render(app, request, "link_refused.html", status_code=400)
         except CoreError as exc:
-            current = await page_or_refusal(request, token)
+            current = await page_or_refusal(request, token, counted=False)
             if isinstance(current, Response):
                 return current
             return sign_page(

@@ -122,8 +122,9 @@ def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
         )
 
 
-async def get_contract(uow: UnitOfWork, contract_id: int) -> Contract:
-    contract = await uow.session.get(Contract, contract_id)
+async def get_contract(uow: UnitOfWork, contract_id: int, *, lock: bool = False) -> Contract:
+    """``lock``: hold the row (PostgreSQL ``FOR UPDATE``; SQLite's write lock is already held)."""
+    contract = await uow.session.get(Contract, contract_id, with_for_update=lock or None)
     if contract is None:
         raise NotFound(_("No contract {id}").format(id=contract_id))
     return contract
@@ -228,7 +229,7 @@ async def edit_contract(
 ) -> ContractView:
     """Change the text or the dates of a contract that nobody has signed yet."""
     staff.require(actor, "contracts")
-    contract = await get_contract(uow, contract_id)
+    contract = await get_contract(uow, contract_id, lock=True)
     if contract.status not in EDITABLE:
         raise NotAllowed(
             _("Contract {id} is {status}: its text can no longer change").format(
@@ -297,7 +298,7 @@ async def _end_others(uow: UnitOfWork, actor: Actor, contract: Contract, now: dt
 async def activate(uow: UnitOfWork, actor: Actor, contract_id: int) -> ContractView:
     """The manual's "Activar contrato": only a signed contract; the client's previous one ends."""
     staff.require(actor, "contracts")
-    contract = await get_contract(uow, contract_id)
+    contract = await get_contract(uow, contract_id, lock=True)
     if contract.status is not ContractStatus.SIGNED:
         if contract.status in EDITABLE:
             raise NotAllowed(_("Contract {id} is not signed yet").format(id=contract.id))

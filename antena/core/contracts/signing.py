@@ -189,7 +189,7 @@ async def sign(
     """Sign the contract the token names: once, and only the text the signer was shown."""
     app = uow.app
     contract_id, version, collector_id = read_token(app, token)
-    contract = await get_contract(uow, contract_id)
+    contract = await get_contract(uow, contract_id, lock=True)
     if contract.link_version != version or contract.status is ContractStatus.ENDED:
         raise LinkRefused(_("This link is not valid."), reason="revoked")
     if contract.status not in EDITABLE:
