@@ -149,7 +149,7 @@ async def installations(message: Message, app: App, actor: Actor, staff: StaffUs
     """The day's visits (``/instalaciones 2026-06-20`` for another day): a technician sees their own."""
     from antena.core.contracts.signing import sign_url
 
-    day = validate.iso_date(args) if args.strip() else app.clock.today()
+    day = validate.iso_date(args.strip()[:20]) if args.strip() else app.clock.today()
     async with app.reader() as uow:
         visits = await list_installations(uow, actor, day=day)
         versions = {}
