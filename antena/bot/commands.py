@@ -37,6 +37,15 @@ STAFF = [
     Command(("reporte", "report"), "reports", N_("/reporte [YYYY-MM-DD]"), N_("Daily cut-off report")),
     Command(("tareas", "tasks"), "tasks", N_("/tareas"), N_("Router tasks waiting or failed")),
     Command(("reintentar", "retry"), "tasks", N_("/reintentar [id|all]"), N_("Retry router tasks")),
+    Command(("contrato", "contract"), "contracts", N_("/contrato <client>"), N_("A client's contract")),
+    Command(
+        ("instalaciones", "installations"),
+        "installations",
+        N_("/instalaciones [YYYY-MM-DD]"),
+        N_("The day's installations"),
+    ),
+    Command(("tickets",), "tickets", N_("/tickets [cerrados]"), N_("Support tickets")),
+    Command(("ticket",), "tickets", N_("/ticket <number>"), N_("One support ticket")),
     Command(("ayuda", "help"), None, N_("/ayuda"), N_("Help")),
 ]
 CUSTOMER = [
@@ -44,6 +53,7 @@ CUSTOMER = [
     Command(("facturas", "invoices"), None, N_("/facturas"), N_("My invoices")),
     Command(("portal",), None, N_("/portal"), N_("My portal link")),
     Command(("wifi",), None, N_("/wifi <ssid> <password>"), N_("Change my Wi-Fi")),
+    Command(("soporte", "support"), None, N_("/soporte <what is wrong>"), N_("Ask for help")),
 ]
 BY_NAME = {name: cmd for cmd in STAFF for name in cmd.names}
 

@@ -11,6 +11,7 @@ from antena.cli import (
     client_commands,
     clients,
     demo,
+    fieldwork,
     links,
     operations,
     report,
@@ -34,6 +35,7 @@ billing_payments.register(app)
 links.register(app)
 wifi.register(app)
 report.register(app)
+fieldwork.register(app)  # contract, installation, ticket
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

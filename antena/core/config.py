@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     message_grace: float = Field(default=300.0, ge=0)  # seconds a suspension/reconnection notice waits
     portal_wifi: bool = True
     failpoint: str | None = None  # crash tests only (core/failpoints.py)
+    # Contracts: how long a signing link stays valid (a new link, or `contract link --new`, revokes).
+    contract_link_days: int = Field(default=14, ge=1, le=365)
 
     @field_validator("telegram_token", "telegram_webhook_url", "secret_key", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from antena.core.bootstrap import App
 from antena.core.clients.edits import add_client
 from antena.core.clients.records import ClientData
 from antena.core.demo_data import people
+from antena.core.demo_fieldwork import FieldworkSummary, seed_fieldwork
 from antena.core.i18n import _
 
 ZONES = [("Centro", 28, 30, 1, 5), ("Norte", 1, 3, 5, 10)]
@@ -37,6 +38,7 @@ SLOTS = [
     ("Centro", "RB-Centro", "Hotspot 5M", "10.20.{}.{}"),
 ]
 RECENT_INSTALLS = 4  # the last few clients were installed weeks ago: their first invoice is prorated
+SOLD = 2  # and the very last ones are sold, not installed yet: today's visits for the technician
 
 
 @dataclass
@@ -58,6 +60,8 @@ class DemoSummary:
     sample_clients: list[str] = field(default_factory=list)
     made: list[DemoClient] = field(default_factory=list)
     cashier: Actor | None = None
+    sold: list[int] = field(default_factory=list)
+    fieldwork: FieldworkSummary | None = None
 
 
 async def seed_demo(
@@ -114,6 +118,7 @@ async def seed_demo(
         if role == "cashier" and summary.cashier is None:
             summary.cashier = Actor.telegram_staff(member)
     await _add_clients(app, actor, summary, clients, push=push)
+    summary.fieldwork = await seed_fieldwork(app, [c.id for c in summary.made], summary.sold)
     return summary
 
 
@@ -126,7 +131,8 @@ async def _add_clients(app: App, actor: Actor, summary: DemoSummary, count: int,
         n = per_slot[ip_fmt] = per_slot.get(ip_fmt, -1) + 1
         ip = ip_fmt.format(1 + n // 250, 2 + n % 250)
         user = f"cliente{i + 1}" if "PPPoE" in plan or "Hotspot" in plan else None
-        recent = i >= count - RECENT_INSTALLS and count > RECENT_INSTALLS * 5
+        sold = i >= count - SOLD and count >= 10
+        recent = i >= count - RECENT_INSTALLS - SOLD and count > RECENT_INSTALLS * 5
         days_ago = rng.randint(20, 30) if recent else rng.randint(60, 1100)
         data = ClientData(
             name=person.name,
@@ -139,9 +145,11 @@ async def _add_clients(app: App, actor: Actor, summary: DemoSummary, count: int,
             address=person.address,
             service_user=user,
             service_password=f"demo{i + 1:04d}" if user else None,
-            installed_on=today - dt.timedelta(days=days_ago),
+            installed_on=None if sold else today - dt.timedelta(days=days_ago),
         )
-        client, _report = await app.perform(add_client, actor, data, push=push)
+        client, _report = await app.perform(add_client, actor, data, push=push and not sold)
+        if sold:
+            summary.sold.append(client.id)
         summary.clients += 1
         summary.made.append(DemoClient(client.id, client.name, ip, router, plan))
         if len(summary.sample_clients) < 5:

@@ -34,13 +34,20 @@ _MANAGER = frozenset(
         "cancel",
         "delete",
         "reports",
+        "contracts",
+        "installations",
+        "tickets",
     }
 )
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: _MANAGER | {"staff"},  # everything, staff management included
     Role.MANAGER: _MANAGER,  # everything but staff management
-    Role.CASHIER: frozenset({"search", "card", "invoices", "payments", "promises", "links", "reminders"}),
-    Role.TECHNICIAN: frozenset({"search", "card", "suspend", "wifi", "links", "tasks"}),
+    Role.CASHIER: frozenset(
+        {"search", "card", "invoices", "payments", "promises", "links", "reminders", "contracts", "tickets"}
+    ),
+    Role.TECHNICIAN: frozenset(
+        {"search", "card", "suspend", "wifi", "links", "tasks", "installations", "tickets"}
+    ),
 }
 
 

@@ -196,6 +196,20 @@ async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary,
             name=target.name, id=target.id, ip=target.ip, router=target.router
         )
     )
+    work = summary.fieldwork
+    if work is not None and work.sold:
+        from antena.core.contracts.signing import sign_url
+
+        names = ", ".join(work.sold)
+        say(
+            _("Sold, waiting for today's visit (/instalaciones as technician 1004): {names}").format(
+                names=names
+            )
+        )
+        if work.signing_link_of is not None:
+            say(_("Signing link of contract {id}:").format(id=work.signing_link_of))
+            say("  " + sign_url(app, work.signing_link_of, 0))
+        say(_("Tickets: /tickets; contracts: /contrato <cliente>; in the portal: Soporte, Mis documentos."))
     say(_("Logs: {path}").format(path=app.settings.data_dir / "demo.log"))
 
 

@@ -208,6 +208,13 @@ async def test_every_event_helper_renders(app: App) -> None:
         await events.portal_link(uow.session, app, client)
         await events.wifi_changed(uow.session, app, client, "Casa Ana")
         await events.report_rejected(uow.session, app, client, 7, "the receipt is unreadable")
+        from antena.core.notify import fieldwork  # contracts, installations, tickets
+
+        await fieldwork.contract_link(uow.session, app, client, 5, "http://portal.test/contrato/x")
+        await fieldwork.contract_document(uow.session, app, client, 5, None, "")
+        await fieldwork.installation_done(uow.session, app, client, 3, inv)
+        await fieldwork.ticket_answered(uow.session, app, client, 7, "Reiniciamos su antena")
+        await fieldwork.ticket_closed(uow.session, app, client, 7)
         await uow.commit()
     app.clock.fixed = app.clock.now() + dt.timedelta(hours=2)
     await drain(app)

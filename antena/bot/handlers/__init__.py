@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+import antena.bot.handlers.fieldwork as fieldwork
 from antena.bot.filters import IsStaff
 from antena.bot.handlers import billing, clients, common, customers, ops, reminders, report, reports, wifi
 
@@ -24,6 +25,7 @@ def build_router() -> Router:
     staff.include_router(report.make_router())
     staff.include_router(wifi.make_router())
     root.include_router(staff)
+    root.include_router(fieldwork.make_router())  # contracts, installations, tickets (staff and customers)
     root.include_router(customers.make_router())
     root.include_router(common.make_fallback())
     return root

@@ -160,8 +160,11 @@ def card_buttons(app: App, c: Card) -> InlineKeyboardMarkup:
 
 
 async def send_card(message: Message, app: App, client_id: int) -> None:
+    from antena.bot.fieldwork_ui import card_lines  # contract, next visit, ticket history
+
     c = await client_card(app, client_id)
-    await message.answer(card_text(app, c), reply_markup=card_buttons(app, c))
+    text = card_text(app, c) + await card_lines(app, client_id)
+    await message.answer(text, reply_markup=card_buttons(app, c))
 
 
 # -- suspend / activate --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from antena.core.bootstrap import App
 from antena.core.db.models import ClientStatus
 from antena.core.errors import AlreadyExists
 from antena.core.i18n import N_, _, language
+from antena.core.installations import awaiting_installation
 from antena.core.notify import events as notify_events
 
 
@@ -40,6 +41,7 @@ class SkipReason(StrEnum):
     CANCELLED = "cancelled"
     NO_SERVICE = "no_service"
     NOT_INSTALLED = "not_installed"
+    AWAITING_INSTALLATION = "awaiting_installation"
 
 
 SKIP_LABELS = {
@@ -49,6 +51,7 @@ SKIP_LABELS = {
     SkipReason.CANCELLED: N_("cancelled"),
     SkipReason.NO_SERVICE: N_("no Internet service"),
     SkipReason.NOT_INSTALLED: N_("installed after the period"),
+    SkipReason.AWAITING_INSTALLATION: N_("waiting for installation"),
 }
 
 
@@ -142,11 +145,14 @@ async def _run(app: App, actor: Actor, day: dt.date) -> RunReport:
             if cl.installed_on is not None and cl.installed_on > cycles[cl.calendar].period_start
         ]
         not_first = await store.with_internet_invoices(s, late_installs) if late_installs else set()
+        waiting = await awaiting_installation(s)  # sold, not installed yet: nothing to bill
         drafts: list[Draft] = []
         with language(app.settings.locale):  # invoice lines are written in the ISP's language
             for client in clients:
                 cycle = cycles[client.calendar]
                 reason = _skip(client, cycle, by_month, by_period)
+                if reason is None and client.id in waiting:
+                    reason = SkipReason.AWAITING_INSTALLATION
                 if reason is not None:
                     report.skipped.setdefault(reason, []).append(client.id)
                     continue

@@ -1,5 +1,6 @@
 """Every table of the product, imported in one place so ``Base.metadata`` is complete."""
 
+import antena.core.db.fieldwork_models  # noqa: F401  (contracts, installations, tickets)
 from antena.core.db import billing_models, message_models, models, report_models, router_tasks, tokens  # noqa: F401
 from antena.core.db.base import Base
 

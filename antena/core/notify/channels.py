@@ -301,6 +301,22 @@ def welcome_email(settings: Settings, msg: Outgoing) -> EmailMessage:
     return email
 
 
+def document_email(settings: Settings, msg: Outgoing) -> EmailMessage:
+    """A message with a file from the data dir attached (the signed contract's PDF): the
+    context's ``adjunto`` names the file, ``asunto`` the subject."""
+    path = (settings.data_dir / str(msg.variables["adjunto"])).resolve()
+    if settings.data_dir.resolve() not in path.parents or not path.is_file():
+        raise SendError(f"attachment {msg.variables['adjunto']} is missing", transient=False)
+    email = EmailMessage()
+    email["Subject"] = str(msg.variables.get("asunto") or settings.company_name)
+    email["From"] = settings.smtp_from or f"no-reply@{urlsplit(settings.portal_url).hostname or 'localhost'}"
+    email["To"] = msg.to
+    email.set_content(msg.body)
+    maintype, subtype = ("application", "pdf") if path.suffix == ".pdf" else ("application", "octet-stream")
+    email.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    return email
+
+
 class EmailChannel:
     name = "email"
 
@@ -316,9 +332,10 @@ class EmailChannel:
         s = self.settings
         if not s.smtp_host:
             raise SendError("no SMTP host configured", transient=False)
+        build = document_email if msg.variables.get("adjunto") else welcome_email
         try:
             await aiosmtplib.send(
-                welcome_email(s, msg),
+                build(s, msg),
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_user,

@@ -43,6 +43,12 @@ EVENT_TAGS: dict[str, frozenset[str]] = {
     "portal_link": COMMON,
     "wifi_changed": COMMON | {"ssid"},
     "report_rejected": COMMON | {"reporte", "motivo"},
+    # contracts, installations and tickets (core/notify/fieldwork.py)
+    "contract_link": COMMON | {"contrato", "url_contrato"},
+    "contract_signed": COMMON | {"contrato"},
+    "installation_done": COMMON | {"plan", "factura", "total", "fecha_pago"},
+    "ticket_answered": COMMON | {"ticket", "respuesta"},
+    "ticket_closed": COMMON | {"ticket"},
 }
 EVENTS = tuple(EVENT_TAGS)
 
@@ -185,4 +191,8 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "ssid": "Casa Perez",
     "reporte": "12",
     "motivo": "el comprobante no se lee",
+    "contrato": "12",
+    "url_contrato": "https://portal.redwisp.mx/contrato/WzEyLDAsMF0.Z3x1aQ.Rk2vbbLqjDSCe3uYfF4E1wYtYbA",
+    "ticket": "7",
+    "respuesta": "Reiniciamos su antena; ya tiene servicio.",
 }

@@ -21,6 +21,7 @@ from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment, Payme
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Service, StaffUser
 from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.reports.tickets import TicketCounts, ticket_counts
 
 ZERO = Decimal("0.00")
 HISTORY_DAYS = 30
@@ -65,6 +66,7 @@ class DailyReport:
     history: list[tuple[dt.date, Decimal, int]] = field(default_factory=list)  # day, collected, suspended
     reconciled: list[int] = field(default_factory=list)  # paid but still cut: the reconciler woke them
     overdue_active: int = 0  # active, owing past their cut-off date (the reconciler's last count)
+    tickets: TicketCounts = field(default_factory=TicketCounts)  # support: opened, closed, open by age
 
     @property
     def collection_rate(self) -> Decimal | None:
@@ -211,6 +213,7 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
         )
 
         report.history = await _history(s, day, tz)
+        report.tickets = await ticket_counts(s, day, tz)
     from antena.core.reconcile import passes_between
 
     passes = await passes_between(app, start, end)

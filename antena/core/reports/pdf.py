@@ -17,6 +17,7 @@ from antena.core.i18n import N_, gettext, language, normalize_language
 from antena.core.reports.chart import history_svg
 from antena.core.reports.daily import DailyReport, daily_report
 from antena.core.reports.text import money
+from antena.core.reports.tickets import ticket_line
 
 TEMPLATE = "pdf/daily_report.html"
 
@@ -45,6 +46,7 @@ TEMPLATE_MESSAGES = (
     N_("Estimated SMS cost"),
     N_("Last 30 days"),
     N_("None"),
+    N_("Support"),
 )
 
 
@@ -54,6 +56,7 @@ def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[s
 
     with language(lang):
         svg = history_svg(report)
+        tickets = ticket_line(report.tickets)
     rate = report.collection_rate
     return {
         "lang": lang,
@@ -69,6 +72,7 @@ def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[s
         "overdue": m(report.overdue),
         "sms_cost": m(report.sms_cost),
         "chart": Markup(svg),
+        "tickets": tickets,
     }
 
 

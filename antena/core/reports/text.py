@@ -8,6 +8,7 @@ from antena.core.billing import display
 from antena.core.config import Settings
 from antena.core.i18n import _
 from antena.core.reports.daily import DailyReport
+from antena.core.reports.tickets import ticket_line
 
 
 def money(settings: Settings, amount: Decimal, lang: str | None = None) -> str:
@@ -66,4 +67,5 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
             cost=m(report.sms_cost),
         )
     )
+    lines.append(ticket_line(report.tickets))
     return "\n".join(lines)
