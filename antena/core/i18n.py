@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
@@ -77,6 +78,32 @@ def translations(lang: str) -> Translations:
 
 
 _ = gettext
+
+
+@cache
+def _plurals(lang: str) -> dict[str, tuple[str, ...]]:
+    """Plural entries (``msgid_plural``) of the ``.po`` file: singular msgid → its forms."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    return {
+        str(m.id[0]): tuple(str(form) for form in m.string)
+        for m in catalog
+        if isinstance(m.id, tuple) and isinstance(m.string, tuple) and all(m.string) and not m.fuzzy
+    }
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    """The form of a counted message for ``n`` (Babel's CLDR rules: es and en say "1 cliente",
+    "2 clientes"); still a template: the caller fills ``{n}``."""
+    lang = lang or _current.get()
+    index = 0 if Locale.parse(lang).plural_form(abs(n)) == "one" else 1
+    forms = _plurals(lang).get(singular)
+    if forms and index < len(forms):
+        return forms[index]
+    return singular if index == 0 else plural
 
 
 def N_(message: str) -> str:
