@@ -15,6 +15,7 @@ from antena.cli import (
     operations,
     report,
     router_tools,
+    usage,
     wifi,
 )
 
@@ -34,6 +35,7 @@ billing_payments.register(app)
 links.register(app)
 wifi.register(app)
 report.register(app)
+usage.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from antena.core.bootstrap import App
 from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
+from antena.core.usage import sampler as usage
 
 LOG = logging.getLogger(__name__)
 
@@ -22,7 +23,11 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
         LOG.exception("message templates")
     try:
         # Two loops, not one: a batch of SMS throttled to 1/s must never hold up router retries.
-        await asyncio.gather(_every(stop, interval, _routers, app), _every(stop, interval, _messages, app))
+        await asyncio.gather(
+            _every(stop, interval, _routers, app),
+            _every(stop, interval, _messages, app),
+            _every(stop, usage.TICK, usage.sample_due, app),  # queue counters → usage history
+        )
     finally:
         await messages.aclose(app)
 

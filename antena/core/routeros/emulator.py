@@ -188,9 +188,9 @@ class RouterEmulator:
         """Currently open client connections."""
         return len(self._connections)
 
-    def booted_now(self) -> None:
-        """Uptime starts again from zero (a reboot)."""
-        self._booted = time.monotonic()
+    def set_uptime(self, seconds: float = 0.0) -> None:
+        """Make ``/system/resource`` report this uptime from now on (0: the router just booted)."""
+        self._booted = time.monotonic() - seconds
 
     def drop_connections(self) -> None:
         """Close every open client connection now (clients see a closed connection)."""

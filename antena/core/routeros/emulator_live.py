@@ -245,7 +245,7 @@ class LiveNetwork:
         self._hotspot.clear()
         self._gone.clear()
         self._last = self.now()
-        emu.booted_now()
+        emu.set_uptime(0)
 
 
 def _pair(value: str | None) -> tuple[int, int]:
@@ -292,7 +292,7 @@ def reboot(emulator: RouterEmulator) -> None:
     queues = emulator.table(QUEUE)
     for row in queues.rows():
         row["bytes"] = "0/0"
-    emulator.booted_now()
+    emulator.set_uptime(0)
 
 
 def subscriber_of(emulator: RouterEmulator, interface: str, address: str | None) -> tuple[str, str] | None:
