@@ -11,6 +11,7 @@ from antena.cli import (
     client_commands,
     clients,
     demo,
+    equipment,
     links,
     operations,
     report,
@@ -36,6 +37,7 @@ links.register(app)
 wifi.register(app)
 report.register(app)
 usage.register(app)
+equipment.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

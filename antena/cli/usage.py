@@ -21,7 +21,7 @@ CSV_HEADER = ["client_id", "client", "zone", "router", "download_bytes", "upload
 _PLAIN = re.compile(r"^[+-]?[\d\s().-]+$")
 
 
-def _cell(value: object) -> str:
+def safe_cell(value: object) -> str:
     """A cell a spreadsheet will not run as a formula (a leading ``'``, as the client export does)."""
     text = str(value)
     if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not _PLAIN.match(text)):
@@ -47,7 +47,15 @@ def export(
         out.writerow(CSV_HEADER)
         for r in rows:
             out.writerow(
-                [r.client_id, _cell(r.client), _cell(r.zone), _cell(r.router), r.down, r.up, r.total]
+                [
+                    r.client_id,
+                    safe_cell(r.client),
+                    safe_cell(r.zone),
+                    safe_cell(r.router),
+                    r.down,
+                    r.up,
+                    r.total,
+                ]
             )
         return
     lang = get_language()

@@ -1,7 +1,8 @@
 """Every table of the product, imported in one place so ``Base.metadata`` is complete."""
 
+import antena.core.db.equipment_models  # issue 15: equipment and usage tables
+import antena.core.db.usage_models  # noqa: F401
 from antena.core.db import billing_models, message_models, models, report_models, router_tasks, tokens  # noqa: F401
-from antena.core.db import equipment_models, usage_models  # noqa: F401
 from antena.core.db.base import Base
 
 metadata = Base.metadata
