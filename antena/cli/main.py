@@ -13,6 +13,7 @@ from antena.cli import (
     demo,
     equipment,
     links,
+    network_tools,
     operations,
     report,
     router_tools,
@@ -38,6 +39,7 @@ wifi.register(app)
 report.register(app)
 usage.register(app)
 equipment.register(app)
+network_tools.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

@@ -89,9 +89,9 @@ def _plurals(lang: str) -> dict[str, tuple[str, ...]]:
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=lang)
     return {
-        str(m.id[0]): tuple(str(form) for form in m.string)
+        str(m.id[0]): (str(m.string[0]), str(m.string[1]))  # singular, plural (as gettext's nplurals=2)
         for m in catalog
-        if isinstance(m.id, tuple) and isinstance(m.string, tuple) and all(m.string) and not m.fuzzy
+        if isinstance(m.id, tuple) and isinstance(m.string, tuple) and all(m.string[:2]) and not m.fuzzy
     }
 
 

@@ -34,13 +34,17 @@ _MANAGER = frozenset(
         "cancel",
         "delete",
         "reports",
+        "network",  # /online /trafico /torch /ping /routers /reiniciar /onu
+        "equipment",
     }
 )
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: _MANAGER | {"staff"},  # everything, staff management included
     Role.MANAGER: _MANAGER,  # everything but staff management
     Role.CASHIER: frozenset({"search", "card", "invoices", "payments", "promises", "links", "reminders"}),
-    Role.TECHNICIAN: frozenset({"search", "card", "suspend", "wifi", "links", "tasks"}),
+    Role.TECHNICIAN: frozenset(
+        {"search", "card", "suspend", "wifi", "links", "tasks", "network", "equipment"}  # network: issue 15
+    ),
 }
 
 

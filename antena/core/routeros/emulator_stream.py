@@ -181,6 +181,8 @@ async def _run(
     try:
         if emu.latency > 0:
             await asyncio.sleep(emu.latency)
+        for refresh in emu.refreshers:  # a live network: who is online now
+            refresh(live.PPP_ACTIVE)
         async for batch in COMMANDS[command](emu, attrs):
             _send(emu, conn, batch, tag)
             with contextlib.suppress(ConnectionError):

@@ -139,7 +139,7 @@ async def interface_rates(conn: RouterConnection, interface: str, seconds: float
     result = await stream(conn, "/interface/monitor-traffic", [f"=interface={interface}"], seconds=seconds)
     samples = [
         RateSample(n, _int(row.get("tx-bits-per-second")), _int(row.get("rx-bits-per-second")))
-        for n, row in enumerate(result.rows)
+        for n, row in enumerate(result.rows[: max(1, int(seconds))])
     ]
     return Rates(samples, result.interrupted)
 
