@@ -18,7 +18,7 @@ from antena.core.usage import history, sampler
 usage_app = typer.Typer(help="Usage history (bytes per client, sampled from the routers' queues).",
                         no_args_is_help=True)  # fmt: skip
 CSV_HEADER = ["client_id", "client", "zone", "router", "download_bytes", "upload_bytes", "total_bytes"]
-_PLAIN = re.compile(r"^[+-]?[\d\s().-]+$")
+_PLAIN = re.compile(r"^[+-]?[\d\s().-]+$", re.ASCII)
 
 
 def safe_cell(value: object) -> str:

@@ -26,6 +26,7 @@ from antena.core.i18n import _
 
 _SERIAL = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,63}$", re.ASCII)
 _HEX12 = re.compile(r"^[0-9A-F]{12}$", re.ASCII)
+_AMOUNT = re.compile(r"^\$?\d{1,3}(,\d{3})*(\.\d{1,2})?$|^\$?\d+(\.\d{1,2})?$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,14 @@ def parse_mac(text: str | None) -> str | None:
     return validate.mac_address(raw[:40])
 
 
+def _cost(value: object) -> Decimal:
+    """Plain amounts only (``650``, ``1,250.50``): no exponents, signs or other scripts' digits."""
+    text = str(value if value not in (None, "") else "0").strip()
+    if not _AMOUNT.match(text):
+        raise InvalidInput(_("{what} is not a valid amount: {value}").format(what=_("Cost"), value=text[:40]))
+    return validate.money(text, what=_("Cost"))
+
+
 # -- the services -----------------------------------------------------------------------------------
 
 
@@ -108,7 +117,7 @@ async def add_article(
         model=validate.required(model, _("Model"), max_len=80),
         serial=parse_serial(serial),
         mac=parse_mac(mac),
-        cost=validate.money(cost if cost not in (None, "") else "0", what=_("Cost")),
+        cost=_cost(cost),
         notes=(notes or "").strip()[:255] or None,
     )
     same = await uow.session.scalar(select(Equipment).where(Equipment.serial == row.serial))

@@ -137,7 +137,9 @@ async def test_a_pppoe_session_that_reconnects_starts_a_new_counter(app: App, is
     _set(emu, _queue(emu, name="<pppoe-juan>"), 40, 700)
     await steps.sample()
     emu.remove_row(QUEUE, _queue(emu, name="<pppoe-juan>")[".id"])  # the session dropped ...
-    emu.add_row(QUEUE, name="<pppoe-juan>", target="10.0.0.5", dynamic="true", bytes="5/80")  # ... and redialled
+    emu.add_row(
+        QUEUE, name="<pppoe-juan>", target="10.0.0.5", dynamic="true", bytes="5/80"
+    )  # ... and redialled
     steps.advance()
     await steps.sample()
     assert await _daily(app, juan) == [(dt.date(2026, 5, 20), 600 + 80, 30 + 5)]
@@ -169,13 +171,17 @@ async def test_a_router_is_sampled_once_per_interval_and_days_follow_the_local_d
         assert state is not None and state.claimed_by is None and state.sampled_at == steps.now
 
 
-async def test_cancelled_clients_stop_and_history_is_kept_thirteen_months(app: App, isp: Any, steps: Steps) -> None:
+async def test_cancelled_clients_stop_and_history_is_kept_thirteen_months(
+    app: App, isp: Any, steps: Steps
+) -> None:
     emu = isp.emulator
     ana = await _client(app, "Ana López", "Cola 20M", ip="10.0.0.9")
     async with app.uow() as uow:
         for months_ago in (0, 5, 12, 13, 20):
             day = history._month_start(T0.date(), months_ago) + dt.timedelta(days=3)
-            uow.session.add(UsageDaily(client_id=ana, day=day, bytes_down=1_000 * (months_ago + 1), bytes_up=1))
+            uow.session.add(
+                UsageDaily(client_id=ana, day=day, bytes_down=1_000 * (months_ago + 1), bytes_up=1)
+            )
         await uow.commit()
     assert await sampler.prune(app) == 2  # 13 and 20 months ago
     async with app.reader() as uow:

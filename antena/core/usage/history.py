@@ -17,7 +17,7 @@ from antena.core.i18n import _
 
 DAYS = 30
 KEEP_MONTHS = 13
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 
 
 @dataclass(frozen=True)
