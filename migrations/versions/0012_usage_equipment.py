@@ -2,7 +2,7 @@
 
 Revision ID: 0012
 Revises: 0007
-Create Date: 2026-12-01 21:16:00.074097
+Create Date: 2026-12-01 21:46:42.349990
 """
 
 from collections.abc import Sequence
@@ -42,31 +42,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_equipment_client_id"), ["client_id"], unique=False)
 
     op.create_table(
-        "usage_counters",
-        sa.Column("client_id", sa.Integer(), nullable=False),
-        sa.Column("router_id", sa.Integer(), nullable=False),
-        sa.Column("queue_id", sa.String(length=20), nullable=False),
-        sa.Column("bytes_down", sa.BigInteger(), nullable=False),
-        sa.Column("bytes_up", sa.BigInteger(), nullable=False),
-        sa.Column("read_at", antena.core.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["client_id"],
-            ["clients.id"],
-            name=op.f("fk_usage_counters_client_id_clients"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["router_id"],
-            ["routers.id"],
-            name=op.f("fk_usage_counters_router_id_routers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("client_id", name=op.f("pk_usage_counters")),
-    )
-    with op.batch_alter_table("usage_counters", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_usage_counters_router_id"), ["router_id"], unique=False)
-
-    op.create_table(
         "usage_daily",
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -89,6 +64,7 @@ def upgrade() -> None:
         sa.Column("claimed_until", antena.core.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("booted_at", antena.core.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=255), nullable=True),
+        sa.Column("readings", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["router_id"], ["routers.id"], name=op.f("fk_usage_routers_router_id_routers"), ondelete="CASCADE"
         ),
@@ -142,10 +118,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_usage_daily_day")
 
     op.drop_table("usage_daily")
-    with op.batch_alter_table("usage_counters", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_usage_counters_router_id"))
-
-    op.drop_table("usage_counters")
     with op.batch_alter_table("equipment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_equipment_client_id"))
 

@@ -1,18 +1,19 @@
-"""Usage history: bytes each client moved per day, and the sampler's bookkeeping per queue and router.
+"""Usage history: bytes each client moved per day, and the sampler's bookkeeping per router.
 
 The sampler reads every client's queue counters once per interval and adds the difference since
 the previous reading to the client's row of that day (``usage_daily``): 13 months of one client's
-history are ~400 rows, so a chart is one indexed range read however many clients there are. The
-last raw reading per client (``usage_counters``) is what the next difference is taken against;
-``usage_routers`` holds when each router was last sampled, which worker holds it, and the router's
-boot time (a reboot restarts every counter at zero).
+history are ~400 rows, so a chart is one indexed range read however many clients there are.
+``usage_routers`` holds, per router, when it was last sampled, which worker holds it, the router's
+boot time (a reboot restarts every counter at zero) and the last raw reading of each client's
+queue, which the next difference is taken against.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from antena.core.db.base import Base
@@ -32,19 +33,6 @@ class UsageDaily(Base):
     samples: Mapped[int] = mapped_column(Integer, default=0)  # intervals that added to this day
 
 
-class UsageCounter(Base):
-    """The last counters read for a client's queue: the base of the next interval's difference."""
-
-    __tablename__ = "usage_counters"
-
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
-    router_id: Mapped[int] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"), index=True)
-    queue_id: Mapped[str] = mapped_column(String(20))  # RouterOS .id: a new id is a new counter
-    bytes_down: Mapped[int] = mapped_column(BigInteger)
-    bytes_up: Mapped[int] = mapped_column(BigInteger)
-    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-
-
 class UsageRouter(Base):
     """Per router: the last sample, the worker holding it now, and when the router last booted."""
 
@@ -56,3 +44,6 @@ class UsageRouter(Base):
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     booted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(255))
+    # The last counters read, per client: {"<client id>": ["<queue .id>", down, up, read at (epoch s)]}.
+    # One row per router, not one per client: a pass rewrites it once, whatever the client count.
+    readings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -18,7 +18,7 @@ from antena.core.routeros import inspect, monitor
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.inspect import ActiveSession
 from antena.core.routeros.monitor import QueueCounters, RateSample
-from antena.core.routeros.ops import comment_for
+from antena.core.routeros.ops import client_id_from_comment
 
 TRAFFIC_SECONDS = 5
 TORCH_SECONDS = 5.0
@@ -32,24 +32,34 @@ TOP_FLOWS = 8
 def client_queue(queues: list[QueueCounters], target: Target) -> QueueCounters | None:
     """The client's queue: ours by comment, else the router's dynamic one for the PPPoE/Hotspot
     user (``<pppoe-juan>``), else one whose target is exactly the client's IP."""
-    return match_queue(queues, target.client_id, target.service_type, target.user, target.ip)
+    return QueueIndex(queues).find(target.client_id, target.service_type, target.user, target.ip)
 
 
-def match_queue(
-    queues: list[QueueCounters], client_id: int, service_type: str, user: str | None, ip: str | None
-) -> QueueCounters | None:
-    comment = comment_for(client_id)
-    for queue in queues:
-        if queue.comment == comment or queue.comment.startswith(comment + " "):
-            return queue
-    if user and service_type in ("pppoe", "hotspot"):
-        name = f"<{service_type}-{user}>"
-        found = next((q for q in queues if q.name == name), None)
-        if found is not None:
-            return found
-    if ip:
-        return next((q for q in queues if q.target == ip), None)
-    return None
+class QueueIndex:
+    """A router's queues indexed by client comment, name and target: matching thousands of
+    clients costs one pass over the queues, not one per client."""
+
+    def __init__(self, queues: list[QueueCounters]) -> None:
+        self.by_client: dict[int, QueueCounters] = {}
+        self.by_name: dict[str, QueueCounters] = {}
+        self.by_target: dict[str, QueueCounters] = {}
+        for queue in queues:
+            client_id = client_id_from_comment(queue.comment)
+            if client_id is not None:
+                self.by_client.setdefault(client_id, queue)
+            self.by_name.setdefault(queue.name, queue)
+            if queue.target:
+                self.by_target.setdefault(queue.target, queue)
+
+    def find(
+        self, client_id: int, service_type: str, user: str | None, ip: str | None
+    ) -> QueueCounters | None:
+        found = self.by_client.get(client_id)
+        if found is None and user and service_type in ("pppoe", "hotspot"):
+            found = self.by_name.get(f"<{service_type}-{user}>")
+        if found is None and ip:
+            found = self.by_target.get(ip)
+        return found
 
 
 async def _pppoe_session(conn: RouterConnection, target: Target) -> ActiveSession | None:

@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import raiseload
 
 from antena.core.bootstrap import App
-from antena.core.db.models import Client, ClientStatus, Router, Service
+from antena.core.db.models import Client, ClientStatus, Plan, Router, Service, ServiceType
 from antena.core.db.uow import UnitOfWork
-from antena.core.db.usage_models import UsageCounter, UsageDaily, UsageRouter
+from antena.core.db.usage_models import UsageDaily, UsageRouter
 from antena.core.errors import CoreError
 from antena.core.monitoring.targets import connected, ref
-from antena.core.monitoring.tools import match_queue
+from antena.core.monitoring.tools import QueueIndex
 from antena.core.routeros import monitor
 from antena.core.routeros.claims import worker_id
 from antena.core.usage.counters import Reading, delta
@@ -107,21 +106,22 @@ async def claim_due(app: App, *, force: bool = False) -> list[int]:
 
 
 async def _lines(app: App, router_id: int) -> tuple[Router, list[_Line]]:
-    """The router and its clients' live services (the first one per client: one queue each)."""
+    """The router and its clients' live services (the first one per client: one queue each);
+    plain columns, not objects: thousands of clients on one router."""
     async with app.reader() as uow:
         router = await uow.session.get(Router, router_id)
         assert router is not None
-        services = await uow.session.scalars(
-            select(Service)
-            .options(raiseload(Service.client))
+        rows = await uow.session.execute(
+            select(Service.client_id, Plan.service_type, Service.service_user, Service.ip)
+            .join(Plan, Plan.id == Service.plan_id)
             .join(Client, Client.id == Service.client_id)
             .where(Service.router_id == router_id, Service.cancelled.is_(False),
                    Client.status != ClientStatus.CANCELLED)
             .order_by(Service.id)
         )  # fmt: skip
         lines: dict[int, _Line] = {}
-        for s in services:
-            lines.setdefault(s.client_id, _Line(s.client_id, s.plan.service_type.value, s.service_user, s.ip))
+        for client_id, service_type, user, ip in rows:
+            lines.setdefault(client_id, _Line(client_id, ServiceType(service_type).value, user, ip))
     return router, list(lines.values())
 
 
@@ -139,15 +139,16 @@ async def sample_router(app: App, router_id: int) -> RouterSample:
         return result
     now = app.clock.now()
     readings: dict[int, Reading] = {}
+    index = QueueIndex(queues)
     for line in lines:
-        queue = match_queue(queues, line.client_id, line.service_type, line.user, line.ip)
+        queue = index.find(line.client_id, line.service_type, line.user, line.ip)
         if queue is None:
             result.missing.append(line.client_id)
         else:
             readings[line.client_id] = Reading(queue.id, queue.bytes_down, queue.bytes_up)
     booted = now - dt.timedelta(seconds=uptime) if uptime is not None else None
     async with app.uow() as uow:
-        await _record(uow, router_id, readings, now, booted, result)
+        await _record(uow, router_id, readings, {line.client_id for line in lines}, now, booted, result)
         await uow.commit()
     return result
 
@@ -156,59 +157,48 @@ async def _record(
     uow: UnitOfWork,
     router_id: int,
     readings: dict[int, Reading],
+    live: set[int],
     now: dt.datetime,
     booted: dt.datetime | None,
     result: RouterSample,
 ) -> None:
-    session = uow.session
-    state = await session.get(UsageRouter, router_id)
+    """Add each client's delta to its day and keep the readings for the next pass (one row)."""
+    state = await uow.session.get(UsageRouter, router_id)
     assert state is not None
     result.rebooted = bool(booted and state.booted_at and booted - state.booted_at > REBOOT_TOLERANCE)
-    previous = {
-        c.client_id: c
-        for c in (
-            await session.scalars(select(UsageCounter).where(UsageCounter.client_id.in_(readings)))
-        ).all()
-    }
+    previous: dict[str, list[Any]] = dict(state.readings or {})
+    stamp = now.timestamp()
     day = now.astimezone(uow.app.settings.tz).date()
-    daily, counters = [], []
+    daily = []
     for client_id, reading in readings.items():
-        before = previous.get(client_id)
-        base = Reading(before.queue_id, before.bytes_down, before.bytes_up) if before else None
-        seconds = (now - before.read_at).total_seconds() if before else 0.0
+        before = previous.get(str(client_id))
+        base = Reading(str(before[0]), int(before[1]), int(before[2])) if before else None
+        seconds = stamp - float(before[3]) if before else 0.0
         moved = delta(base, reading, rebooted=result.rebooted, seconds=seconds)
-        counters.append({"client_id": client_id, "router_id": router_id, "queue_id": reading.queue_id,
-                         "bytes_down": reading.down, "bytes_up": reading.up, "read_at": now})  # fmt: skip
+        previous[str(client_id)] = [reading.queue_id, reading.down, reading.up, stamp]
         result.clients += 1
         if moved.total:
             result.bytes_down += moved.down
             result.bytes_up += moved.up
             daily.append({"client_id": client_id, "day": day, "bytes_down": moved.down,
                           "bytes_up": moved.up, "samples": 1})  # fmt: skip
-    insert = _insert(uow)
-    if daily:
-        stmt = insert(UsageDaily)
-        await session.execute(
+    if daily:  # Core, not the ORM's bulk path: thousands of plain rows
+        stmt = _insert(uow)(UsageDaily.__table__)
+        connection = await uow.session.connection()
+        await connection.execute(
             stmt.on_conflict_do_update(
                 index_elements=["client_id", "day"],
                 set_={
-                    "bytes_down": UsageDaily.bytes_down + stmt.excluded.bytes_down,
-                    "bytes_up": UsageDaily.bytes_up + stmt.excluded.bytes_up,
-                    "samples": UsageDaily.samples + 1,
+                    "bytes_down": stmt.table.c.bytes_down + stmt.excluded.bytes_down,
+                    "bytes_up": stmt.table.c.bytes_up + stmt.excluded.bytes_up,
+                    "samples": stmt.table.c.samples + 1,
                 },
             ),
             daily,
         )
-    if counters:
-        stmt = insert(UsageCounter)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["client_id"],
-                set_={name: getattr(stmt.excluded, name) for name in
-                      ("router_id", "queue_id", "bytes_down", "bytes_up", "read_at")},
-            ),
-            counters,
-        )  # fmt: skip
+    # A client whose session is down keeps its reading (its next queue is new traffic); one that
+    # left this router is forgotten.
+    state.readings = {key: value for key, value in previous.items() if int(key) in live}
     state.sampled_at = now
     state.booted_at = booted or state.booted_at
     state.claimed_by, state.claimed_until, state.last_error = None, None, None
