@@ -26,7 +26,7 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
         await asyncio.gather(
             _every(stop, interval, _routers, app),
             _every(stop, interval, _messages, app),
-            _every(stop, usage.TICK, usage.sample_due, app),  # queue counters → usage history
+            _every(stop, usage.TICK, usage.sample_pass, app),  # queue counters → usage history
         )
     finally:
         await messages.aclose(app)

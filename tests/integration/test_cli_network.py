@@ -104,6 +104,8 @@ def test_usage_export_per_client_and_month(cli_env: Settings, juan: int) -> None
 def test_router_health_and_a_genieacs_device_without_host(
     cli_env: Settings, juan: int, threaded_emulator: Any
 ) -> None:
+    sampled = cli("usage", "sample")
+    assert sampled.exit_code == 0 and "RB-Centro: 0 clients" in sampled.stdout, sampled.stdout
     health = cli("router", "health")
     assert health.exit_code == 0, health.stderr
     assert (

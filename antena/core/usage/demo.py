@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from antena.core.bootstrap import App
 from antena.core.db.models import Client, ClientStatus
@@ -34,6 +34,6 @@ async def seed_history(app: App, days: int = 120) -> int:
                 rows.append({"client_id": client_id, "day": day, "bytes_down": down,
                              "bytes_up": down // rng.randint(6, 12), "samples": 96})  # fmt: skip
         if rows:
-            await uow.session.execute(UsageDaily.__table__.insert(), rows)
+            await uow.session.execute(insert(UsageDaily), rows)
         await uow.commit()
     return len(rows)

@@ -183,15 +183,15 @@ async def _record(
             daily.append({"client_id": client_id, "day": day, "bytes_down": moved.down,
                           "bytes_up": moved.up, "samples": 1})  # fmt: skip
     if daily:  # Core, not the ORM's bulk path: thousands of plain rows
-        stmt = _insert(uow)(UsageDaily.__table__)
+        stmt = _insert(uow)(UsageDaily)
         connection = await uow.session.connection()
         await connection.execute(
             stmt.on_conflict_do_update(
                 index_elements=["client_id", "day"],
                 set_={
-                    "bytes_down": stmt.table.c.bytes_down + stmt.excluded.bytes_down,
-                    "bytes_up": stmt.table.c.bytes_up + stmt.excluded.bytes_up,
-                    "samples": stmt.table.c.samples + 1,
+                    "bytes_down": UsageDaily.bytes_down + stmt.excluded.bytes_down,
+                    "bytes_up": UsageDaily.bytes_up + stmt.excluded.bytes_up,
+                    "samples": UsageDaily.samples + 1,
                 },
             ),
             daily,
@@ -240,6 +240,11 @@ async def sample_due(app: App, *, force: bool = False) -> list[RouterSample]:
         await prune(app)
         app.extras[_PRUNED] = today
     return results
+
+
+async def sample_pass(app: App) -> None:
+    """The worker's job (``run_worker``): one :func:`sample_due` pass, its results logged."""
+    await sample_due(app)
 
 
 async def prune(app: App) -> int:
