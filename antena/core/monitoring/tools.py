@@ -167,9 +167,7 @@ async def traffic(app: App, client_id: int, seconds: int = TRAFFIC_SECONDS) -> T
             raise NotAllowed(_("Nothing to measure for {name} on {router}: no session, queue or ARP entry.")
                              .format(name=target.client_name, router=target.router.name))  # fmt: skip
         snapshot = await monitor.torch(conn, interface, target.ip, seconds)
-    down = sum(f.down_bps for f in snapshot.flows)
-    up = sum(f.up_bps for f in snapshot.flows)
-    samples = [RateSample(n, down, up) for n in range(snapshot.seconds)]
+    samples = [RateSample(n, down, up) for n, (down, up) in enumerate(snapshot.per_second)]
     return Traffic(
         target.router.name, at, target.client_name, "torch", interface, samples, snapshot.interrupted
     )

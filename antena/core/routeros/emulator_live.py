@@ -24,6 +24,7 @@ import math
 import random
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -127,14 +128,14 @@ class LiveNetwork:
     emulator: RouterEmulator
     redial: float = 3.0
     suspend_list: str = "morosos"
-    clock: object = field(default=time.monotonic)
+    clock: Callable[[], float] = field(default=time.monotonic)
     _last: float = field(default=0.0, init=False)
     _ppp: dict[str, _Session] = field(default_factory=dict, init=False)
     _hotspot: dict[str, _Session] = field(default_factory=dict, init=False)
     _gone: dict[str, float] = field(default_factory=dict, init=False)  # "ppp:juan" → when it dropped
 
     def now(self) -> float:
-        return float(self.clock())  # type: ignore[operator]
+        return float(self.clock())
 
     def refresh(self, path: str) -> None:
         if path in WATCHED:

@@ -175,25 +175,30 @@ class Torch:
     flows: list[FlowRate]  # biggest first
     seconds: int  # snapshots (sections) read
     interrupted: str | None = None
+    per_second: tuple[tuple[int, int], ...] = ()  # (down, up) of all flows, one per snapshot
 
 
 def _flows(result: StreamResult) -> Torch:
     totals: dict[tuple[str, str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    sections = {row.get(".section", "0") for row in result.rows}
+    by_section: dict[str, list[int]] = {}
     for row in result.rows:
+        second = by_section.setdefault(row.get(".section", "0"), [0, 0])
         if not row.get("dst-address"):
             continue  # a section's empty marker
+        second[0] += _int(row.get("tx"))
+        second[1] += _int(row.get("rx"))
         key = (row.get("ip-protocol", ""), row.get("src-address", ""), row.get("src-port", ""),
                row.get("dst-address", ""), row.get("dst-port", ""))  # fmt: skip
         totals[key][0] += _int(row.get("tx"))
         totals[key][1] += _int(row.get("rx"))
-    n = max(1, len(sections))
+    n = max(1, len(by_section))
     flows = [
         FlowRate(proto, local, local_port, remote, remote_port, down // n, up // n)
         for (proto, local, local_port, remote, remote_port), (down, up) in totals.items()
     ]
     flows.sort(key=lambda f: f.down_bps + f.up_bps, reverse=True)
-    return Torch(flows, len(sections), result.interrupted)
+    per_second = tuple((down, up) for down, up in by_section.values())
+    return Torch(flows, len(by_section), result.interrupted, per_second)
 
 
 async def torch(conn: RouterConnection, interface: str, address: str | None, seconds: float) -> Torch:
