@@ -19,7 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ("import_bench", "cutoff_bench", "billing_bench", "notify_bench", "bot_bench", "reconcile_bench")
+SCENARIOS = (
+    "import_bench", "cutoff_bench", "billing_bench", "notify_bench", "bot_bench", "reconcile_bench",
+    "usage_bench", "usage_table_bench",
+)  # fmt: skip
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
 
 

@@ -46,6 +46,19 @@ STAFF = [
     ),
     Command(("tickets",), "tickets", N_("/tickets [cerrados]"), N_("Support tickets")),
     Command(("ticket",), "tickets", N_("/ticket <number>"), N_("One support ticket")),
+    Command(("online",), "network", N_("/online [router|client]"), N_("Who is online, per router")),
+    Command(("trafico", "traffic"), "network", N_("/trafico <client>"), N_("A client's live traffic")),
+    Command(("torch",), "network", N_("/torch <client>"), N_("A client's top flows (5 s)")),
+    Command(("ping",), "network", N_("/ping <client|IP> [router]"), N_("Ping from the router")),
+    Command(("routers",), "network", N_("/routers"), N_("Routers: reachability and health")),
+    Command(("reiniciar", "reboot"), "network", N_("/reiniciar <client>"), N_("Reboot the client's device")),
+    Command(("onu",), "network", N_("/onu <client>"), N_("The ONU's optical power")),
+    Command(
+        ("equipo", "equipment"),
+        "equipment",
+        N_("/equipo <client> | asignar <serial> <client> | devolver <serial>"),
+        N_("Equipment a client holds"),
+    ),
     Command(("ayuda", "help"), None, N_("/ayuda"), N_("Help")),
 ]
 CUSTOMER = [

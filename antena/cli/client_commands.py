@@ -11,6 +11,7 @@ import typer
 
 from antena.cli.clients import app, report_and_exit
 from antena.cli.runner import fail, run
+from antena.core import equipment
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients import edits, lifecycle
@@ -194,13 +195,17 @@ def cancel(
 ) -> None:
     """Cancel a client's service (its history is kept)."""
 
-    async def work(app_: App) -> ActionReport:
+    async def work(app_: App) -> tuple[ActionReport, str | None]:
         client = await find_one(app_, cliente)
-        return await app_.perform(
+        report = await app_.perform(
             lifecycle.cancel, Actor.cli(), client.id, ip_mode=ip or None, cancel_invoices=cancel_invoices
         )
+        return report, await equipment.reminder_for(app_, client.id)  # what to collect at their home
 
-    report_and_exit(run(work))
+    report, reminder = run(work)
+    if reminder:
+        typer.echo(reminder + " " + _("When it is back: antena equipment return <serial>."))
+    report_and_exit(report)
 
 
 @app.command("delete")

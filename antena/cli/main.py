@@ -11,11 +11,14 @@ from antena.cli import (
     client_commands,
     clients,
     demo,
+    equipment,
     fieldwork,
     links,
+    network_tools,
     operations,
     report,
     router_tools,
+    usage,
     wifi,
 )
 
@@ -36,6 +39,9 @@ links.register(app)
 wifi.register(app)
 report.register(app)
 fieldwork.register(app)  # contract, installation, ticket
+usage.register(app)
+equipment.register(app)
+network_tools.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

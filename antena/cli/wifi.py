@@ -1,4 +1,5 @@
-"""``antena clients cpe <cliente> --kind mikrotik|onu --host H``: where the client's Wi-Fi device is."""
+"""``antena clients cpe <cliente> --kind mikrotik|onu|genieacs [--host H] [--serial S]``: where the
+client's Wi-Fi device is."""
 
 from __future__ import annotations
 
@@ -14,13 +15,18 @@ from antena.core.clients.resolve import find_one
 
 def cpe(
     client: str = typer.Argument(..., help="Client: name, service user, IP, phone or id"),
-    kind: str = typer.Option(..., "--kind", help="mikrotik (RouterOS API) or onu (HTTP gateway, port 7000)"),
-    host: str = typer.Option(..., "--host", help="The device's IP or host name"),
+    kind: str = typer.Option(
+        ..., "--kind", help="mikrotik (RouterOS API), onu (HTTP gateway, port 7000) or genieacs (TR-069)"
+    ),
+    host: str = typer.Option("", "--host", help="The device's IP or host name (not for genieacs)"),
     port: int | None = typer.Option(
         None, "--port", help="API port (mikrotik: 8728) or HTTP port (onu: 7000)"
     ),
     username: str | None = typer.Option(None, "--username", help="API user (mikrotik)"),
     password: str | None = typer.Option(None, "--password", help="API password (mikrotik)"),
+    serial: str | None = typer.Option(
+        None, "--serial", help="genieacs: the device's serial number (else found by the PPPoE user)"
+    ),
 ) -> None:
     """Record the client's Wi-Fi device, so /wifi and the portal can change its network."""
 
@@ -28,7 +34,7 @@ def cpe(
         found = await find_one(app, client)
         return await wifi_change.set_cpe(
             app, Actor.cli(), found.id, kind=kind.strip().lower(), host=host, port=port,
-            username=username, password=password,
+            username=username, password=password, serial=serial,
         )  # fmt: skip
 
     typer.echo(run(work))

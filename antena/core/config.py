@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SECRET_KEY_FILE = "secret.key"
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kKmMgG]?i?[bB])?$")
 _UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smh]?)$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
 class Settings(BaseSettings):
@@ -95,6 +97,18 @@ class Settings(BaseSettings):
     failpoint: str | None = None  # crash tests only (core/failpoints.py)
     # Contracts: how long a signing link stays valid (a new link, or `contract link --new`, revokes).
     contract_link_days: int = Field(default=14, ge=1, le=365)
+    # Network tools (issue 15): usage sampling and TR-069 devices through GenieACS's NBI.
+    usage_interval: float = Field(default=900.0, ge=10)  # seconds between queue-counter samples; "15m"
+    genieacs_url: str = "http://127.0.0.1:7557"  # GenieACS NBI
+    genieacs_username: str | None = None
+    genieacs_password: SecretStr | None = None
+    genieacs_timeout: float = Field(default=10.0, gt=0)  # seconds the NBI waits for the device
+    # Where an ONU reports its optical RX power; a comma list: the first the device has is read.
+    genieacs_rx_power_param: str = (
+        "VirtualParameters.RXPower,"
+        "InternetGatewayDevice.WANDevice.1.X_GponInterafceConfig.RXPower,"
+        "Device.Optical.Interface.1.OpticalSignalLevel"
+    )
 
     @field_validator("telegram_token", "telegram_webhook_url", "secret_key", mode="before")
     @classmethod
@@ -115,6 +129,17 @@ class Settings(BaseSettings):
             number, unit = match.groups()
             prefix = (unit or "b").lower().removesuffix("ib").removesuffix("b") or "b"
             return int(Decimal(number) * _UNITS[prefix])
+        return value
+
+    @field_validator("usage_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """``900``, ``900s``, ``15m`` or ``1h``."""
+        if isinstance(value, str):
+            match = _DURATION.match(value.strip().lower())
+            if match is None:
+                raise ValueError("ANTENA_USAGE_INTERVAL must be a duration like 15m, 900s or 1h")
+            return float(match[1]) * _SECONDS[match[2] or "s"]
         return value
 
     @field_validator("auto_tasks", "portal_wifi", mode="before")

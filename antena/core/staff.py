@@ -37,6 +37,8 @@ _MANAGER = frozenset(
         "contracts",
         "installations",
         "tickets",
+        "network",  # /online /trafico /torch /ping /routers /reiniciar /onu
+        "equipment",
     }
 )
 PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -46,7 +48,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         {"search", "card", "invoices", "payments", "promises", "links", "reminders", "contracts", "tickets"}
     ),
     Role.TECHNICIAN: frozenset(
-        {"search", "card", "suspend", "wifi", "links", "tasks", "installations", "tickets"}
+        {"search", "card", "suspend", "wifi", "links", "tasks", "installations", "tickets", "network"}
+        | {"equipment"}
     ),
 }
 

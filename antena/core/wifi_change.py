@@ -26,7 +26,7 @@ from antena.core.routeros import wifi as mikrotik_wifi
 from antena.core.routeros.client import API_PORT
 from antena.core.routeros.ops import RouterAccess
 
-CPE_KINDS = ("mikrotik", "onu")
+CPE_KINDS = ("mikrotik", "onu", "genieacs")
 ONU_PORT = 7000
 MAX_SSID = 32
 MIN_PASSWORD, MAX_PASSWORD = 8, 63
@@ -128,7 +128,7 @@ async def _device(app: App, client_id: int) -> tuple[Client, Service]:
             .order_by(Service.id)
             .limit(1)
         )
-    if service is None or not service.cpe_host:
+    if service is None or not (service.cpe_host or service.cpe_kind == "genieacs"):
         raise NotAllowed(
             _("No Wi-Fi device is configured for this client ({name}).").format(name=client.name)
         )
@@ -137,6 +137,10 @@ async def _device(app: App, client_id: int) -> tuple[Client, Service]:
 
 async def _apply(app: App, service: Service, ssid: str, password: str) -> str:
     host = service.cpe_host or ""
+    if service.cpe_kind == "genieacs":  # TR-069 through GenieACS (antena.core.tr069)
+        from antena.core import tr069
+
+        return await tr069.set_wifi(app, service.client_id, ssid, password)
     if service.cpe_kind == "onu":
         return await set_onu_wifi(app.settings, host, service.cpe_port, ssid, password)
     access = RouterAccess(
@@ -200,13 +204,19 @@ async def set_cpe(
     port: int | None = None,
     username: str | None = None,
     password: str | None = None,
+    serial: str | None = None,
 ) -> str:
-    """Record where the client's Wi-Fi device is (on their first live service)."""
+    """Record where the client's Wi-Fi device is (on their first live service); a GenieACS device
+    needs no address (GenieACS reaches it), only its serial number or the service's PPPoE user."""
     if kind not in CPE_KINDS:
         raise InvalidInput(_("The device kind must be one of: {kinds}").format(kinds=", ".join(CPE_KINDS)))
-    host = host.strip()
-    if not host or len(host) > 255:
+    host = (host or "").strip()
+    if (not host and kind != "genieacs") or len(host) > 255:
         raise InvalidInput(_("Give the device's address (IP or host name)."))
+    if serial:
+        from antena.core.equipment import parse_serial
+
+        serial = parse_serial(serial)
     if port is not None and not 1 <= port <= 65535:
         raise InvalidInput(_("The port must be between 1 and 65535."))
     async with app.uow() as uow:
@@ -219,11 +229,19 @@ async def set_cpe(
         )  # fmt: skip
         if service is None:
             raise NotAllowed(_("{name} has no active service.").format(name=client.name))
-        service.cpe_kind, service.cpe_host, service.cpe_port = kind, host, port
+        service.cpe_kind, service.cpe_host, service.cpe_port = kind, host or None, port
         service.cpe_username, service.cpe_password = username, password
+        service.cpe_serial = serial or None
         record(uow.session, actor, "wifi.device", target=f"{client.id} {client.name}",
-               arguments={"kind": kind, "host": host, "port": port, "username": username})  # fmt: skip
+               arguments={"kind": kind, "host": host, "port": port, "username": username,
+                          "serial": serial})  # fmt: skip
         await uow.commit()
+        if kind == "genieacs":
+            if serial:
+                return _("Wi-Fi device of {name}: GenieACS, serial number {serial}.").format(
+                    name=client.name, serial=serial
+                )
+            return _("Wi-Fi device of {name}: GenieACS, found by its PPPoE user.").format(name=client.name)
         where = f"{host}:{port}" if port else host
         return _("Wi-Fi device of {name}: {kind} at {where}.").format(
             name=client.name, kind=kind, where=where

@@ -12,6 +12,7 @@ from antena.core import reconcile
 from antena.core.bootstrap import App
 from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
+from antena.core.usage import sampler as usage
 
 LOG = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
             _every(stop, interval, _routers, app),
             _every(stop, interval, _messages, app, wake=wake),
             _every(stop, reconcile.INTERVAL.total_seconds(), _reconcile, app),
+            _every(stop, usage.TICK, usage.sample_pass, app),  # queue counters → usage history
         )
     finally:
         await messages.aclose(app)

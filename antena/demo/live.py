@@ -32,6 +32,8 @@ from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 from antena.core.links import portal_link
 from antena.core.routeros.emulator import RouterEmulator
+from antena.core.routeros.emulator_live import attach as attach_live
+from antena.core.usage.demo import seed_history
 
 LOG = logging.getLogger(__name__)
 ROUTERS = 3
@@ -64,6 +66,8 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with contextlib.AsyncExitStack() as stack:
         emulators = [RouterEmulator() for _ in range(ROUTERS)]
+        for emulator in emulators:  # subscribers online, traffic and growing counters (/online, /trafico)
+            attach_live(emulator)
         ports = []
         for emulator in emulators:
             ports.append(await emulator.start())
@@ -92,6 +96,7 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         )
         assert summary.cashier is not None
         month = await simulate_month(app, summary.cashier)
+        await seed_history(app)  # "Mi consumo" and `usage export` have months to show
         if stop.is_set():  # Ctrl-C while seeding: nothing to start
             say(_("Demo stopped."))
             return

@@ -21,6 +21,7 @@ from antena.core.bootstrap import App
 from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
 from antena.portal import fieldwork, twilio_status
+from antena.portal import usage as usage_page
 from antena.portal.routes import build_router
 from antena.portal.web import (
     HERE,
@@ -94,6 +95,7 @@ def create_portal_app(
             return Response(status_code=200)
 
     web.include_router(build_router(app, portal))
+    web.include_router(usage_page.make_router(app))  # "Mi consumo"
     web.include_router(twilio_status.make_router(app))  # Twilio's delivery reports
     web.include_router(fieldwork.build_router(app, portal))  # contract signing, Soporte, Mis documentos
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

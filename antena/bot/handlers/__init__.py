@@ -7,7 +7,19 @@ from aiogram import Router
 
 import antena.bot.handlers.fieldwork as fieldwork
 from antena.bot.filters import IsStaff
-from antena.bot.handlers import billing, clients, common, customers, ops, reminders, report, reports, wifi
+from antena.bot.handlers import (
+    billing,
+    clients,
+    common,
+    customers,
+    equipment,
+    network,
+    ops,
+    reminders,
+    report,
+    reports,
+    wifi,
+)
 
 
 def build_router() -> Router:
@@ -24,6 +36,8 @@ def build_router() -> Router:
     staff.include_router(reminders.make_router())
     staff.include_router(report.make_router())
     staff.include_router(wifi.make_router())
+    staff.include_router(network.make_router())
+    staff.include_router(equipment.make_router())
     root.include_router(staff)
     root.include_router(fieldwork.make_router())  # contracts, installations, tickets (staff and customers)
     root.include_router(customers.make_router())

@@ -12,6 +12,7 @@ from antena.bot.callbacks import Act, Pick, refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
+from antena.core import equipment
 from antena.core.audit import Actor
 from antena.core.billing.display import money, short_date
 from antena.core.bootstrap import App
@@ -22,6 +23,7 @@ from antena.core.clients.search import Match, search_clients
 from antena.core.db.models import ClientStatus
 from antena.core.errors import Ambiguous, InvalidInput
 from antena.core.i18n import _
+from antena.core.monitoring.units import size
 
 MAX_PICK = 8
 
@@ -114,6 +116,11 @@ def card_text(app: App, c: Card) -> str:
                 date=short_date(when.astimezone(app.settings.tz).date(), region=app.settings.default_region),
             )
         )
+    if c.usage is not None:
+        down, up = size(c.usage.down), size(c.usage.up)
+        lines.append(_("Usage, last 30 days: ↓ {down} ↑ {up}").format(down=down, up=up))
+    if c.equipment:
+        lines.append(_("Equipment: {list}").format(list="; ".join(equipment.line(a) for a in c.equipment)))
     return "\n".join(lines)
 
 

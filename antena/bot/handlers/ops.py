@@ -20,7 +20,7 @@ from antena.bot.callbacks import refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
-from antena.core import reconcile
+from antena.core import equipment, reconcile
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
@@ -243,6 +243,8 @@ async def cancel_chosen(query: CallbackQuery, callback_data: CancelCb, app: App,
     text = _("Cancelled.") + "\n" + report_text(report)
     if data.inv:
         text += "\n" + _("Pending invoices were cancelled too.")
+    if reminder := await equipment.reminder_for(app, data.client_id):
+        text += "\n" + reminder + " " + _("When it is back: /equipo devolver <serial>.")
     await query.message.answer(text)
 
 

@@ -12,6 +12,8 @@ from antena.core.bootstrap import App
 from antena.core.clients.lifecycle import live_services, load_clients
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
 from antena.core.db.models import Client, Service
+from antena.core.equipment import Article, held_by
+from antena.core.usage.history import Bar, last_days_total
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Card:
     pending_count: int
     pending_amount: Decimal
     last_payment: tuple[Decimal, dt.datetime] | None
+    usage: Bar | None = None  # the last 30 days
+    equipment: tuple[Article, ...] = ()  # what the client has at home
 
 
 async def client_card(app: App, client_id: int) -> Card:
@@ -42,10 +46,14 @@ async def client_card(app: App, client_id: int) -> Card:
                 .limit(1)
             )
         ).first()
+        usage = await last_days_total(uow, client_id, app.clock.today())
+        held = tuple(await held_by(uow, client_id))
     return Card(
         client=client,
         service=services[0] if services else None,
         pending_count=int(count),
         pending_amount=Decimal(str(amount)).quantize(Decimal("0.01")),
         last_payment=(last[0], last[1]) if last else None,
+        usage=usage,
+        equipment=held,
     )

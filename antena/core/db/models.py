@@ -249,11 +249,12 @@ class Service(Timestamped, Base):
     interface: Mapped[str | None] = mapped_column(String(80))
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The customer's Wi-Fi device (CPE): a MikroTik reached by its API, or an ONU gateway over HTTP.
-    cpe_kind: Mapped[str | None] = mapped_column(String(20))  # mikrotik | onu
+    cpe_kind: Mapped[str | None] = mapped_column(String(20))  # mikrotik | onu | genieacs
     cpe_host: Mapped[str | None] = mapped_column(String(255))
     cpe_port: Mapped[int | None] = mapped_column(Integer)
     cpe_username: Mapped[str | None] = mapped_column(String(80))
     cpe_password: Mapped[str | None] = mapped_column(String(120))
+    cpe_serial: Mapped[str | None] = mapped_column(String(64))  # a TR-069 device in GenieACS
 
     client: Mapped[Client] = relationship(back_populates="services", lazy="selectin")
     router: Mapped[Router] = relationship(lazy="joined")

@@ -1,6 +1,8 @@
 """Every table of the product, imported in one place so ``Base.metadata`` is complete."""
 
-import antena.core.db.fieldwork_models  # noqa: F401  (contracts, installations, tickets)
+import antena.core.db.equipment_models  # issue 15: equipment and usage tables
+import antena.core.db.fieldwork_models
+import antena.core.db.usage_models  # noqa: F401
 from antena.core.db import billing_models, message_models, models, report_models, router_tasks, tokens  # noqa: F401
 from antena.core.db.base import Base
 

@@ -16,8 +16,9 @@ import asyncio
 import contextlib
 import socket
 import ssl
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import librouteros
 from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, MultiTrapError, TrapError
@@ -27,6 +28,7 @@ from antena.core.routeros.ops import RouterAccess
 
 Row = dict[str, str]
 Value = str | int | bool
+T = TypeVar("T")
 
 API_PORT = 8728
 API_SSL_PORT = 8729
@@ -34,6 +36,7 @@ API_SSL_PORT = 8729
 __all__ = [
     "API_PORT",
     "API_SSL_PORT",
+    "Channel",
     "CommandCounter",
     "ConnectionPool",
     "RouterConnection",
@@ -184,6 +187,11 @@ class RouterConnection:
         await self.close()
 
     @property
+    def timeout(self) -> float:
+        """Seconds one read may wait before the router counts as unreachable."""
+        return self._timeout
+
+    @property
     def usable(self) -> bool:
         return self._broken is None
 
@@ -236,6 +244,27 @@ class RouterConnection:
         with contextlib.suppress(Exception):
             self._api.protocol.transport.writer.close()
 
+    @contextlib.asynccontextmanager
+    async def channel(self) -> AsyncIterator[Channel]:
+        """This connection, locked, for a command that streams and is cancelled by its tag
+        (:mod:`antena.core.routeros.streaming`): raw sentences in and out, errors translated."""
+        async with self._lock:
+            if self._broken is not None:
+                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+            yield Channel(self)
+
+    async def _guarded(self, step: Awaitable[T]) -> T:
+        try:
+            return await step
+        except _TRANSPORT_ERRORS as exc:
+            self._broken = _reason(exc, self._timeout)
+            await self._abort()
+            raise RouterUnreachable(self._broken) from exc
+        except BaseException:
+            self._broken = "connection lost"  # cancelled mid-sentence: out of step for good
+            await self._abort()
+            raise
+
     async def call(self, command: str, *words: str, **attrs: Value | None) -> list[Row]:
         """Any command (``/ppp/active/remove``, ``/ip/arp/make-static``, ...): its rows."""
         rows, done = await self.execute(command, [*_attribute_words(attrs), *words])
@@ -278,6 +307,24 @@ class RouterConnection:
         """Remove rows with ONE command (RouterOS takes a comma-separated id list)."""
         if ids:
             await self.execute(f"{path}/remove", [f"=.id={','.join(ids)}"])
+
+
+class Channel:
+    """Raw sentences on a locked connection; any transport failure breaks the connection."""
+
+    def __init__(self, conn: RouterConnection) -> None:
+        self._conn = conn
+
+    async def write(self, command: str, *words: str) -> None:
+        conn = self._conn
+        conn.commands += 1
+        conn.counter.count += 1
+        await conn._guarded(conn._api.protocol.writeSentence(command, *words))
+
+    async def read(self) -> tuple[str, Row]:
+        """The next sentence: its reply word and its words (``.tag`` included)."""
+        reply, raw = await self._conn._guarded(self._conn._api.protocol.readSentence())
+        return reply, _parse(raw)
 
 
 # -- a few connections for bulk work ----------------------------------------------------------

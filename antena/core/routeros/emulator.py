@@ -6,7 +6,8 @@ Instead of mocking librouteros, this module runs an asyncio TCP server that impl
 protocol itself (length-prefixed words, ``!re``/``!done``/``!trap``/``!fatal`` sentences, tags,
 plain and legacy ``/login``), keeps per-menu tables in memory with RouterOS's own ids, duplicate
 traps and query language (see :mod:`antena.core.routeros.emulator_tables`; the menus a fresh router has
-are in ``emulator_menus``, the wire codec in ``emulator_wire``), and adds fault
+are in ``emulator_menus``, the wire codec in ``emulator_wire``; streaming commands such as
+``/tool/torch`` in ``emulator_stream``, subscribers and growing counters in ``emulator_live``), and adds fault
 injection (latency, an unreachable router, one-shot traps) plus command counters for assertions.
 
 Use it from tests::
@@ -28,8 +29,10 @@ import os
 import signal
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from antena.core.routeros import emulator_stream
 from antena.core.routeros.emulator_menus import default_specs
 from antena.core.routeros.emulator_tables import (
     NO_SUCH_COMMAND,
@@ -80,6 +83,7 @@ class _Connection:
     writer: asyncio.StreamWriter
     logged_in: bool = False
     challenge: bytes | None = None
+    streams: dict[str | None, asyncio.Task[None]] = field(default_factory=dict)  # by tag (emulator_stream)
 
 
 def _canonical_path(path: str) -> str:
@@ -122,6 +126,10 @@ class RouterEmulator:
         self.board_name = board_name
         self.latency = latency
         self.unreachable = False
+        #: Keep connections open but answer nothing (a router whose radio link went down).
+        self.silent = False
+        #: Called with a menu path before a command reads or changes it (``emulator_live``).
+        self.refreshers: list[Callable[[str], None]] = []
         self.host: str | None = None
         self.port: int | None = None
         #: Number of API commands received, ``/login`` excluded.
@@ -179,6 +187,10 @@ class RouterEmulator:
     def connection_count(self) -> int:
         """Currently open client connections."""
         return len(self._connections)
+
+    def set_uptime(self, seconds: float = 0.0) -> None:
+        """Make ``/system/resource`` report this uptime from now on (0: the router just booted)."""
+        self._booted = time.monotonic() - seconds
 
     def drop_connections(self) -> None:
         """Close every open client connection now (clients see a closed connection)."""
@@ -282,6 +294,7 @@ class RouterEmulator:
         except (ConnectionError, ProtocolError):
             pass
         finally:
+            emulator_stream.stop_all(connection)
             self._connections.discard(connection)
             if task is not None:
                 self._handlers.discard(task)
@@ -293,6 +306,8 @@ class RouterEmulator:
         """Answer one sentence; returns ``False`` when the connection must close."""
         if self.unreachable:
             return False
+        if self.silent:
+            return True
         command = sentence[0]
         attrs: dict[str, str] = {}
         queries: list[str] = []
@@ -317,6 +332,9 @@ class RouterEmulator:
             self.history.append(Command(command, attrs, tuple(queries), tag))
             if command == "/quit":
                 replies, keep_open = [["!fatal", SESSION_TERMINATED]], False
+            elif emulator_stream.handles(command):  # answered by a task of its own, until done or /cancel
+                await emulator_stream.dispatch(self, connection, command, attrs, tag)
+                return True
             else:
                 replies = self._run(command, attrs, queries)
 
@@ -357,6 +375,8 @@ class RouterEmulator:
             if command == "/cancel":
                 return [["!done"]]
             path, _, verb = command.rpartition("/")
+            for refresh in self.refreshers:
+                refresh(path)
             table = self._tables.get(path)
             if table is None:
                 known_menu = path in self._menus or command in self._tables
@@ -416,9 +436,15 @@ async def serve(
     username: str = "admin",
     password: str = "",
     latency: float = 0.0,
+    live: bool = True,
 ) -> None:
-    """Run an emulator until cancelled, SIGINT or SIGTERM (used by ``antena emulate-router``)."""
+    """Run an emulator until cancelled, SIGINT or SIGTERM (used by ``antena emulate-router``);
+    ``live``: subscribers connect and move traffic (``emulator_live``)."""
     emulator = RouterEmulator(username=username, password=password, latency=latency)
+    if live:
+        from antena.core.routeros.emulator_live import attach
+
+        attach(emulator)
     bound = await emulator.start(host, port)
     print(f"RouterOS API emulator listening on {host}:{bound}", flush=True)
     stop = asyncio.Event()

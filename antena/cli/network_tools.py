@@ -1,0 +1,109 @@
+"""``antena router health`` and ``antena clients online|traffic|torch|ping|reboot|onu``: the live
+network reads of the chat commands, on the command line."""
+
+from __future__ import annotations
+
+import typer
+
+from antena.cli.admin import router_app
+from antena.cli.clients import app as clients_app
+from antena.cli.runner import run
+from antena.core import tr069
+from antena.core.audit import Actor
+from antena.core.bootstrap import App
+from antena.core.clients.resolve import find_one
+from antena.core.monitoring import health, text, tools
+
+CLIENT = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id")
+
+
+def health_command(router: str = typer.Argument("", help="one router (default: all)")) -> None:
+    """Each router's reachability, identity, version, uptime, CPU, memory, clients and tasks."""
+
+    async def work(app: App) -> tuple[str, bool]:
+        rows = await health.routers_health(app, router.strip() or None)
+        unreachable = any(r.api_enabled and not r.reachable for r in rows)
+        return text.routers_text(rows, app.settings), unreachable
+
+    body, unreachable = run(work)
+    typer.echo(body)
+    if unreachable:
+        raise typer.Exit(75)
+
+
+def online(target: str = typer.Argument("", help="a router or a client (default: every router)")) -> None:
+    """PPPoE and Hotspot sessions now."""
+
+    async def work(app: App) -> str:
+        return text.sessions_text(await tools.online(app, target), app.settings, limit=None)
+
+    typer.echo(run(work))
+
+
+def traffic(
+    client: str = CLIENT, seconds: int = typer.Option(tools.TRAFFIC_SECONDS, "--seconds", min=1, max=30)
+) -> None:
+    """A few seconds of the client's rate."""
+
+    async def work(app: App) -> str:
+        found = await find_one(app, client)
+        return text.traffic_text(await tools.traffic(app, found.id, seconds), app.settings)
+
+    typer.echo(run(work))
+
+
+def torch(
+    client: str = CLIENT, seconds: float = typer.Option(tools.TORCH_SECONDS, "--seconds", min=1, max=30)
+) -> None:
+    """The client's top flows over a few seconds (/tool/torch)."""
+
+    async def work(app: App) -> str:
+        found = await find_one(app, client)
+        return text.torch_text(await tools.torch(app, found.id, seconds), app.settings)
+
+    typer.echo(run(work))
+
+
+def ping(
+    target: str = typer.Argument(..., metavar="CLIENTE|IP"),
+    router: str = typer.Option("", "--router", help="ping from this router (for an address no client has)"),
+    count: int = typer.Option(tools.PING_COUNT, "--count", min=1, max=20),
+) -> None:
+    """Ping the client (or an address) from its router."""
+
+    async def work(app: App) -> str:
+        address = tools.parse_address(target)
+        if address is not None:
+            view = await tools.ping_address(app, address, router.strip() or None, count)
+        else:
+            view = await tools.ping_client(app, (await find_one(app, target)).id, count)
+        return text.ping_text(view, app.settings)
+
+    typer.echo(run(work))
+
+
+def reboot(client: str = CLIENT) -> None:
+    """Reboot the client's TR-069 device through GenieACS."""
+
+    async def work(app: App) -> str:
+        found = await find_one(app, client)
+        return text.reboot_text(await tr069.reboot(app, Actor.cli(), found.id), app.settings)
+
+    typer.echo(run(work))
+
+
+def onu(client: str = CLIENT) -> None:
+    """The ONU's optical RX power, read through GenieACS."""
+
+    async def work(app: App) -> str:
+        found = await find_one(app, client)
+        return text.onu_text(await tr069.onu_power(app, found.id), app.settings)
+
+    typer.echo(run(work))
+
+
+def register(app: typer.Typer) -> None:
+    router_app.command("health")(health_command)
+    for name, command in (("online", online), ("traffic", traffic), ("torch", torch), ("ping", ping),
+                          ("reboot", reboot), ("onu", onu)):  # fmt: skip
+        clients_app.command(name)(command)
