@@ -45,7 +45,9 @@ def _integer_key_tables(bind: sa.engine.Connection, *, with_autoincrement: bool)
         column = next(c for c in inspector.get_columns(name) if c["name"] == pk[0])
         if str(column["type"]).upper() != "INTEGER":
             continue
-        sql = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (name,)).scalar()
+        sql = bind.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (name,)
+        ).scalar()
         if ("AUTOINCREMENT" in (sql or "").upper()) == with_autoincrement:
             found.append(name)
     return found

@@ -130,7 +130,10 @@ def test_upgrading_a_database_with_data_keeps_every_id_and_row(tmp_path: Path) -
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA foreign_keys=ON")
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        assert "AUTOINCREMENT" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'clients'").fetchone()[0]
+        assert (
+            "AUTOINCREMENT"
+            in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'clients'").fetchone()[0]
+        )
         new = conn.execute(
             "INSERT INTO clients (name, search_name, zone_id, status, status_changed_at, recharge,"
             " reconnection_fee, late_fee, balance, created_at, messages_opt_out, link_version)"
