@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from antena.core.amounts import parse_amount
 from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 
 CENT = Decimal("0.01")
+MAX_PRICE = Decimal("999999999.99")  # prices and invoice lines; payments have ANTENA_MAX_PAYMENT
 _RATE = re.compile(r"^\d+(\.\d+)?[kKmMgG]?$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
@@ -30,25 +32,9 @@ def day_of_month(value: object, what: str) -> int:
 
 
 def money(value: object, *, allow_zero: bool = True, what: str | None = None) -> Decimal:
-    """A non-negative amount with at most two decimals ("350", "350.5", "1,250.00")."""
-    label = what or _("Amount")
-    text = str(value).strip().replace(",", "") if value is not None else ""
-    text = text.removeprefix("$")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise InvalidInput(
-            _("{what} is not a valid amount: {value}").format(what=label, value=value)
-        ) from exc
-    if not amount.is_finite():
-        raise InvalidInput(_("{what} is not a valid amount: {value}").format(what=label, value=value))
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidInput(_("{what} must be greater than zero: {value}").format(what=label, value=value))
-    if amount != amount.quantize(CENT):
-        raise InvalidInput(_("{what} has more than two decimals: {value}").format(what=label, value=value))
-    if amount >= Decimal("1000000000"):
-        raise InvalidInput(_("{what} is too large: {value}").format(what=label, value=value))
-    return amount.quantize(CENT)
+    """A price or line amount staff type ("350", "350.5", "1,250.00"), by the grammar of payments."""
+    text = "" if value is None else value if isinstance(value, str | Decimal | int) else str(value)
+    return parse_amount(text, maximum=MAX_PRICE, allow_zero=allow_zero, what=what or _("Amount"))
 
 
 def rate(value: str, what: str) -> str:
