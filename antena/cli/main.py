@@ -17,6 +17,7 @@ from antena.cli import (
     router_tools,
     wifi,
 )
+from antena.cli.guard import CheckedGroup
 
 app = typer.Typer(
     name="antena",
@@ -24,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=CheckedGroup,  # control characters in any argument are refused before a command runs
 )
 admin.register(app)
 app.add_typer(clients.app, name="clients")

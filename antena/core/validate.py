@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+import unicodedata
 from decimal import Decimal
 
 from antena.core.amounts import parse_amount
@@ -76,3 +77,30 @@ def required(value: str | None, what: str, *, max_len: int = 160) -> str:
     if len(text) > max_len:
         raise InvalidInput(_("{what} is too long (at most {n} characters)").format(what=what, n=max_len))
     return text
+
+
+MULTILINE = frozenset("\n\t")  # what a multi-line field (notes, a description) may keep
+
+
+def control_character(text: str, *, multiline: bool = False) -> str | None:
+    """The first character of ``text`` no field may hold: C0/C1 controls (NUL, ESC, DEL, …; a
+    multi-line field may keep newlines and tabs) and lone surrogates (bytes that were not UTF-8)."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cs" or (category == "Cc" and not (multiline and ch in MULTILINE)):
+            return ch
+    return None
+
+
+def plain_text(value: str, what: str, *, multiline: bool = False) -> str:
+    """``value`` unchanged, or ``InvalidInput`` naming the field if it holds a control character."""
+    bad = control_character(value, multiline=multiline)
+    if bad is None:
+        return value
+    if unicodedata.category(bad) == "Cs":
+        raise InvalidInput(_("{what} is not valid UTF-8 text").format(what=what))
+    raise InvalidInput(
+        _("{what} contains a control character ({code}); remove it and try again").format(
+            what=what, code=f"U+{ord(bad):04X}"
+        )
+    )
