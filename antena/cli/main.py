@@ -13,6 +13,7 @@ from antena.cli import (
     demo,
     links,
     operations,
+    payments_list,
     report,
     router_tools,
     wifi,
@@ -33,6 +34,7 @@ operations.register(app)
 app.command("demo")(demo.demo)
 billing_invoices.register(app)
 billing_payments.register(app)
+payments_list.register(app)
 links.register(app)
 wifi.register(app)
 report.register(app)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from antena.core.billing.payment_list import PaymentRow, list_payments
 from antena.core.bootstrap import App
 from antena.core.clients.lifecycle import live_services, load_clients
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
@@ -21,10 +22,14 @@ class Card:
     pending_count: int
     pending_amount: Decimal
     last_payment: tuple[Decimal, dt.datetime] | None
+    payments: tuple[PaymentRow, ...] = ()  # the last few, oldest first, with their invoices
+
+
+RECENT_PAYMENTS = 3
 
 
 async def client_card(app: App, client_id: int) -> Card:
-    async with app.uow() as uow:
+    async with app.reader() as uow:
         (client,) = await load_clients(uow.session, [client_id])
         services = live_services(client) or list(client.services)
         count, amount = (
@@ -42,10 +47,12 @@ async def client_card(app: App, client_id: int) -> Card:
                 .limit(1)
             )
         ).first()
+        recent = await list_payments(uow, client_id=client_id, last=RECENT_PAYMENTS)
     return Card(
         client=client,
         service=services[0] if services else None,
         pending_count=int(count),
         pending_amount=Decimal(str(amount)).quantize(Decimal("0.01")),
         last_payment=(last[0], last[1]) if last else None,
+        payments=tuple(recent),
     )
