@@ -323,3 +323,31 @@ async def test_the_webhook_answers_400_to_anything_that_is_not_an_update(setting
         finally:
             await bot.session.close()
             await app.aclose()
+
+
+async def test_form_fields_with_control_characters_or_bad_amounts_are_refused(app: App, isp: Any) -> None:
+    async with serving(app) as address:
+        cookie, token = await signed_in(address, app, isp)
+        async with httpx.AsyncClient(base_url=f"http://{address}", headers={"Cookie": cookie}) as http:
+            wifi = await http.post(
+                "/portal/wifi", data={"csrf": token, "ssid": "Casa\x00Ana", "password": "secreto123"}
+            )
+            assert wifi.status_code == 400
+            assert "Wi-Fi name (SSID) contains a control character (U+0000)" in wifi.text
+
+            async def report(amount: str, reference: str = "SPEI 1") -> httpx.Response:
+                return await http.post(
+                    "/portal/pago", params={"csrf": token},
+                    data={"csrf": token, "amount": amount, "method": "transferencia", "reference": reference},
+                    files={"receipt": ("r.png", PNG, "image/png")},
+                )  # fmt: skip
+
+            escape = await report("350", "SPEI\x1b[2J")
+            assert (
+                escape.status_code == 400 and "Reference contains a control character (U+001B)" in escape.text
+            )
+            for amount, reason in (("1e9", "without an exponent"), ("３５０", "digits 0-9"),
+                                   ("100000.01", "more than the largest allowed (100,000.00)")):  # fmt: skip
+                refused = await report(amount)
+                assert refused.status_code == 400 and reason in refused.text, amount
+    assert await reports(app) == []
