@@ -77,8 +77,7 @@ def parse_amount(
     ``None`` still stops at what the database can store. ``what`` labels the messages."""
     limit = CEILING if maximum is None else min(maximum, CEILING)
     raw = _as_text(value)
-    text = raw.strip()
-    text = text.removeprefix("$").lstrip()
+    text = raw.strip(" ").removeprefix("$").lstrip(" ")  # spaces only: "350\x1f" is not 350
     if not text:
         raise _refuse("empty", raw, what, limit)
     if len(text) > _MAX_TEXT:
@@ -100,12 +99,3 @@ def parse_amount(
     if amount > limit:
         raise _refuse("maximum", raw, what, limit)
     return amount
-
-
-def is_amount(text: str, *, maximum: Decimal | None) -> bool:
-    """Whether :func:`parse_amount` accepts ``text`` (for a chat word that may be an amount)."""
-    try:
-        parse_amount(text, maximum=maximum)
-    except InvalidInput:
-        return False
-    return True

@@ -79,12 +79,12 @@ def required(value: str | None, what: str, *, max_len: int = 160) -> str:
     return text
 
 
-MULTILINE = frozenset("\n\t")  # what a multi-line field (notes, a description) may keep
+MULTILINE = frozenset("\n\r\t")  # what a multi-line field may keep: line breaks (LF, CRLF), tabs
 
 
 def control_character(text: str, *, multiline: bool = False) -> str | None:
     """The first character of ``text`` no field may hold: C0/C1 controls (NUL, ESC, DEL, …; a
-    multi-line field may keep newlines and tabs) and lone surrogates (bytes that were not UTF-8)."""
+    multi-line field may keep line breaks and tabs) and lone surrogates (bytes that were not UTF-8)."""
     for ch in text:
         category = unicodedata.category(ch)
         if category == "Cs" or (category == "Cc" and not (multiline and ch in MULTILINE)):
