@@ -30,7 +30,10 @@ async def invoice_number(bot: BotRig, isp) -> int:  # type: ignore[no-untyped-de
         ("1e9", "Escribe el monto sin exponente, no 1e9"),
         ("١٢٣", "Escribe el monto con los dígitos 0-9, no ١٢٣"),
         ("３５０", "Escribe el monto con los dígitos 0-9, no ３５０"),
-        ("12345678901234567.89", "El monto 12345678901234567.89 es mayor que el máximo permitido (100,000.00)"),
+        (
+            "12345678901234567.89",
+            "El monto 12345678901234567.89 es mayor que el máximo permitido (100,000.00)",
+        ),
         ("350.001", "Un monto tiene como máximo dos decimales, no 350.001"),
     ],
 )

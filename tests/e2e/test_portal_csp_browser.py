@@ -51,7 +51,9 @@ async def test_pages_work_under_the_policy_and_nothing_is_blocked(app: App, isp:
                 assert "system-ui" in display, target
 
             await page.goto(base + "/portal/pago")
-            assert "csrf=" in (await page.get_attribute("form[enctype='multipart/form-data']", "action") or "")
+            assert "csrf=" in (
+                await page.get_attribute("form[enctype='multipart/form-data']", "action") or ""
+            )
             await page.fill("input[name=amount]", "1e9")
             await page.set_input_files("input[name=receipt]", str(receipt))
             await page.click("button[type=submit].primary")

@@ -24,7 +24,9 @@ async def test_the_log_shows_the_link_without_its_token(app: App, caplog: pytest
     with caplog.at_level(logging.INFO):  # every logger at INFO, what `antena run` writes
         await drain(app)
     (row,) = await messages(app)
-    assert row.status is MessageStatus.SENT and row.body and link in row.body  # the customer gets the real link
+    assert (
+        row.status is MessageStatus.SENT and row.body and link in row.body
+    )  # the customer gets the real link
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "http://portal.test/a/***" in logged
     assert token not in logged and token[:12] not in logged

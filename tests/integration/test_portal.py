@@ -150,7 +150,8 @@ async def _report(web: httpx.AsyncClient, data: bytes, name: str, *, csrf: str |
     if token:  # as the form's action sends it: in the query string, read before the upload
         fields["csrf"] = token
     params = {"csrf": token} if token else {}
-    return await web.post("/portal/pago", params=params, data=fields, files={"receipt": (name, data, "image/png")})
+    files = {"receipt": (name, data, "image/png")}
+    return await web.post("/portal/pago", params=params, data=fields, files=files)
 
 
 async def test_report_a_payment_with_a_receipt(
