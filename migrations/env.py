@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from antena.core.db.engine import make_engine
+from antena.core.db.migrate import check_foreign_keys, sqlite_foreign_keys
 from antena.core.db.schema import Base
 
 config = context.config
@@ -23,6 +24,7 @@ def _configure(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        check_foreign_keys(connection)
 
 
 def run_offline() -> None:
@@ -39,6 +41,7 @@ def run_offline() -> None:
 async def _run_async() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     async with engine.connect() as conn:
+        await conn.run_sync(sqlite_foreign_keys, False)  # see sqlite_foreign_keys: batch rebuilds
         await conn.run_sync(_configure)
         await conn.commit()
     await engine.dispose()

@@ -8,6 +8,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from antena.bot import errors
 from antena.bot.handlers import build_router
+from antena.bot.input_guard import RefuseControlCharacters
 from antena.bot.middlewares import UpdateContext
 from antena.core.bootstrap import App
 from antena.core.errors import InvalidInput
@@ -25,6 +26,7 @@ def create_bot(app: App) -> Bot:
 def create_dispatcher(app: App) -> Dispatcher:
     dp = Dispatcher()
     dp.update.outer_middleware(UpdateContext(app))
+    dp.message.outer_middleware(RefuseControlCharacters())
     dp.include_router(errors.make_router())
     dp.include_router(build_router())
     return dp

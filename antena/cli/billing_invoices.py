@@ -6,7 +6,6 @@ one core billing service, print its answer.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import typer
 
 from antena.cli.runner import run
-from antena.core import validate
+from antena.core import csvsafe, validate
 from antena.core.audit import Actor
 from antena.core.billing import display, invoices, items, pdf, queries
 from antena.core.billing.run import RunReport, run_invoices
@@ -86,7 +85,7 @@ def invoices_list(
 
     rows, settings = run(work)
     if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csvsafe.writer(sys.stdout)
         writer.writerow(CSV_HEADER)
         for r in rows:
             writer.writerow(

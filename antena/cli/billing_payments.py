@@ -13,7 +13,7 @@ from antena.cli.runner import run
 from antena.core import validate
 from antena.core.audit import Actor
 from antena.core.billing.cutoff import CutoffSummary, cutoff_lines, run_cutoff
-from antena.core.billing.payments import PaymentResult, payment_lines, register_payment
+from antena.core.billing.payments import PaymentResult, parse_amount, payment_lines, register_payment
 from antena.core.billing.promises import PromiseResult, promise_lines, register_promise
 from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
@@ -48,8 +48,9 @@ def payment_add(
     numbers = [n for n in number.split(",") if n.strip()] or [number]
 
     async def work(app: App) -> PaymentResult:
+        paying = parse_amount(amount, maximum=app.settings.max_payment)  # refused before anything is read
         return await app.perform(
-            register_payment, Actor.cli(), numbers, amount=amount, method=method, reference=reference
+            register_payment, Actor.cli(), numbers, amount=paying, method=method, reference=reference
         )
 
     result = run(work)

@@ -16,11 +16,13 @@ from antena.cli import (
     links,
     network_tools,
     operations,
+    payments_list,
     report,
     router_tools,
     usage,
     wifi,
 )
+from antena.cli.guard import CheckedGroup
 
 app = typer.Typer(
     name="antena",
@@ -28,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=CheckedGroup,  # control characters in any argument are refused before a command runs
 )
 admin.register(app)
 app.add_typer(clients.app, name="clients")
@@ -35,6 +38,7 @@ operations.register(app)
 app.command("demo")(demo.demo)
 billing_invoices.register(app)
 billing_payments.register(app)
+payments_list.register(app)
 links.register(app)
 wifi.register(app)
 report.register(app)

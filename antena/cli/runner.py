@@ -23,7 +23,8 @@ from antena.core.i18n import _, set_language
 T = TypeVar("T")
 
 
-NOISY_LOGGERS = ("alembic", "aiogram.event", "httpx", "weasyprint", "fontTools")
+# twilio.http_client logs every request (URL with the account SID, headers) at INFO.
+NOISY_LOGGERS = ("alembic", "aiogram.event", "httpx", "weasyprint", "fontTools", "twilio.http_client")
 
 
 def setup_logging(filename: Path | None = None) -> None:

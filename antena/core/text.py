@@ -22,3 +22,11 @@ def words(text: str) -> list[str]:
     for word in _WORD.findall(fold(text)):
         seen.setdefault(word, None)
     return list(seen)
+
+
+def shown(text: object, limit: int = 40) -> str:
+    """A user's input quoted back in a message: control characters escaped, long input cut."""
+    raw = str(text)
+    cut = raw[:limit]
+    safe = "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in cut)
+    return safe + ("…" if len(raw) > limit else "")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal
 
+from antena.core.amounts import parse_amount
 from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 
 CENT = Decimal("0.01")
+MAX_PRICE = Decimal("999999999.99")  # prices and invoice lines; payments have ANTENA_MAX_PAYMENT
 _RATE = re.compile(r"^\d+(\.\d+)?[kKmMgG]?$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
@@ -30,25 +33,9 @@ def day_of_month(value: object, what: str) -> int:
 
 
 def money(value: object, *, allow_zero: bool = True, what: str | None = None) -> Decimal:
-    """A non-negative amount with at most two decimals ("350", "350.5", "1,250.00")."""
-    label = what or _("Amount")
-    text = str(value).strip().replace(",", "") if value is not None else ""
-    text = text.removeprefix("$")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise InvalidInput(
-            _("{what} is not a valid amount: {value}").format(what=label, value=value)
-        ) from exc
-    if not amount.is_finite():
-        raise InvalidInput(_("{what} is not a valid amount: {value}").format(what=label, value=value))
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidInput(_("{what} must be greater than zero: {value}").format(what=label, value=value))
-    if amount != amount.quantize(CENT):
-        raise InvalidInput(_("{what} has more than two decimals: {value}").format(what=label, value=value))
-    if amount >= Decimal("1000000000"):
-        raise InvalidInput(_("{what} is too large: {value}").format(what=label, value=value))
-    return amount.quantize(CENT)
+    """A price or line amount staff type ("350", "350.5", "1,250.00"), by the grammar of payments."""
+    text = "" if value is None else value if isinstance(value, str | Decimal | int) else str(value)
+    return parse_amount(text, maximum=MAX_PRICE, allow_zero=allow_zero, what=what or _("Amount"))
 
 
 def rate(value: str, what: str) -> str:
@@ -90,3 +77,30 @@ def required(value: str | None, what: str, *, max_len: int = 160) -> str:
     if len(text) > max_len:
         raise InvalidInput(_("{what} is too long (at most {n} characters)").format(what=what, n=max_len))
     return text
+
+
+MULTILINE = frozenset("\n\r\t")  # what a multi-line field may keep: line breaks (LF, CRLF), tabs
+
+
+def control_character(text: str, *, multiline: bool = False) -> str | None:
+    """The first character of ``text`` no field may hold: C0/C1 controls (NUL, ESC, DEL, …; a
+    multi-line field may keep line breaks and tabs) and lone surrogates (bytes that were not UTF-8)."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cs" or (category == "Cc" and not (multiline and ch in MULTILINE)):
+            return ch
+    return None
+
+
+def plain_text(value: str, what: str, *, multiline: bool = False) -> str:
+    """``value`` unchanged, or ``InvalidInput`` naming the field if it holds a control character."""
+    bad = control_character(value, multiline=multiline)
+    if bad is None:
+        return value
+    if unicodedata.category(bad) == "Cs":
+        raise InvalidInput(_("{what} is not valid UTF-8 text").format(what=what))
+    raise InvalidInput(
+        _("{what} contains a control character ({code}); remove it and try again").format(
+            what=what, code=f"U+{ord(bad):04X}"
+        )
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,7 +23,8 @@ from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
 from antena.portal import fieldwork, twilio_status
 from antena.portal import usage as usage_page
-from antena.portal.routes import build_router
+from antena.portal.guard import PortalGuard
+from antena.portal.routes import build_router, signed_in
 from antena.portal.web import (
     HERE,
     SESSION_COOKIE,
@@ -89,7 +91,8 @@ def create_portal_app(
                 return Response(status_code=401)
             try:
                 update = await request.json()
-            except ValueError:
+                Update.model_validate(update, context={"bot": bot})
+            except ValueError:  # not JSON, not UTF-8, or JSON that is not an Update (pydantic's error)
                 return Response(status_code=400)
             await feed_webhook(bot, dp, update)
             return Response(status_code=200)
@@ -119,6 +122,7 @@ def create_portal_app(
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
+    web.add_middleware(PortalGuard, app=app, signed_in=lambda r: signed_in(app, r))  # inside the session
     web.add_middleware(
         SessionMiddleware,
         secret_key=app.settings.signing_key(),

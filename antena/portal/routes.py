@@ -6,10 +6,11 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from antena.core import links, payment_reports, wifi_change
+from antena.core import links, payment_reports, validate, wifi_change
+from antena.core.amounts import parse_amount
 from antena.core.audit import Actor
 from antena.core.billing.display import money, short_date
 from antena.core.billing.pdf import invoice_pdf
@@ -20,35 +21,63 @@ from antena.core.clients.resolve import status_label as client_status_label
 from antena.core.db.billing_models import InvoiceStatus
 from antena.core.db.models import ClientStatus
 from antena.core.errors import CoreError
-from antena.core.i18n import LANGUAGES, _, get_language
+from antena.core.i18n import LANGUAGES, N_, _, get_language
 from antena.portal.web import PortalError, RateLimit, check_csrf, render
 
 log = logging.getLogger(__name__)
 METHODS = ("transferencia", "efectivo", "tarjeta")
 
 
+FIELD_LABELS = {
+    "amount": N_("Amount"),
+    "method": N_("Method"),
+    "reference": N_("Reference"),
+    "ssid": N_("Wi-Fi name (SSID)"),
+    "password": N_("Wi-Fi password"),
+}
+
+
+async def signed_in_card(app: App, request: Request) -> Card | None:
+    """The signed-in client, or ``None``; a revoked link version ends the session too."""
+    cid, version = request.session.get("cid"), request.session.get("v")
+    if not isinstance(cid, int):
+        return None
+    try:
+        card = await client_card(app, cid)
+    except Exception:  # the client was deleted
+        request.session.clear()
+        return None
+    if card.client.link_version != version:
+        request.session.clear()
+        return None
+    return card
+
+
+async def signed_in(app: App, request: Request) -> bool:
+    """Whether a customer is signed in (the guard asks before reading a form's body)."""
+    return await signed_in_card(app, request) is not None
+
+
+async def plain_form_fields(request: Request) -> None:
+    """Every text field of a posted form is refused with a control character in it (one check for
+    all forms; FastAPI has parsed the form already, this reads the same parsed copy)."""
+    if request.method != "POST":
+        return
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            validate.plain_text(value, _(FIELD_LABELS.get(name, name)))
+
+
 def build_router(app: App, portal: Any) -> APIRouter:
     """``portal`` carries the rate limiter and the cashiers' sender (see ``app.create_portal_app``)."""
-    router = APIRouter()
+    router = APIRouter(dependencies=[Depends(plain_form_fields)])
     limiter: RateLimit = portal.limiter
 
     def fmt(amount: Decimal) -> str:
         return money(amount, app.settings.currency, lang=get_language(), region=app.settings.default_region)
 
     async def session_card(request: Request) -> Card | None:
-        """The signed-in client, or ``None``; a revoked link version ends the session too."""
-        cid, version = request.session.get("cid"), request.session.get("v")
-        if not isinstance(cid, int):
-            return None
-        try:
-            card = await client_card(app, cid)
-        except Exception:  # the client was deleted
-            request.session.clear()
-            return None
-        if card.client.link_version != version:
-            request.session.clear()
-            return None
-        return card
+        return await signed_in_card(app, request)
 
     async def require(request: Request) -> Card:
         card = await session_card(request)
@@ -131,10 +160,11 @@ def build_router(app: App, portal: Any) -> APIRouter:
         data = await receipt.read(payment_reports.MAX_RECEIPT + 1) if receipt is not None else b""
         values = {"amount": amount, "method": method, "reference": reference}
         try:
+            paying = parse_amount(amount, maximum=app.settings.max_payment)
             view = await app.perform(
                 payment_reports.create_report,
                 card.client.id,
-                amount=amount.strip() or "0",
+                amount=paying,
                 method=method,
                 reference=reference,
                 receipt=data,

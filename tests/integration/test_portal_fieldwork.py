@@ -45,7 +45,10 @@ async def form_post(web: httpx.AsyncClient, url: str, **fields: Any) -> httpx.Re
         marker = 'name="text_sha256" value="'
         start = page.text.index(marker) + len(marker)
         data["text_sha256"] = page.text[start : page.text.index('"', start)]
-    return await web.post(url, data=data, files=fields.get("files") or {"none": ("", b"")})
+    # a multipart form carries its CSRF token in the query too: the portal checks it before the body
+    return await web.post(
+        f"{url}?csrf={data['csrf']}", data=data, files=fields.get("files") or {"none": ("", b"")}
+    )
 
 
 async def test_the_signing_page_signs_once_and_offers_the_pdf(
@@ -77,7 +80,7 @@ async def test_the_signing_page_signs_once_and_offers_the_pdf(
         "signature": data_url(signature_png()),
         "text_sha256": signing.text_hash(made.contract.body),
     }
-    again = await web.post(url, data=data, files={"none": ("", b"")})
+    again = await web.post(f"{url}?csrf={data['csrf']}", data=data, files={"none": ("", b"")})
     assert again.status_code == 409 and "already signed" in again.text
     async with app.reader() as uow:
         view = await service.contract_view(uow, made.contract.id)
@@ -125,14 +128,15 @@ async def test_tampered_expired_and_revoked_links_show_the_refusal_page(
     old = "/contrato/" + signing.sign_token(app, made.contract.id, 0)
     app.clock.fixed = None
     assert (await web.get(old)).status_code == 410
+    token = csrf_of((await web.get(url)).text)
     await app.perform(service.issue_link, Actor.cli(), made.contract.id, new=True)
-    revoked = await form_post_raw(web, url)
+    revoked = await form_post_raw(web, url, token)
     assert revoked.status_code == 400 and "This link does not work" in revoked.text
 
 
-async def form_post_raw(web: httpx.AsyncClient, url: str) -> httpx.Response:
+async def form_post_raw(web: httpx.AsyncClient, url: str, csrf: str) -> httpx.Response:
     return await web.post(
-        url, data={"csrf": "x", "signature": data_url(signature_png())}, files={"n": ("", b"")}
+        f"{url}?csrf={csrf}", data={"csrf": csrf, "signature": data_url(signature_png())}, files={"n": ("", b"")}
     )
 
 

@@ -15,6 +15,7 @@ from antena.bot.replies import match_line, report_text
 from antena.core import equipment
 from antena.core.audit import Actor
 from antena.core.billing.display import money, short_date
+from antena.core.billing.payment_list import method_label
 from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
 from antena.core.clients.card import Card, client_card
@@ -108,14 +109,12 @@ def card_text(app: App, c: Card) -> str:
         _("Balance in favour: {amount}").format(amount=_money(app, client.balance)),
         _("Pending invoices: {n} ({amount})").format(n=c.pending_count, amount=_money(app, c.pending_amount)),
     ]
-    if c.last_payment:
-        amount, when = c.last_payment
-        lines.append(
-            _("Last payment: {amount} on {date}").format(
-                amount=_money(app, amount),
-                date=short_date(when.astimezone(app.settings.tz).date(), region=app.settings.default_region),
-            )
-        )
+    if c.payments:
+        lines.append(_("Last payments:"))
+        for p in reversed(c.payments):  # newest first
+            invoices = ", ".join(f"#{n}" for n in p.invoices) or _("credit")
+            when = short_date(p.date, region=app.settings.default_region)
+            lines.append(f"  {when} · {_money(app, p.amount)} · {method_label(p.method)} · {invoices}")
     if c.usage is not None:
         down, up = size(c.usage.down), size(c.usage.up)
         lines.append(_("Usage, last 30 days: ↓ {down} ↑ {up}").format(down=down, up=up))

@@ -175,15 +175,15 @@ async def resolve_or_pick(message: Message, app: App, text: str, action: str, ar
 # -- /pago ---------------------------------------------------------------------------------------
 
 
-def _amount_and_method(words: list[str]) -> tuple[Decimal | None, PaymentMethod]:
+def _amount_and_method(words: list[str], maximum: Decimal) -> tuple[Decimal | None, PaymentMethod]:
     """``[monto] [método]``; a lone word is the method unless it looks like an amount."""
     if len(words) == 2:
-        return parse_amount(words[0]), parse_method(words[1])
+        return parse_amount(words[0], maximum=maximum), parse_method(words[1])
     if len(words) == 1:
         word = words[0]
         if fold(word) in METHOD_ALIASES or not re.match(r"^[-+$.,\d]", word):
             return None, parse_method(word)
-        return parse_amount(word), PaymentMethod.CASH
+        return parse_amount(word, maximum=maximum), PaymentMethod.CASH
     return None, PaymentMethod.CASH
 
 
@@ -284,7 +284,7 @@ async def payment(message: Message, app: App, args: str) -> None:
         await message.answer(usage("pago"))
         return
     number = parse_invoice_number(words[0])
-    amount, method = _amount_and_method(words[1:])
+    amount, method = _amount_and_method(words[1:], app.settings.max_payment)
     assert message.from_user is not None
     await ask_payment(message, app, message.from_user.id, number, amount, method)
 

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,7 @@ from antena.core.audit import Actor, record
 from antena.core.billing import overdue
 from antena.core.billing.calendar import late_fee_applies, local_date
 from antena.core.billing.fees import add_fee
-from antena.core.billing.money import CENT, ZERO, allocate_payment
+from antena.core.billing.money import ZERO, allocate_payment
 from antena.core.billing.reactivation import Reactivation, reactivate_in, reactivation_text
 from antena.core.billing.recharge import RechargeOutcome, apply_recharge
 from antena.core.bootstrap import App
@@ -78,26 +78,13 @@ def parse_method(value: str | PaymentMethod | None) -> PaymentMethod:
         ) from exc
 
 
-def parse_amount(value: str | Decimal | int | None) -> Decimal | None:
-    """A positive amount with at most two decimals ("350", "350.50", "$1,200.00"); None stays None."""
+def parse_amount(value: str | Decimal | int | None, *, maximum: Decimal | None = None) -> Decimal | None:
+    """A positive amount by ``antena.core.amounts``' grammar, at most ``maximum``; None stays None."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | Decimal | int):
-        raise TypeError(f"amount must be str, Decimal or int, not {type(value).__name__}")
-    text = str(value).strip().removeprefix("$").strip()
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise InvalidInput(_("Not a valid amount: {value}").format(value=value)) from exc
-    if not amount.is_finite():
-        raise InvalidInput(_("Not a valid amount: {value}").format(value=value))
-    if amount <= 0:
-        raise InvalidInput(_("The amount must be greater than zero, not {value}").format(value=value))
-    if amount != amount.quantize(CENT):
-        raise InvalidInput(_("An amount has at most two decimals, not {value}").format(value=value))
-    return amount.quantize(CENT)
+    from antena.core.amounts import parse_amount as strict
+
+    return strict(value, maximum=maximum)
 
 
 def parse_invoice_number(value: str | int) -> int:
@@ -226,7 +213,7 @@ async def register_payment(
     numbers = list(dict.fromkeys(parse_invoice_number(n) for n in invoice_numbers))
     if not numbers:
         raise InvalidInput(_("Say which invoice is paid"))
-    wanted = parse_amount(amount)
+    wanted = parse_amount(amount, maximum=app.settings.max_payment)
     pay_method = parse_method(method)
     ref = (reference or "").strip() or None
     if ref is not None and len(ref) > MAX_REFERENCE:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from antena.core.billing.payment_list import PaymentRow, list_payments
 from antena.core.bootstrap import App
 from antena.core.clients.lifecycle import live_services, load_clients
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
@@ -25,6 +26,10 @@ class Card:
     last_payment: tuple[Decimal, dt.datetime] | None
     usage: Bar | None = None  # the last 30 days
     equipment: tuple[Article, ...] = ()  # what the client has at home
+    payments: tuple[PaymentRow, ...] = ()  # the last few, oldest first, with their invoices
+
+
+RECENT_PAYMENTS = 3
 
 
 async def client_card(app: App, client_id: int) -> Card:
@@ -48,6 +53,7 @@ async def client_card(app: App, client_id: int) -> Card:
         ).first()
         usage = await last_days_total(uow, client_id, app.clock.today())
         held = tuple(await held_by(uow, client_id))
+        recent = await list_payments(uow, client_id=client_id, last=RECENT_PAYMENTS)
     return Card(
         client=client,
         service=services[0] if services else None,
@@ -56,4 +62,5 @@ async def client_card(app: App, client_id: int) -> Card:
         last_payment=(last[0], last[1]) if last else None,
         usage=usage,
         equipment=held,
+        payments=tuple(recent),
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from antena.core.audit import Actor, record
 from antena.core.clients.bulk import Stored, insert_clients, load_stored, update_clients
-from antena.core.clients.csvio import CsvRow, CsvTable, read_table
+from antena.core.clients.csvio import CsvRow, CsvTable, check_cells, read_table
 from antena.core.clients.outcome import ActionReport
 from antena.core.clients.records import CleanClient, ClientData, Lookups, check_unique, clean, reserve
 from antena.core.db.models import ClientStatus
@@ -253,12 +253,14 @@ def _validate(
 
 
 def _ids(table: CsvTable) -> tuple[dict[int, int | None], dict[int, str]]:
-    """Each row's id (``None`` for none); a bad or repeated id is that row's error."""
+    """Each row's id (``None`` for none); a bad or repeated id, or a control character in any cell,
+    is that row's error (every row passes here first)."""
     ids: dict[int, int | None] = {}
     errors: dict[int, str] = {}
     seen: dict[int, int] = {}
     for row in table.rows:
         try:
+            check_cells(row)
             client_id = _parse_id(row.values.get("id"))
         except CoreError as exc:
             errors[row.line] = str(exc)

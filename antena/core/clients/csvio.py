@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from antena.core import validate
+from antena.core.csvsafe import SafeDictWriter, restore
 from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 from antena.core.text import fold
@@ -162,15 +164,27 @@ def read_table(data: bytes | str) -> CsvTable:
     for line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue  # blank line, or a row of empty cells as spreadsheets leave at the end
-        values = {
-            column: cell.strip() for column, cell in zip(mapped, cells, strict=False) if column is not None
+        values = {  # a formula cell we exported as '=… is read back as =…
+            column: restore(cell.strip())
+            for column, cell in zip(mapped, cells, strict=False)
+            if column is not None
         }
         table.rows.append(CsvRow(line, values))
     return table
 
 
+MULTILINE_COLUMNS = frozenset({"address"})  # a cell that may keep line breaks and tabs
+
+
+def check_cells(row: CsvRow) -> None:
+    """A row whose cell holds a control character (a NUL, an escape) is refused, naming the column."""
+    for column, value in row.values.items():
+        what = _("Column {column}").format(column=column)
+        validate.plain_text(value, what, multiline=column in MULTILINE_COLUMNS)
+
+
 def writer(out: TextIO) -> csv.DictWriter[str]:
-    """A writer with the contract's header, already written."""
-    w = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n", extrasaction="ignore")
+    """A writer with the contract's header, already written; formula cells are neutralised."""
+    w = SafeDictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     return w

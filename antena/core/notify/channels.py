@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from antena.core.config import Settings
 from antena.core.i18n import gettext
+from antena.core.redact import mask_tokens
 
 LOG = logging.getLogger("antena.notify")
 TWILIO_BASE = "https://api.twilio.com"
@@ -94,7 +95,8 @@ class ConsoleChannel:
         return "console"
 
     async def send(self, msg: Outgoing) -> Sent:
-        LOG.info("message %s to %s (%s): %s", msg.message_id, msg.to, msg.event, msg.body)
+        body = mask_tokens(msg.body)  # the log is not a place for six-month portal keys
+        LOG.info("message %s to %s (%s): %s", msg.message_id, msg.to, msg.event, body)
         return Sent(None, "logged")
 
     async def aclose(self) -> None:
