@@ -26,7 +26,7 @@ async def test_the_card_lists_the_last_payments(bot: BotRig, isp: Any) -> None:
     card = await bot.say(ADMIN, "/cliente ana")
     lines = card["text"].splitlines()
     start = lines.index("Últimos pagos:")
-    assert lines[start + 1 :] == [
+    assert lines[start + 1 : start + 3] == [
         f"  10 jun 2026 · $200.00 · transferencia · #{june}",
         f"  10 jun 2026 · $350.00 · efectivo · #{may}",
     ]
