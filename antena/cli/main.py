@@ -8,6 +8,7 @@ from antena.cli import (
     admin,
     billing_invoices,
     billing_payments,
+    cfdi,
     client_commands,
     clients,
     demo,
@@ -34,6 +35,7 @@ billing_payments.register(app)
 links.register(app)
 wifi.register(app)
 report.register(app)
+cfdi.register(app)  # CFDI 4.0 and `clients fiscal` (wt-cfdi)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from antena.core.bootstrap import App
+from antena.core.cfdi import jobs as cfdi_jobs
 from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
 
@@ -22,7 +23,11 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
         LOG.exception("message templates")
     try:
         # Two loops, not one: a batch of SMS throttled to 1/s must never hold up router retries.
-        await asyncio.gather(_every(stop, interval, _routers, app), _every(stop, interval, _messages, app))
+        await asyncio.gather(
+            _every(stop, interval, _routers, app),
+            _every(stop, interval, _messages, app),
+            _every(stop, interval, cfdi_jobs.worker_pass, app),  # CFDI stamping and cancellation (wt-cfdi)
+        )
     finally:
         await messages.aclose(app)
 

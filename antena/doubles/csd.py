@@ -24,7 +24,7 @@ NAME = x509.ObjectIdentifier("2.5.4.41")
 
 
 @dataclass(frozen=True)
-class TestCsd:
+class CsdFiles:
     """The files of one CSD and what they say."""
 
     cer: Path
@@ -92,7 +92,7 @@ def make_certificate(
 
 def make_test_csd(
     folder: Path, rfc: str = "EKU9003173C9", name: str = "ESCUELA KEMPER URGATE", password: str = "12345678a"
-) -> TestCsd:
+) -> CsdFiles:
     """Write ``<rfc>_csd.cer`` and ``<rfc>_csd.key`` into ``folder`` (SAT's file formats)."""
     folder.mkdir(parents=True, exist_ok=True)
     key, cert, number = make_certificate(rfc, name)
@@ -105,4 +105,4 @@ def make_test_csd(
             serialization.BestAvailableEncryption(password.encode()),
         )
     )
-    return TestCsd(cer_path, key_path, password, rfc, name, number)
+    return CsdFiles(cer_path, key_path, password, rfc, name, number)

@@ -294,6 +294,9 @@ async def register_payment(
             },
         )
         await notify_events.payment_received(session, app, client, payment.id, paying)
+        from antena.core.cfdi.requests import queue_stamp  # CFDI for clients with fiscal data (wt-cfdi)
+
+        await queue_stamp(session, payment.id)
         await uow.commit()
     if wake:
         result.reactivation = await reactivate(app, actor, client.id, reason="payment")
