@@ -151,7 +151,8 @@ class WhatsAppCloudDouble:
 
     def _envelope(self, value: dict[str, Any]) -> dict[str, Any]:
         metadata = {"display_phone_number": "15550001111", "phone_number_id": self.phone_number_id}
-        change = {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": metadata, **value}}
+        inner = {"messaging_product": "whatsapp", "metadata": metadata, **value}
+        change = {"field": "messages", "value": inner}
         return {"object": "whatsapp_business_account", "entry": [{"id": "1020304050", "changes": [change]}]}
 
     def status_payload(

@@ -63,4 +63,7 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
             cost=m(report.sms_cost),
         )
     )
+    if report.whatsapp_messages:
+        line = _("WhatsApp Cloud: {n} messages ≈ {cost}")
+        lines.append(line.format(n=report.whatsapp_messages, cost=m(report.whatsapp_cost)))
     return "\n".join(lines)
