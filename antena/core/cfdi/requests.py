@@ -120,7 +120,7 @@ async def request_stamp(uow: UnitOfWork, actor: Actor, number: str | int) -> int
     if doc is not None and doc.status is CfdiStatus.FAILED:
         _requeue(doc, actor.name, now)
     elif doc is not None and doc.status is CfdiStatus.QUEUED:
-        raise AlreadyExists(_("The CFDI of invoice {number} is already queued").format(number=n))
+        return doc.id  # already waiting for the worker: the caller's hook tries it now
     elif doc is not None:
         raise AlreadyExists(_("Invoice {number} is already stamped: {uuid}").format(number=n, uuid=doc.uuid))
     else:
