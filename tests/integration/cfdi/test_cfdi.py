@@ -226,3 +226,28 @@ async def test_cfdi_not_configured_is_said_plainly(app: App) -> None:
 
     with pytest.raises(CfdiError, match="ANTENA_CFDI_RFC"):
         issuer(app.settings)
+
+
+async def test_the_portal_lists_the_clients_cfdi_with_xml_and_pdf(cfdi_app: App) -> None:
+    import httpx
+
+    from antena.core import links
+    from antena.portal.app import create_portal_app
+
+    isp = await shop(cfdi_app)
+    await pay(cfdi_app, await invoice(cfdi_app, isp.ana.id))
+    await jobs.run_due(cfdi_app)
+    (doc,) = await documents(cfdi_app)
+    other = await add_client(cfdi_app, isp, "Otro Cliente")
+    transport = httpx.ASGITransport(app=create_portal_app(cfdi_app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as web:
+        assert (await web.get("/portal/cfdi")).status_code == 401
+        await web.get((await links.portal_link(cfdi_app, isp.ana.id)).removeprefix("http://portal.test"))
+        page = await web.get("/portal/cfdi")
+        assert page.status_code == 200 and f"/portal/cfdi/{doc.uuid}.pdf" in page.text
+        xml = await web.get(f"/portal/cfdi/{doc.uuid}.xml")
+        assert xml.status_code == 200 and b"TimbreFiscalDigital" in xml.content
+        pdf = await web.get(f"/portal/cfdi/{doc.uuid}.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        await web.get((await links.portal_link(cfdi_app, other.id)).removeprefix("http://portal.test"))
+        assert (await web.get(f"/portal/cfdi/{doc.uuid}.xml")).status_code == 404, "not another client's"
