@@ -3,7 +3,7 @@ and an ``App`` whose ``ANTENA_CFDI_*`` settings point at both."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -32,3 +32,23 @@ async def cfdi_app(settings: Settings, csd: CsdFiles, pac: PacDouble) -> AsyncIt
         yield application
     finally:
         await application.aclose()
+
+
+@pytest.fixture
+def threaded_pac() -> Iterator[PacDouble]:
+    """The PAC double on its own event loop thread, for sync tests that run the CLI (asyncio.run)."""
+    import asyncio
+    import threading
+
+    loop = asyncio.new_event_loop()
+    double = PacDouble()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(double.start(), loop).result(timeout=30)
+    try:
+        yield double
+    finally:
+        asyncio.run_coroutine_threadsafe(double.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
