@@ -13,7 +13,7 @@ import re
 import uuid as uuidlib
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
@@ -30,7 +30,7 @@ _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}", re.ASCII)
 
 
-def _live() -> object:
+def _live() -> ColumnElement[bool]:
     return CfdiDocument.status != CfdiStatus.CANCELLED
 
 

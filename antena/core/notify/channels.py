@@ -400,6 +400,7 @@ def _whatsapp_cloud(settings: Settings, db: Any) -> Channel:
     from antena.core.notify.whatsapp_cloud import CloudStore, WhatsAppCloudChannel
 
     own = None if db is not None else Database(settings.database_url)
-    channel = WhatsAppCloudChannel(settings, CloudStore(db or own))
+    store = CloudStore(db if own is None else own)
+    channel = WhatsAppCloudChannel(settings, store)
     channel.own_db = own  # type: ignore[attr-defined]
     return channel

@@ -90,7 +90,7 @@ async def _status(
     if not wamid or not state:
         return
     record = await session.get(WhatsAppCloudMessage, wamid)
-    pricing = status.get("pricing") if isinstance(status.get("pricing"), dict) else {}
+    pricing: dict[str, Any] = status["pricing"] if isinstance(status.get("pricing"), dict) else {}
     errors = status.get("errors") if isinstance(status.get("errors"), list) else []
     code = errors[0].get("code") if errors and isinstance(errors[0], dict) else None
     title = str((errors[0].get("title") or errors[0].get("message") or "") if errors else "")[:200]
