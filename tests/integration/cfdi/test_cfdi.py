@@ -251,3 +251,37 @@ async def test_the_portal_lists_the_clients_cfdi_with_xml_and_pdf(cfdi_app: App)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         await web.get((await links.portal_link(cfdi_app, other.id)).removeprefix("http://portal.test"))
         assert (await web.get(f"/portal/cfdi/{doc.uuid}.xml")).status_code == 404, "not another client's"
+
+
+async def test_a_stamped_cfdi_is_emailed_to_the_client_with_xml_and_pdf(
+    settings: Settings, csd: CsdFiles, pac: PacDouble
+) -> None:
+    from antena.doubles.smtp import SmtpDouble
+    from tests.billing_helpers import set_client
+
+    with SmtpDouble() as smtp:
+        mail = {
+            "smtp_host": smtp.host,
+            "smtp_port": smtp.port,
+            "smtp_starttls": False,
+            "smtp_from": "isp@example.com",
+        }
+        app = bootstrap(with_cfdi(settings, csd, pac, **mail))
+        try:
+            isp = await shop(app)
+            await set_client(app, isp.ana.id, email="ana@example.com")
+            await pay(app, await invoice(app, isp.ana.id))
+            await jobs.run_due(app)
+            (doc,) = await documents(app)
+            assert doc.email_status == "sent"
+            (message,) = smtp.messages
+            assert (
+                message["To"] == "ana@example.com"
+                and doc.uuid in message.get_body(preferencelist=("plain",)).get_content()
+            )
+            names = sorted(part.get_filename() for part in message.iter_attachments())
+            assert [n.rsplit(".", 1)[1] for n in names] == ["pdf", "xml"] and all(
+                doc.uuid in n for n in names
+            )
+        finally:
+            await app.aclose()
