@@ -34,6 +34,7 @@ LOG = logging.getLogger("antena.cfdi")
 LEASE = dt.timedelta(minutes=10)
 RESEAL_AFTER = dt.timedelta(hours=48)  # a PAC refuses a CFDI dated more than 72 h ago
 CANCEL_ACCEPTED = {"201", "202"}  # request received / cancelled before
+PAC_TIMEOUT = 60.0
 
 
 @dataclass
@@ -164,12 +165,23 @@ async def _stamp(app: App, job: Claimed) -> Outcome:
             local = now.astimezone(settings.tz)
             xml = await asyncio.to_thread(signed_xml, me, signer, job.draft, local)
             await _store_sealed(app, job.id, xml)
-        stamped = await asyncio.to_thread(pac.stamp, settings, xml)
+        stamped = await _in_thread(pac.stamp, settings, xml)
     except PacUnavailable as exc:
         return Outcome(job.id, None, error=str(exc))
     except CfdiError as exc:
         return Outcome(job.id, CfdiStatus.FAILED, error=str(exc))
     return Outcome(job.id, CfdiStatus.STAMPED, uuid=stamped.uuid, xml=stamped.xml)
+
+
+async def _in_thread(call: Any, *args: Any) -> Any:
+    """A blocking PAC call (satcfdi uses ``requests`` without a timeout), bounded: a PAC that hangs
+    counts as not answering. If it did stamp after all, the retry resends the same sealed XML."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(call, *args), timeout=PAC_TIMEOUT)
+    except TimeoutError:
+        raise PacUnavailable(
+            _("the PAC did not answer within {n} seconds").format(n=int(PAC_TIMEOUT))
+        ) from None
 
 
 async def _cancel(app: App, job: Claimed) -> Outcome:
