@@ -6,18 +6,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from antena.bot.filters import IsStaff
-from antena.bot.handlers import (
-    billing,
-    cfdi,
-    clients,
-    common,
-    customers,
-    ops,
-    reminders,
-    report,
-    reports,
-    wifi,
-)
+from antena.bot.handlers import billing, clients, common, customers, ops, reminders, report, reports, wifi
+from antena.bot.handlers import cfdi as cfdi_handlers  # wt-cfdi
 
 
 def build_router() -> Router:
@@ -34,7 +24,7 @@ def build_router() -> Router:
     staff.include_router(reminders.make_router())
     staff.include_router(report.make_router())
     staff.include_router(wifi.make_router())
-    staff.include_router(cfdi.make_router())  # /cfdi (wt-cfdi)
+    staff.include_router(cfdi_handlers.make_router())  # /cfdi (wt-cfdi)
     root.include_router(staff)
     root.include_router(customers.make_router())
     root.include_router(common.make_fallback())

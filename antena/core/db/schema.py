@@ -1,15 +1,8 @@
 """Every table of the product, imported in one place so ``Base.metadata`` is complete."""
 
-from antena.core.db import (  # noqa: F401  # noqa: F401
-    billing_models,
-    cfdi_models,
-    message_models,
-    models,
-    report_models,
-    router_tasks,
-    tokens,
-    whatsapp_models,
-)
+import antena.core.db.cfdi_models  # registers the CFDI and WhatsApp tables (wt-cfdi)
+import antena.core.db.whatsapp_models  # noqa: F401  (wt-cfdi)
+from antena.core.db import billing_models, message_models, models, report_models, router_tasks, tokens  # noqa: F401
 from antena.core.db.base import Base
 
 metadata = Base.metadata
