@@ -22,6 +22,7 @@ STAFF = [
     Command(("activar", "activate"), "suspend", N_("/activar <client>"), N_("Activate a client")),
     Command(("factura", "invoice"), "invoices", N_("/factura <invoice number>"), N_("Show an invoice")),
     Command(("facturar", "bill"), "invoices", N_("/facturar <client>"), N_("Issue this month's invoice")),
+    Command(("cfdi",), "invoices", N_("/cfdi <invoice number>"), N_("Stamp and send an invoice's CFDI")),
     Command(
         ("pago", "payment"),
         "payments",

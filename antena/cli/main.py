@@ -8,6 +8,7 @@ from antena.cli import (
     admin,
     billing_invoices,
     billing_payments,
+    cfdi,
     client_commands,
     clients,
     demo,
@@ -46,6 +47,7 @@ fieldwork.register(app)  # contract, installation, ticket
 usage.register(app)
 equipment.register(app)
 network_tools.register(app)
+cfdi.register(app)  # CFDI 4.0 and `clients fiscal` (wt-cfdi)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

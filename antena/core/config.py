@@ -109,6 +109,31 @@ class Settings(BaseSettings):
         "InternetGatewayDevice.WANDevice.1.X_GponInterafceConfig.RXPower,"
         "Device.Optical.Interface.1.OpticalSignalLevel"
     )
+    # CFDI 4.0 (core/cfdi): the issuer, its CSD (certificado de sello digital) and the PAC that stamps.
+    cfdi_rfc: str | None = None
+    cfdi_name: str | None = None  # razón social exactly as on the Constancia de Situación Fiscal
+    cfdi_regime: str = "601"  # c_RegimenFiscal of the issuer
+    cfdi_postal_code: str | None = None  # lugar de expedición
+    cfdi_series: str = "F"
+    cfdi_cer_path: Path | None = None
+    cfdi_key_path: Path | None = None
+    cfdi_key_password: SecretStr | None = None
+    cfdi_pac: str = "swsapien"  # satcfdi's SW Sapien adapter
+    cfdi_pac_sandbox: bool = True  # the PAC's test environment: stamps that the SAT never sees
+    cfdi_pac_url: str | None = None  # base URL override (a proxy, the local PAC double)
+    cfdi_pac_token: SecretStr | None = None
+    cfdi_pac_user: str | None = None
+    cfdi_pac_password: SecretStr | None = None
+    cfdi_max_attempts: int = Field(default=8, ge=1)
+    # WhatsApp through Meta's Cloud API (core/notify/whatsapp_cloud.py), channel "whatsapp_cloud".
+    whatsapp_cloud_token: SecretStr | None = None
+    whatsapp_cloud_phone_number_id: str | None = None
+    whatsapp_cloud_app_secret: SecretStr | None = None  # signs the webhook (X-Hub-Signature-256)
+    whatsapp_cloud_verify_token: SecretStr | None = None  # the GET handshake's hub.verify_token
+    whatsapp_cloud_api_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_cloud_templates: str = ""  # "event.lang=name[@code][:tag,tag];…" approved templates
+    whatsapp_cloud_costs: str = "utility=0.16,authentication=0.16,marketing=0.56,service=0"
+    whatsapp_cloud_rate_per_second: float = Field(default=20.0, gt=0)
 
     @field_validator("telegram_token", "telegram_webhook_url", "secret_key", mode="before")
     @classmethod
@@ -142,7 +167,7 @@ class Settings(BaseSettings):
             return float(match[1]) * _SECONDS[match[2] or "s"]
         return value
 
-    @field_validator("auto_tasks", "portal_wifi", mode="before")
+    @field_validator("auto_tasks", "portal_wifi", "cfdi_pac_sandbox", mode="before")
     @classmethod
     def _on_off(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in {"on", "off"}:

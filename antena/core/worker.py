@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from antena.core import reconcile
 from antena.core.bootstrap import App
+from antena.core.cfdi import jobs as cfdi_jobs
 from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
 from antena.core.usage import sampler as usage
@@ -31,6 +32,7 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
             _every(stop, interval, _messages, app, wake=wake),
             _every(stop, reconcile.INTERVAL.total_seconds(), _reconcile, app),
             _every(stop, usage.TICK, usage.sample_pass, app),  # queue counters → usage history
+            _every(stop, interval, cfdi_jobs.worker_pass, app),  # CFDI stamping and cancellation
         )
     finally:
         await messages.aclose(app)

@@ -34,6 +34,7 @@ from antena.core.links import portal_link
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.emulator_live import attach as attach_live
 from antena.core.usage.demo import seed_history
+from antena.demo import cfdi_sample
 
 LOG = logging.getLogger(__name__)
 ROUTERS = 3
@@ -83,6 +84,7 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
                 update={"telegram_token": SecretStr(telegram.token), "telegram_api_url": telegram.base_url}
             )
         settings = settings.model_copy(update={"portal_url": portal_base(settings)})
+        settings = await cfdi_sample.with_pac(stack, settings)  # CFDI against the local PAC (wt-cfdi)
         app = bootstrap(settings)
         stack.push_async_callback(app.aclose)
         say(
@@ -104,6 +106,8 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         jobs = _background(app, stop)
         try:
             await _introduce(app, say, summary, month)
+            paid = [c.id for c in summary.made if c.id not in month.unpaid_clients]
+            await cfdi_sample.stamp_sample(app, paid, say)  # a stamped sample CFDI (wt-cfdi)
             if telegram is not None and options.chat:
                 from antena.demo.terminal import TerminalChat, help_text
                 from antena.doubles.telegram_cli import stdin_lines

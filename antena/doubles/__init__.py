@@ -7,4 +7,7 @@ benchmarks and ``antena demo``.
 - :mod:`antena.doubles.telegram` — a local Telegram Bot API server (``TelegramDouble``) that an
   aiogram ``Bot`` can poll, send to and receive files from.
 - The RouterOS API emulator lives next to its adapter, in :mod:`antena.core.routeros.emulator`.
+- :mod:`antena.doubles.pac` — a PAC (SW sapien's REST API) that checks a CFDI's seal and stamps it;
+  :mod:`antena.doubles.csd` makes SAT-format test CSDs for it, the tests and the demo.
+- :mod:`antena.doubles.whatsapp_cloud` — Meta's WhatsApp Cloud API, firing signed webhooks.
 """

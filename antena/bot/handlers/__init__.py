@@ -20,6 +20,7 @@ from antena.bot.handlers import (
     reports,
     wifi,
 )
+from antena.bot.handlers import cfdi as cfdi_handlers
 
 
 def build_router() -> Router:
@@ -38,6 +39,7 @@ def build_router() -> Router:
     staff.include_router(wifi.make_router())
     staff.include_router(network.make_router())
     staff.include_router(equipment.make_router())
+    staff.include_router(cfdi_handlers.make_router())  # /cfdi (wt-cfdi)
     root.include_router(staff)
     root.include_router(fieldwork.make_router())  # contracts, installations, tickets (staff and customers)
     root.include_router(customers.make_router())

@@ -308,6 +308,9 @@ async def register_payment(
         },
     )
     await notify_events.payment_received(session, app, client, payment.id, paying)
+    from antena.core.cfdi.requests import queue_stamp  # CFDI for clients with fiscal data
+
+    await queue_stamp(session, payment.id)
     if wake:
         result.reactivation = await reactivate_in(
             uow, actor, client.id, reason="payment", key=f"payment:{payment.id}"

@@ -1,4 +1,4 @@
-"""Ways to reach a customer: console, Twilio SMS and WhatsApp, Telegram, e-mail.
+"""Ways to reach a customer: console, Twilio SMS and WhatsApp, Meta's WhatsApp Cloud API, Telegram, e-mail.
 
 Each channel is narrow: ``send(Outgoing) -> Sent`` or raises :class:`SendError` saying whether
 trying again later can help (timeouts, 429, 5xx) or not (21211 invalid number, 21610
@@ -387,8 +387,9 @@ class Recipient:
 class Channels:
     """The channels this installation can use, built once per worker, with their throttles."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Any = None) -> None:
         self.settings = settings
+        self.db = db  # the app's Database, for channels that read it (whatsapp_cloud); else their own
         self._built: dict[str, Channel] = {}
         self._throttles: dict[str, Throttle] = {}
         self.order = [c.strip() for c in settings.notify_channels.split(",") if c.strip()]
@@ -401,6 +402,7 @@ class Channels:
             "whatsapp": twilio and bool(s.twilio_whatsapp_from),
             "sms": True,  # console when Twilio is not configured
             "email": bool(s.smtp_host),
+            "whatsapp_cloud": bool(s.whatsapp_cloud_token and s.whatsapp_cloud_phone_number_id),
         }.get(name, False)
 
     def get(self, name: str) -> Channel:
@@ -415,6 +417,8 @@ class Channels:
                 self._built[name] = TwilioSmsChannel(s) if twilio else ConsoleChannel()
             elif name == "email":
                 self._built[name] = EmailChannel(s)
+            elif name == "whatsapp_cloud":
+                self._built[name] = _whatsapp_cloud(s, self.db)
             else:
                 raise KeyError(name)
         return self._built[name]
@@ -427,6 +431,7 @@ class Channels:
             rate = {
                 "telegram": self.settings.telegram_rate_per_second,
                 "email": 5.0,
+                "whatsapp_cloud": self.settings.whatsapp_cloud_rate_per_second,
             }.get(channel.name, self.settings.sms_rate_per_second)
             self._throttles[key] = Throttle(rate)
         return self._throttles[key]
@@ -434,7 +439,8 @@ class Channels:
     def route(self, who: Recipient, forced: str | None, content_sid: str | None) -> list[tuple[str, str]]:
         """(channel, address) to try, cheapest first; empty when the client cannot be reached."""
         if forced:
-            address = {"email": who.email, "telegram": who.telegram_chat_id, "sms": who.phone}.get(forced)
+            address = {"email": who.email, "telegram": who.telegram_chat_id, "sms": who.phone,
+                       "whatsapp_cloud": who.phone}.get(forced)  # fmt: skip
             return [(forced, str(address))] if address and self.available(forced) else []
         out: list[tuple[str, str]] = []
         for name in self.order:
@@ -442,16 +448,33 @@ class Channels:
                 continue
             if name == "telegram" and who.telegram_chat_id:
                 out.append((name, str(who.telegram_chat_id)))
-            elif (name == "whatsapp" and who.phone and content_sid) or (name == "sms" and who.phone):
+            elif (name == "whatsapp" and who.phone and content_sid) or (
+                name in ("sms", "whatsapp_cloud") and who.phone
+            ):
                 out.append((name, who.phone))
             elif name == "email" and who.email:
                 out.append((name, who.email))
         return out
 
     async def aclose(self) -> None:
+        own_db = getattr(self._built.get("whatsapp_cloud"), "own_db", None)
         for channel in self._built.values():
             try:
                 await channel.aclose()
             except Exception:  # closing must not hide the pass's result
                 LOG.exception("closing channel %s", channel.name)
         self._built.clear()
+        if own_db is not None:
+            await own_db.dispose()
+
+
+def _whatsapp_cloud(settings: Settings, db: Any) -> Channel:
+    """Meta's Cloud API channel; it reads the clients' windows from ``db`` (its own engine if none)."""
+    from antena.core.db.engine import Database
+    from antena.core.notify.whatsapp_cloud import CloudStore, WhatsAppCloudChannel
+
+    own = None if db is not None else Database(settings.database_url)
+    store = CloudStore(db if own is None else own)
+    channel = WhatsAppCloudChannel(settings, store)
+    channel.own_db = own  # type: ignore[attr-defined]
+    return channel

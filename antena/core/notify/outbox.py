@@ -72,7 +72,7 @@ def templates(app: App) -> TemplateStore:
 def channels(app: App) -> Channels:
     found = app.extras.get(CHANNELS_KEY)
     if found is None:
-        found = Channels(app.settings)
+        found = Channels(app.settings, app.db)  # WhatsApp Cloud reads the customer-service window
         app.extras[CHANNELS_KEY] = found
     return found
 

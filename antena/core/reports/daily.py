@@ -22,6 +22,7 @@ from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Service, StaffUser
 from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.reports.tickets import TicketCounts, ticket_counts
+from antena.core.reports.whatsapp import whatsapp_costs
 
 ZERO = Decimal("0.00")
 HISTORY_DAYS = 30
@@ -63,6 +64,8 @@ class DailyReport:
     messages_failed: int = 0
     sms_segments: int = 0
     sms_cost: Decimal = ZERO
+    whatsapp_messages: int = 0  # WhatsApp Cloud API (wt-cfdi)
+    whatsapp_cost: Decimal = ZERO
     history: list[tuple[dt.date, Decimal, int]] = field(default_factory=list)  # day, collected, suspended
     reconciled: list[int] = field(default_factory=list)  # paid but still cut: the reconciler woke them
     overdue_active: int = 0  # active, owing past their cut-off date (the reconciler's last count)
@@ -211,6 +214,7 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
         report.sms_cost = (Decimal(str(app.settings.sms_cost)) * report.sms_segments).quantize(
             Decimal("0.01")
         )
+        report.whatsapp_messages, report.whatsapp_cost = await whatsapp_costs(s, start, end, app.settings)
 
         report.history = await _history(s, day, tz)
         report.tickets = await ticket_counts(s, day, tz)

@@ -44,6 +44,7 @@ TEMPLATE_MESSAGES = (
     N_("Messages failed"),
     N_("SMS segments"),
     N_("Estimated SMS cost"),
+    N_("WhatsApp Cloud messages (estimated cost)"),
     N_("Last 30 days"),
     N_("None"),
     N_("Support"),
@@ -71,6 +72,7 @@ def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[s
         "pending": m(report.pending),
         "overdue": m(report.overdue),
         "sms_cost": m(report.sms_cost),
+        "whatsapp_cost": m(report.whatsapp_cost),
         "chart": Markup(svg),
         "tickets": tickets,
     }

@@ -68,4 +68,7 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
         )
     )
     lines.append(ticket_line(report.tickets))
+    if report.whatsapp_messages:
+        line = _("WhatsApp Cloud: {n} messages ≈ {cost}")
+        lines.append(line.format(n=report.whatsapp_messages, cost=m(report.whatsapp_cost)))
     return "\n".join(lines)
