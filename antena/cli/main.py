@@ -12,6 +12,7 @@ from antena.cli import (
     clients,
     demo,
     links,
+    network_admin,
     operations,
     report,
     router_tools,
@@ -34,7 +35,7 @@ billing_payments.register(app)
 links.register(app)
 wifi.register(app)
 report.register(app)
-_ = (client_commands, router_tools)  # they register their commands on existing groups
+_ = (client_commands, router_tools, network_admin)  # they register their commands on existing groups
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 
 CENT = Decimal("0.01")
-_RATE = re.compile(r"^\d+(\.\d+)?[kKmMgG]?$")
+_RATE = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,3})?[kKmMgG]?$")
+_PLAIN_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")  # no exponent, sign or other scripts' digits
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
 
@@ -34,6 +35,8 @@ def money(value: object, *, allow_zero: bool = True, what: str | None = None) ->
     label = what or _("Amount")
     text = str(value).strip().replace(",", "") if value is not None else ""
     text = text.removeprefix("$")
+    if not _PLAIN_NUMBER.match(text) and not text.startswith("-"):
+        raise InvalidInput(_("{what} is not a valid amount: {value}").format(what=label, value=value))
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:
