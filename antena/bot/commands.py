@@ -37,6 +37,7 @@ STAFF = [
     Command(("reporte", "report"), "reports", N_("/reporte [YYYY-MM-DD]"), N_("Daily cut-off report")),
     Command(("tareas", "tasks"), "tasks", N_("/tareas"), N_("Router tasks waiting or failed")),
     Command(("reintentar", "retry"), "tasks", N_("/reintentar [id|all]"), N_("Retry router tasks")),
+    Command(("personal", "staff"), "staff", N_("/personal"), N_("Staff: add, change role, remove")),
     Command(("ayuda", "help"), None, N_("/ayuda"), N_("Help")),
 ]
 CUSTOMER = [

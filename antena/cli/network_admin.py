@@ -167,15 +167,10 @@ def router_list() -> None:
         lines = []
         for r in rows:
             api = _("API enabled") if r.api_enabled else _("API disabled")
-            line = _("{name}: {host}:{port} user {user}, zone {zone}, {api}, {clients} clients").format(
-                name=r.name,
-                host=r.host,
-                port=r.port,
-                user=r.username,
-                zone=r.zone,
-                api=api,
-                clients=r.clients,
+            line = _("{name}: {host}:{port} user {user}, zone {zone}, {api}").format(
+                name=r.name, host=r.host, port=r.port, user=r.username, zone=r.zone, api=api
             )
+            line += ", " + _count_clients(r.clients)
             if r.open_tasks:
                 line += " · " + ngettext("{n} change waiting", "{n} changes waiting", r.open_tasks).format(
                     n=r.open_tasks

@@ -12,6 +12,7 @@ from antena.core.audit import Actor
 from antena.core.bootstrap import App, bootstrap
 from antena.core.i18n import N_, _
 from antena.core.routeros import outbox
+from antena.core.routeros.wording import login_refused_line
 
 tasks_app = typer.Typer(
     help="Router tasks: changes waiting for, or refused by, a router.", no_args_is_help=True
@@ -132,6 +133,8 @@ def tasks_list() -> None:
             if t.router_id != current:
                 current = t.router_id
                 lines.append(f"{t.router.name}:")
+                if any(o.router_id == current and o.error_code == "login_refused" for o in tasks):
+                    lines.append("  ! " + login_refused_line(t.router.name))
             lines.append(
                 f"  #{t.id} {t.kind} client {t.client_id} — {t.status.value}, "
                 + _("{n} attempts").format(n=t.attempts)

@@ -20,6 +20,7 @@ from antena.core.i18n import N_, _
 from antena.core.plural import ngettext
 from antena.core.routeros.ops import OpKind, RouterOp
 from antena.core.routeros.outbox import Delivery, deliver_now, enqueue
+from antena.core.routeros.plans import plan_objects
 from antena.core.text import fold
 
 DAYS = ("issue_day", "notice_day", "pay_day", "cutoff_day")
@@ -59,10 +60,11 @@ async def _count(uow: UnitOfWork, column: object, *where: object) -> int:
     return int(await uow.session.scalar(select(func.count(func.distinct(column))).where(*where)) or 0)  # type: ignore[arg-type]
 
 
-async def _name_taken(uow: UnitOfWork, model: type[Zone] | type[Plan], name: str, own_id: int) -> bool:
+async def _name_taken(uow: UnitOfWork, model: type[Zone] | type[Plan], name: str, own_id: int) -> str | None:
+    """The name of another zone or plan called ``name`` (ignoring case and accents), if any."""
     wanted = fold(name)
-    rows = (await uow.session.execute(select(model))).scalars()
-    return any(fold(row.name) == wanted and row.id != own_id for row in rows)
+    rows = [r for r in (await uow.session.execute(select(model))).scalars() if isinstance(r, Zone | Plan)]
+    return next((row.name for row in rows if fold(row.name) == wanted and row.id != own_id), None)
 
 
 # -- zones ------------------------------------------------------------------------------------
@@ -86,8 +88,8 @@ async def edit_zone(uow: UnitOfWork, actor: Actor, zone_name: str, **changes: st
     new: dict[str, object] = {}
     if "name" in given:
         new["name"] = validate.required(given["name"], _("Zone name"), max_len=80)
-        if await _name_taken(uow, Zone, str(new["name"]), zone.id):
-            raise AlreadyExists(_("A zone named {name} already exists").format(name=new["name"]))
+        if taken := await _name_taken(uow, Zone, str(new["name"]), zone.id):
+            raise AlreadyExists(_("A zone named {name} already exists").format(name=taken))
     for day in DAYS:
         if day in given:
             new[day] = validate.day_of_month(given[day], _(DAY_LABELS[day]))
@@ -123,13 +125,12 @@ async def remove_zone(uow: UnitOfWork, actor: Actor, zone_name: str) -> str:
 
 
 async def list_plans(uow: UnitOfWork) -> list[PlanRow]:
-    counts = dict(
-        (await uow.session.execute(
-            select(Service.plan_id, func.count(func.distinct(Service.client_id)))
-            .where(Service.cancelled.is_(False))
-            .group_by(Service.plan_id)
-        )).tuples().all()
-    )  # fmt: skip
+    rows = await uow.session.execute(
+        select(Service.plan_id, func.count(func.distinct(Service.client_id)))
+        .where(Service.cancelled.is_(False))
+        .group_by(Service.plan_id)
+    )
+    counts = {plan_id: n for plan_id, n in rows.all()}
     return [PlanRow(plan, counts.get(plan.id, 0)) for plan in await network.list_plans(uow)]
 
 
@@ -143,7 +144,10 @@ async def publish_plan(
     """Queue the plan's objects (or their removal) on every router with its API on."""
     plan = await uow.session.get(Plan, plan_id)
     assert plan is not None
-    router_op = RouterOp.for_plan(kind, plan_spec(plan))
+    spec = plan_spec(plan)
+    if not plan_objects(spec):  # a Simple Queue plan lives in its clients' queues only
+        return []
+    router_op = RouterOp.for_plan(kind, spec)
     tasks = [enqueue(uow.session, router, router_op, actor) for router in await _routers(uow)]
     await uow.flush()
     return [t.id for t in tasks if t is not None]
@@ -167,8 +171,8 @@ async def edit_plan(uow: UnitOfWork, actor: Actor, plan_name: str, **changes: st
     new: dict[str, object] = {}
     if "name" in given:
         new["name"] = validate.required(given["name"], _("Plan name"), max_len=80)
-        if await _name_taken(uow, Plan, str(new["name"]), plan.id):
-            raise AlreadyExists(_("A plan named {name} already exists").format(name=new["name"]))
+        if taken := await _name_taken(uow, Plan, str(new["name"]), plan.id):
+            raise AlreadyExists(_("A plan named {name} already exists").format(name=taken))
     if "price" in given:
         new["price"] = validate.money(given["price"], what=_("Price"))
     if "download" in given:

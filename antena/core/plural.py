@@ -17,10 +17,12 @@ def _plurals(lang: str) -> dict[str, tuple[str, ...]]:
         return {}
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=lang)
+    # Babel pads the forms to CLDR's count for the locale (three for es): our catalogs give the
+    # two that Spanish and English use (one, other).
     return {
-        str(m.id[0]): tuple(str(s) for s in m.string)
+        str(m.id[0]): tuple(str(s) for s in m.string[:2])
         for m in catalog
-        if isinstance(m.id, tuple) and isinstance(m.string, tuple) and all(m.string) and not m.fuzzy
+        if isinstance(m.id, tuple) and isinstance(m.string, tuple) and all(m.string[:2]) and not m.fuzzy
     }
 
 

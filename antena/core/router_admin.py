@@ -20,6 +20,7 @@ from antena.core.plural import ngettext
 from antena.core.routeros.identity import Probe, ProbeStatus, probe
 from antena.core.routeros.ops import OpKind, RouterAccess, RouterOp
 from antena.core.routeros.outbox import Delivery, deliver_now, enqueue
+from antena.core.routeros.plans import plan_objects
 from antena.core.text import fold
 
 LOGIN_REFUSED = "login_refused"
@@ -91,24 +92,19 @@ def in_use(name: str, clients: int) -> str:
 
 
 async def list_routers(uow: UnitOfWork) -> list[RouterRow]:
-    clients = dict(
-        (
-            await uow.session.execute(
-                select(Service.router_id, func.count(func.distinct(Service.client_id)))
-                .where(Service.cancelled.is_(False))
-                .group_by(Service.router_id)
-            )
-        )
-        .tuples()
-        .all()
+    rows = await uow.session.execute(
+        select(Service.router_id, func.count(func.distinct(Service.client_id)))
+        .where(Service.cancelled.is_(False))
+        .group_by(Service.router_id)
     )
+    clients = {router_id: n for router_id, n in rows.all()}
     tasks: dict[int, tuple[int, bool]] = {}
     open_rows = await uow.session.execute(
         select(RouterTask.router_id, RouterTask.error_code).where(
             RouterTask.status.in_([TaskStatus.PENDING, TaskStatus.FAILED])
         )
     )
-    for router_id, code in open_rows.tuples():
+    for router_id, code in open_rows.all():
         count, refused = tasks.get(router_id, (0, False))
         tasks[router_id] = (count + 1, refused or code == LOGIN_REFUSED)
     return [
@@ -122,10 +118,8 @@ async def list_routers(uow: UnitOfWork) -> list[RouterRow]:
 
 def _push_plans(uow: UnitOfWork, router: Router, plans: list[Plan], actor: Actor) -> list[RouterTask]:
     """Every plan's profile or PCQ queues onto this router (a new router, or its API back on)."""
-    tasks = [
-        enqueue(uow.session, router, RouterOp.for_plan(OpKind.UPSERT_PLAN, plan_spec(p)), actor)
-        for p in plans
-    ]
+    specs = [spec for spec in map(plan_spec, plans) if plan_objects(spec)]
+    tasks = [enqueue(uow.session, router, RouterOp.for_plan(OpKind.UPSERT_PLAN, s), actor) for s in specs]
     return [t for t in tasks if t is not None]
 
 

@@ -18,6 +18,8 @@ _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
 def day_of_month(value: object, what: str) -> int:
     try:
+        if not str(value).strip().isascii():  # int() would read other scripts' digits
+            raise ValueError(value)
         day = int(str(value).strip())
     except (TypeError, ValueError) as exc:
         raise InvalidInput(

@@ -67,7 +67,8 @@ def row_role(path: str, row: Row) -> str:
 
 def plan_objects(spec: PlanSpec) -> list[PlanObject]:
     """The objects ``spec`` needs on a router, in creation order."""
-    comment, rate = spec.comment, {"rate-limit": norm_rate}
+    comment = spec.comment
+    rate: dict[str, Callable[[str], str]] = {"rate-limit": norm_rate}
     if spec.service_type == "pppoe":
         props = {"name": spec.name, "rate-limit": spec.rate, "comment": comment}
         if spec.pool:
