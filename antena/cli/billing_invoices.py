@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from antena.cli.progress import progress_bar
 from antena.cli.runner import run
 from antena.core import validate
 from antena.core.audit import Actor
@@ -65,9 +66,10 @@ def billing_run(date: str = typer.Option("", "--date", help=DATE_HELP)) -> None:
 
     async def work(app: App) -> tuple[RunReport, App]:
         day = _date(date)
-        return await run_invoices(app, Actor.cli(), day), app
+        return await run_invoices(app, Actor.cli(), day, progress=bar), app
 
-    report, app = run(work)
+    with progress_bar(_("Issuing invoices")) as bar:
+        report, app = run(work)
     typer.echo(report.summary(app.settings.currency, app.settings.default_region))
 
 

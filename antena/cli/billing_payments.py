@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from antena.cli.clients import EX_TEMPFAIL
+from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
 from antena.core import validate
 from antena.core.audit import Actor
@@ -80,9 +81,11 @@ def cutoff_run(
 
     async def work(app: App) -> CutoffSummary:
         day = validate.iso_date(date) if date is not None else None
+        count_router_changes(app, bar)
         return await run_cutoff(app, Actor.cli(), day)
 
-    summary = run(work)
+    with progress_bar(_("Cut-off: router changes")) as bar:
+        summary = run(work)
     _finish(cutoff_lines(summary), queued=summary.queued, refused=summary.refused)
 
 

@@ -10,6 +10,7 @@ import sys
 import typer
 
 from antena.cli.clients import app, report_and_exit
+from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import fail, run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
@@ -38,9 +39,12 @@ def _access(clientes: list[str], target: ClientStatus, yes: bool) -> None:
             )
             if not yes and sys.stdin.isatty() and not typer.confirm(_("Go ahead?")):
                 fail(_("Nothing was changed."))
+            count_router_changes(app_, bar, total=preview.total)
         return await lifecycle.change_access(app_, Actor.cli(), ids, target=target)
 
-    report_and_exit(run(work))
+    with progress_bar(_("Router changes")) as bar:
+        report = run(work)
+    report_and_exit(report)
 
 
 @app.command("suspend")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
@@ -45,6 +46,7 @@ def import_(
 
     async def work(app: App) -> tuple[ImportResult, ActionReport | None]:
         data = _read(file)
+        count_router_changes(app, bar)
         queued: list[tuple[ActionReport, dict[int, list[int]]]] = []
 
         async def queue(uow: UnitOfWork, result: ImportResult) -> None:
@@ -61,6 +63,7 @@ def import_(
                     region=app.settings.default_region,
                     source=None if file == "-" else Path(file).name,
                     before_commit=queue if push else None,
+                    progress=bar,
                 )
             except ImportRejected as exc:
                 _report(exc.errors, exc.ignored_columns)
@@ -69,7 +72,8 @@ def import_(
             return result, None
         return result, await edits.deliver_push(app, *queued[0])
 
-    result, pushed = run(work)
+    with progress_bar(_("Importing clients")) as bar:
+        result, pushed = run(work)
     _report(result.errors, result.ignored_columns)
     typer.echo(result.summary())
     if pushed is not None:
@@ -117,16 +121,19 @@ def export(
     async def work(app: App) -> int:
         async with app.uow() as uow:
             if file == "-":
-                return await export_clients(uow, Actor.cli(), stdout, with_secrets=with_secrets)
+                return await export_clients(uow, Actor.cli(), stdout, with_secrets=with_secrets, progress=bar)
             try:
                 with Path(file).open("w", encoding="utf-8", newline="") as out:
-                    return await export_clients(uow, Actor.cli(), out, with_secrets=with_secrets)
+                    return await export_clients(
+                        uow, Actor.cli(), out, with_secrets=with_secrets, progress=bar
+                    )
             except OSError as exc:
                 raise CoreError(
                     _("Cannot write {path}: {reason}").format(path=file, reason=exc.strerror)
                 ) from exc
 
     stdout = typer.get_text_stream("stdout")
-    rows = run(work)
+    with progress_bar(_("Exporting clients")) as bar:
+        rows = run(work)
     # With - the CSV owns standard output, so the summary goes to standard error.
     typer.echo(_("Exported {n} rows to {path}").format(n=rows, path=file), err=file == "-")

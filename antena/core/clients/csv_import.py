@@ -22,6 +22,7 @@ from antena.core.db.types import utcnow
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError, InvalidInput
 from antena.core.i18n import _
+from antena.core.progress import Progress, Steps, no_progress
 
 MAX_ID = 2_147_483_647  # INTEGER primary keys on PostgreSQL
 
@@ -151,12 +152,18 @@ class _Names:
 
 
 def _clean_rows(
-    table: CsvTable, lookups: Lookups, existing: dict[int, Stored], ids: dict[int, int | None], region: str
+    table: CsvTable,
+    lookups: Lookups,
+    existing: dict[int, Stored],
+    ids: dict[int, int | None],
+    region: str,
+    on_row: Callable[[], None] = lambda: None,
 ) -> tuple[list[_Pending], dict[int, str]]:
     names = _Names.of(lookups)
     pending: list[_Pending] = []
     errors: dict[int, str] = {}
     for row in table.rows:
+        on_row()
         if row.line not in ids:
             continue  # bad or repeated id, already reported
         client_id = ids[row.line]
@@ -234,9 +241,14 @@ def _free_user(base: str, router_id: int, lk: Lookups) -> str:
 
 
 def _validate(
-    table: CsvTable, lookups: Lookups, existing: dict[int, Stored], ids: dict[int, int | None], region: str
+    table: CsvTable,
+    lookups: Lookups,
+    existing: dict[int, Stored],
+    ids: dict[int, int | None],
+    region: str,
+    on_row: Callable[[], None] = lambda: None,
 ) -> tuple[list[_Pending], dict[int, str]]:
-    pending, errors = _clean_rows(table, lookups, existing, ids, region)
+    pending, errors = _clean_rows(table, lookups, existing, ids, region, on_row)
     released = {p.clean.id for p in pending if p.existing is not None and p.clean.id is not None}
     while True:
         unique_errors = _check_batch(pending, lookups, released)
@@ -282,6 +294,7 @@ async def import_clients(
     region: str = "MX",
     source: str | None = None,
     before_commit: Callable[[UnitOfWork, ImportResult], Awaitable[None]] | None = None,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     """Import a client CSV in one transaction; with bad rows raise ``ImportRejected`` unless ``partial``.
 
@@ -290,10 +303,12 @@ async def import_clients(
     """
     now = now or utcnow()
     table = read_table(data)
+    # Steps: the rows checked, then written (``progress`` hears both halves).
+    steps = Steps(progress, 2 * len(table.rows), every=max(1, len(table.rows) // 100))
     lookups = await Lookups.load(uow)
     ids, errors = _ids(table)
     existing = await load_stored(uow, (i for i in ids.values() if i in lookups.existing_ids))
-    good, row_errors = _validate(table, lookups, existing, ids, region)
+    good, row_errors = _validate(table, lookups, existing, ids, region, steps.advance)
     errors.update(row_errors)
     result = _result(table, errors)
     if errors and not partial:
@@ -302,6 +317,7 @@ async def import_clients(
     creates = [p for p in good if p.existing is None]
     await update_clients(uow, [(p.clean, p.existing) for p in updates if p.existing], now, actor.name)
     new_ids = await insert_clients(uow, [p.clean for p in creates], now, actor.name)
+    steps.advance(len(table.rows))
     ids_by_line = {p.line: p.clean.id for p in updates if p.clean.id is not None}
     result.updated_ids = list(ids_by_line.values())
     result.created_ids = new_ids
