@@ -18,6 +18,7 @@ from antena.core.clients.outcome import ActionReport, describe, summary
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError
 from antena.core.i18n import _
+from antena.core.plural import ngettext
 
 EX_TEMPFAIL = 75
 
@@ -76,6 +77,16 @@ def import_(
         result, pushed = run(work)
     _report(result.errors, result.ignored_columns)
     typer.echo(result.summary())
+    if result.passwords_generated:
+        typer.echo(
+            ngettext(
+                "{n} PPPoE/Hotspot service had no password and got a random one: "
+                "`antena clients export --with-secrets` shows it.",
+                "{n} PPPoE/Hotspot services had no password and got a random one: "
+                "`antena clients export --with-secrets` shows them.",
+                result.passwords_generated,
+            ).format(n=result.passwords_generated)
+        )
     if pushed is not None:
         report_and_exit(pushed, compact=True)
 

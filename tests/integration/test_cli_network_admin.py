@@ -337,3 +337,20 @@ def test_api_off_and_on_again(centro, cli_env: Settings) -> None:  # type: ignor
     assert not emu.find("/ppp/profile", name="Hogar 10M")
     ok("router", "remove", "RB-Central")
     assert count(cli_env.database_url, Router) == 0
+
+
+def test_imported_pppoe_rows_without_a_password_get_one(centro, cli_env: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ok("plan", "add", "--name", "Hogar 10M", "--type", "pppoe", "--price", "350", "--download", "10M",
+       "--upload", "5M")  # fmt: skip
+    csv = tmp_path / "c.csv"
+    csv.write_text(
+        "name,zone,router,plan,ip,service_password\n"
+        "Ana,Centro,RB-Centro,Hogar 10M,10.0.0.7,\n"
+        "Beto,Centro,RB-Centro,Hogar 10M,10.0.0.8,propia-123\n",
+        encoding="utf-8",
+    )
+    out = ok("clients", "import", str(csv), "--push")
+    assert "1 PPPoE/Hotspot service had no password and got a random one" in out
+    passwords = dict(fetch(cli_env.database_url, select(Service.service_user, Service.service_password)))
+    assert passwords["beto"] == "propia-123" and len(passwords["ana"]) == 12
+    assert centro.find("/ppp/secret", name="ana")[0]["password"] == passwords["ana"]

@@ -48,6 +48,7 @@ class ImportResult:
     client_ids: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    passwords_generated: int = 0  # PPPoE/Hotspot rows without a password got a random one
 
     @property
     def created(self) -> int:
@@ -323,6 +324,7 @@ async def import_clients(
     result.created_ids = new_ids
     ids_by_line.update({p.line: cid for p, cid in zip(creates, new_ids, strict=True)})
     result.client_ids = [ids_by_line[p.line] for p in good]
+    result.passwords_generated = sum(1 for p in good if p.clean.password_generated)
     record(
         uow.session,
         actor,
