@@ -24,7 +24,7 @@ from antena.core.clients.resolve import find_one
 from antena.core.config import Settings
 from antena.core.db.billing_models import Invoice
 from antena.core.errors import InvalidInput
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
 CSV_HEADER = ("number", "client_id", "client", "type", "issue_date", "due_date", "total", "paid", "status")
 
@@ -68,7 +68,7 @@ def billing_run(date: str = typer.Option("", "--date", help=DATE_HELP)) -> None:
         day = _date(date)
         return await run_invoices(app, Actor.cli(), day, progress=bar), app
 
-    with progress_bar(_("Issuing invoices")) as bar:
+    with progress_bar(N_("Issuing invoices")) as bar:
         report, app = run(work)
     typer.echo(report.summary(app.settings.currency, app.settings.default_region))
 

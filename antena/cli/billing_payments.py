@@ -18,7 +18,7 @@ from antena.core.billing.payments import PaymentResult, payment_lines, register_
 from antena.core.billing.promises import PromiseResult, promise_lines, register_promise
 from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
 payment_app = typer.Typer(help="Payments received from clients.", no_args_is_help=True)
 promise_app = typer.Typer(help="Payment promises: reconnect a client until a date.", no_args_is_help=True)
@@ -84,7 +84,7 @@ def cutoff_run(
         count_router_changes(app, bar)
         return await run_cutoff(app, Actor.cli(), day)
 
-    with progress_bar(_("Cut-off: router changes")) as bar:
+    with progress_bar(N_("Cut-off: router changes")) as bar:
         summary = run(work)
     _finish(cutoff_lines(summary), queued=summary.queued, refused=summary.refused)
 

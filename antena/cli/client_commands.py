@@ -19,7 +19,7 @@ from antena.core.clients.outcome import ActionReport
 from antena.core.clients.records import ClientData
 from antena.core.clients.resolve import find_one
 from antena.core.db.models import ClientStatus
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
 
 async def _resolve_all(app_: App, texts: list[str]) -> list[int]:
@@ -42,7 +42,7 @@ def _access(clientes: list[str], target: ClientStatus, yes: bool) -> None:
             count_router_changes(app_, bar, total=preview.total)
         return await lifecycle.change_access(app_, Actor.cli(), ids, target=target)
 
-    with progress_bar(_("Router changes")) as bar:
+    with progress_bar(N_("Router changes")) as bar:
         report = run(work)
     report_and_exit(report)
 

@@ -17,7 +17,7 @@ from antena.core.clients.csv_import import ImportRejected, ImportResult, RowErro
 from antena.core.clients.outcome import ActionReport, describe, summary
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 from antena.core.plural import ngettext
 
 EX_TEMPFAIL = 75
@@ -73,7 +73,7 @@ def import_(
             return result, None
         return result, await edits.deliver_push(app, *queued[0])
 
-    with progress_bar(_("Importing clients")) as bar:
+    with progress_bar(N_("Importing clients")) as bar:
         result, pushed = run(work)
     _report(result.errors, result.ignored_columns)
     typer.echo(result.summary())
@@ -144,7 +144,7 @@ def export(
                 ) from exc
 
     stdout = typer.get_text_stream("stdout")
-    with progress_bar(_("Exporting clients")) as bar:
+    with progress_bar(N_("Exporting clients")) as bar:
         rows = run(work)
     # With - the CSV owns standard output, so the summary goes to standard error.
     typer.echo(_("Exported {n} rows to {path}").format(n=rows, path=file), err=file == "-")

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 
 from antena.core.bootstrap import App
+from antena.core.i18n import _
 from antena.core.progress import Progress, no_progress
 
 
@@ -17,8 +18,10 @@ def on_terminal() -> bool:
 
 
 @contextlib.contextmanager
-def progress_bar(label: str) -> Iterator[Progress]:
-    """A callback that moves a bar labelled ``label`` (total 0: not known yet, the bar pulses)."""
+def progress_bar(label: str, **values: object) -> Iterator[Progress]:
+    """A callback that moves a bar labelled ``label`` (a msgid, formatted with ``values``; total 0:
+    not known yet, the bar pulses). The label is translated when the bar first shows, once the
+    command has read ``ANTENA_LOCALE``."""
     if not on_terminal():
         yield no_progress
         return
@@ -28,12 +31,13 @@ def progress_bar(label: str) -> Iterator[Progress]:
     console = Console(file=sys.stderr)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     bar = Progress(*columns, console=console, transient=False)
-    task = bar.add_task(label, total=None)
+    task = bar.add_task("", total=None)
     started = False
 
     def update(done: int, total: int) -> None:
         nonlocal started
         if not started:  # drawn from the first report on: a preview or a question comes first
+            bar.update(task, description=_(label).format(**values))
             bar.start()
             started = True
         bar.update(task, completed=done, total=total or None)

@@ -14,7 +14,7 @@ from antena.core import router_tools
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 from antena.core.progress import no_progress
 from antena.core.routeros.ops import Outcome
 from antena.core.routeros.wording import translate
@@ -79,11 +79,7 @@ def drift_command(
         lines += [f"  ! {translate(r.detail)}" for r in failed]
         return lines, not failed
 
-    with (
-        progress_bar(_("Repairing {router}").format(router=router))
-        if repair
-        else nullcontext(no_progress) as bar
-    ):
+    with progress_bar(N_("Repairing {router}"), router=router) if repair else nullcontext(no_progress) as bar:
         lines, ok = run(work)
     for line in lines:
         typer.echo(line)

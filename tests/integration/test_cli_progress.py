@@ -18,13 +18,13 @@ ANTENA = str(Path(sys.executable).with_name("antena"))
 BAR = "━"  # rich's bar
 
 
-def _env(settings: Settings) -> dict[str, str]:
+def _env(settings: Settings, locale: str = "en") -> dict[str, str]:
     return {
         **os.environ,
         "ANTENA_DATABASE_URL": settings.database_url,
         "ANTENA_DATA_DIR": str(settings.data_dir),
         "ANTENA_SECRET_KEY": "test-secret-key-not-for-production",
-        "ANTENA_LOCALE": "en",
+        "ANTENA_LOCALE": locale,
         "COLUMNS": "100",
         "TERM": "xterm",
     }
@@ -49,9 +49,9 @@ def csv_file(cli_env: Settings, tmp_path: Path) -> Path:
     return path
 
 
-def _on_terminal(settings: Settings, *args: str) -> tuple[int, str]:
+def _on_terminal(settings: Settings, *args: str, locale: str = "en") -> tuple[int, str]:
     child = pexpect.spawn(
-        ANTENA, list(args), env=_env(settings), encoding="utf-8", timeout=120, dimensions=(40, 100)
+        ANTENA, list(args), env=_env(settings, locale), encoding="utf-8", timeout=120, dimensions=(40, 100)
     )
     child.expect(pexpect.EOF)
     child.close()
@@ -72,6 +72,9 @@ def test_import_export_and_billing_show_a_bar_on_a_terminal(
 
     code, screen = _on_terminal(cli_env, "clients", "export", str(tmp_path / "out.csv"))
     assert code == 0 and "Exporting clients" in screen and "600/600" in screen, screen
+
+    code, screen = _on_terminal(cli_env, "clients", "export", str(tmp_path / "out.csv"), locale="es")
+    assert code == 0 and "Exportando clientes" in screen, screen
 
     code, screen = _on_terminal(cli_env, "billing", "run", "--date", "2026-05-28")
     assert code == 0 and "Issuing invoices" in screen and "601/601" in screen, screen
