@@ -87,7 +87,9 @@ async def tasks(message: Message, app: App) -> None:
     for task in open_[:MAX_TASKS]:
         state = _("waiting") if task.status == "pending" else _("failed")
         line = f"#{task.id} {task.kind}"
-        if task.client_id is not None:
+        if (plan := (task.payload or {}).get("plan")) is not None:  # a plan's profile or queues
+            line += " · " + str(plan.get("name", ""))
+        elif task.client_id is not None:
             line += " · " + _("client #{id}").format(id=task.client_id)
         line += f" · {state} ({task.attempts})"
         if task.last_error:
