@@ -136,9 +136,13 @@ async def _ours(conn: RouterConnection, path: str, comment: str) -> list[Row]:
 
 
 async def _adopt(conn: RouterConnection, obj: PlanObject) -> Row:
-    """The name is taken: a profile an operator made by hand for this plan becomes ours; a
-    RouterOS default or another plan's object is never taken over."""
+    """The name is taken: ours after all (made by a concurrent try), or a profile an operator made
+    by hand for this plan, which becomes ours; a RouterOS default or another plan's object is
+    never taken over."""
     taken = await conn.print(obj.path, name=obj.props.get("name", ""))
+    for row in taken:
+        if row.get("comment") == obj.props.get("comment"):
+            return row
     for row in taken:
         if plan_id_from_comment(row.get("comment")) is None and row.get("default") not in ("true", "yes"):
             return row
