@@ -60,6 +60,7 @@ STAFF = [
         N_("/equipo <client> | asignar <serial> <client> | devolver <serial>"),
         N_("Equipment a client holds"),
     ),
+    Command(("personal", "staff"), "staff", N_("/personal"), N_("Staff: add, change role, remove")),
     Command(("ayuda", "help"), None, N_("/ayuda"), N_("Help")),
 ]
 CUSTOMER = [

@@ -91,29 +91,30 @@ def router_add(
     zone: str = typer.Option(..., "--zone"),
     no_api: bool = typer.Option(False, "--no-api", help="Keep changes in the database only"),
     tls: bool = typer.Option(False, "--tls", help="Use API-SSL"),
+    no_check: bool = typer.Option(False, "--no-check", help="Save without trying the API login"),
 ) -> None:
-    """Add a MikroTik router reached through its API."""
+    """Add a MikroTik router reached through its API (the login is tried first)."""
+    from antena.cli.network_admin import finish, probe_lines
+    from antena.core import router_admin
 
-    async def work(app: App) -> str:
-        async with app.uow() as uow:
-            router = await network.add_router(
-                uow,
-                Actor.cli(),
-                name=name,
-                host=host,
-                port=port,
-                username=username,
-                password=password,
-                zone=zone,
-                api_enabled=not no_api,
-                use_tls=tls,
-            )
-            api = _("API enabled") if router.api_enabled else _("API disabled")
-            return _("Router {name} added ({host}:{port}, zone {zone}, {api}).").format(
-                name=router.name, host=router.host, port=router.port, zone=router.zone.name, api=api
-            )
+    async def work(app: App) -> router_admin.RouterResult:
+        return await router_admin.add_router(
+            app, Actor.cli(), name=name, host=host, port=port, username=username, password=password,
+            zone=zone, api_enabled=not no_api, use_tls=tls, check=not no_check,
+        )  # fmt: skip
 
-    typer.echo(run(work))
+    result = run(work)
+    out, warnings = probe_lines(result.name, result.probe)
+    for warning in warnings:
+        typer.echo(warning, err=True)
+    api = _("API enabled") if not no_api else _("API disabled")
+    lines = [
+        _("Router {name} added ({host}:{port}, zone {zone}, {api}).").format(
+            name=result.name, host=host, port=port, zone=zone, api=api
+        ),
+        *out,
+    ]
+    finish(lines, result.deliveries, tempfail=result.probe.status.value != "unreachable")
 
 
 @plan_app.command("add")
@@ -130,30 +131,22 @@ def plan_add(
     ),
     pool: str = typer.Option("", "--pool", help="PPPoE address pool (then clients need no IP)"),
 ) -> None:
-    """Add an Internet plan."""
+    """Add an Internet plan; its profile or PCQ queues are created on every router."""
+    from antena.cli.network_admin import finish
+    from antena.core import network_admin
 
-    async def work(app: App) -> str:
-        async with app.uow() as uow:
-            plan = await network.add_plan(
-                uow,
-                Actor.cli(),
-                name=name,
-                service_type=service_type,
-                price=price,
-                download=download,
-                upload=upload,
-                profile=profile,
-                pool=pool,
-            )
-            return _("Plan {name} added ({type}, {price}, {down}/{up}).").format(
-                name=plan.name,
-                type=plan.service_type.value,
-                price=plan.price,
-                down=plan.download,
-                up=plan.upload,
-            )
+    async def work(app: App) -> network_admin.PlanResult:
+        return await network_admin.add_plan(
+            app, Actor.cli(), name=name, service_type=service_type, price=price, download=download,
+            upload=upload, profile=profile, pool=pool,
+        )  # fmt: skip
 
-    typer.echo(run(work))
+    result = run(work)
+    plan = result.plan
+    line = _("Plan {name} added ({type}, {price}, {down}/{up}).").format(
+        name=plan.name, type=plan.service_type.value, price=plan.price, down=plan.download, up=plan.upload
+    )
+    finish([line], result.deliveries)
 
 
 def register(app: typer.Typer) -> None:

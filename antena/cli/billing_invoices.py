@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from antena.cli.progress import progress_bar
 from antena.cli.runner import run
 from antena.core import csvsafe, validate
 from antena.core.audit import Actor
@@ -22,7 +23,7 @@ from antena.core.clients.resolve import find_one
 from antena.core.config import Settings
 from antena.core.db.billing_models import Invoice
 from antena.core.errors import InvalidInput
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
 CSV_HEADER = ("number", "client_id", "client", "type", "issue_date", "due_date", "total", "paid", "status")
 
@@ -64,9 +65,10 @@ def billing_run(date: str = typer.Option("", "--date", help=DATE_HELP)) -> None:
 
     async def work(app: App) -> tuple[RunReport, App]:
         day = _date(date)
-        return await run_invoices(app, Actor.cli(), day), app
+        return await run_invoices(app, Actor.cli(), day, progress=bar), app
 
-    report, app = run(work)
+    with progress_bar(N_("Issuing invoices")) as bar:
+        report, app = run(work)
     typer.echo(report.summary(app.settings.currency, app.settings.default_region))
 
 

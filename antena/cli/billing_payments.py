@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from antena.cli.clients import EX_TEMPFAIL
+from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
 from antena.core import validate
 from antena.core.audit import Actor
@@ -17,7 +18,7 @@ from antena.core.billing.payments import PaymentResult, parse_amount, payment_li
 from antena.core.billing.promises import PromiseResult, promise_lines, register_promise
 from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
 payment_app = typer.Typer(help="Payments received from clients.", no_args_is_help=True)
 promise_app = typer.Typer(help="Payment promises: reconnect a client until a date.", no_args_is_help=True)
@@ -81,9 +82,11 @@ def cutoff_run(
 
     async def work(app: App) -> CutoffSummary:
         day = validate.iso_date(date) if date is not None else None
+        count_router_changes(app, bar)
         return await app.perform(run_cutoff, Actor.cli(), day)
 
-    summary = run(work)
+    with progress_bar(N_("Cut-off: router changes")) as bar:
+        summary = run(work)
     _finish(cutoff_lines(summary), queued=summary.queued, refused=summary.refused)
 
 

@@ -10,6 +10,7 @@ import sys
 import typer
 
 from antena.cli.clients import app, report_and_exit
+from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import fail, run
 from antena.core import equipment
 from antena.core.audit import Actor
@@ -19,7 +20,7 @@ from antena.core.clients.outcome import ActionReport
 from antena.core.clients.records import ClientData
 from antena.core.clients.resolve import find_one
 from antena.core.db.models import ClientStatus
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
 
 async def _resolve_all(app_: App, texts: list[str]) -> list[int]:
@@ -39,9 +40,12 @@ def _access(clientes: list[str], target: ClientStatus, yes: bool) -> None:
             )
             if not yes and sys.stdin.isatty() and not typer.confirm(_("Go ahead?")):
                 fail(_("Nothing was changed."))
+            count_router_changes(app_, bar, total=preview.total)
         return await app_.perform(lifecycle.change_access, Actor.cli(), ids, target=target)
 
-    report_and_exit(run(work))
+    with progress_bar(N_("Router changes")) as bar:
+        report = run(work)
+    report_and_exit(report)
 
 
 @app.command("suspend")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
@@ -14,7 +15,7 @@ from antena.core.clients.csv_export import export_clients
 from antena.core.clients.csv_import import ImportRejected, ImportResult, RowError, import_clients
 from antena.core.clients.outcome import ActionReport, describe, summary
 from antena.core.errors import CoreError
-from antena.core.i18n import _
+from antena.core.i18n import N_, _, ngettext
 
 EX_TEMPFAIL = 75
 
@@ -43,6 +44,7 @@ def import_(
 
     async def work(app: App) -> tuple[ImportResult, ActionReport | None]:
         data = _read(file)
+        count_router_changes(app, bar)
         try:
             result = await app.perform(
                 import_clients,
@@ -53,15 +55,27 @@ def import_(
                 region=app.settings.default_region,
                 source=None if file == "-" else Path(file).name,
                 push=push,
+                progress=bar,
             )
         except ImportRejected as exc:
             _report(exc.errors, exc.ignored_columns)
             raise
         return result, result.pushed
 
-    result, pushed = run(work)
+    with progress_bar(N_("Importing clients")) as bar:
+        result, pushed = run(work)
     _report(result.errors, result.ignored_columns)
     typer.echo(result.summary())
+    if result.passwords_generated:
+        typer.echo(
+            ngettext(
+                "{n} PPPoE/Hotspot service had no password and got a random one: "
+                "`antena clients export --with-secrets` shows it.",
+                "{n} PPPoE/Hotspot services had no password and got a random one: "
+                "`antena clients export --with-secrets` shows them.",
+                result.passwords_generated,
+            ).format(n=result.passwords_generated)
+        )
     if pushed is not None:
         report_and_exit(pushed, compact=True)
 
@@ -107,16 +121,19 @@ def export(
     async def work(app: App) -> int:
         async with app.uow() as uow:
             if file == "-":
-                return await export_clients(uow, Actor.cli(), stdout, with_secrets=with_secrets)
+                return await export_clients(uow, Actor.cli(), stdout, with_secrets=with_secrets, progress=bar)
             try:
                 with Path(file).open("w", encoding="utf-8", newline="") as out:
-                    return await export_clients(uow, Actor.cli(), out, with_secrets=with_secrets)
+                    return await export_clients(
+                        uow, Actor.cli(), out, with_secrets=with_secrets, progress=bar
+                    )
             except OSError as exc:
                 raise CoreError(
                     _("Cannot write {path}: {reason}").format(path=file, reason=exc.strerror)
                 ) from exc
 
     stdout = typer.get_text_stream("stdout")
-    rows = run(work)
+    with progress_bar(N_("Exporting clients")) as bar:
+        rows = run(work)
     # With - the CSV owns standard output, so the summary goes to standard error.
     typer.echo(_("Exported {n} rows to {path}").format(n=rows, path=file), err=file == "-")

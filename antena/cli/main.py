@@ -15,6 +15,7 @@ from antena.cli import (
     equipment,
     fieldwork,
     links,
+    network_admin,
     network_tools,
     operations,
     payments_list,
@@ -48,7 +49,7 @@ usage.register(app)
 equipment.register(app)
 network_tools.register(app)
 cfdi.register(app)  # CFDI 4.0 and `clients fiscal` (wt-cfdi)
-_ = (client_commands, router_tools)  # they register their commands on existing groups
+_ = (client_commands, router_tools, network_admin)  # they register their commands on existing groups
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import Any
 
 import typer
 
@@ -12,6 +13,7 @@ from antena.core.audit import Actor
 from antena.core.bootstrap import App, bootstrap
 from antena.core.i18n import N_, _
 from antena.core.routeros import outbox
+from antena.core.routeros.wording import login_refused_line
 
 tasks_app = typer.Typer(
     help="Router tasks: changes waiting for, or refused by, a router.", no_args_is_help=True
@@ -129,8 +131,10 @@ def tasks_list() -> None:
             if t.router_id != current:
                 current = t.router_id
                 lines.append(f"{t.router.name}:")
+                if any(o.router_id == current and o.error_code == "login_refused" for o in tasks):
+                    lines.append("  ! " + login_refused_line(t.router.name))
             lines.append(
-                f"  #{t.id} {t.kind} client {t.client_id} — {t.status.value}, "
+                f"  #{t.id} {t.kind} {_what(t)} — {t.status.value}, "
                 + _("{n} attempts").format(n=t.attempts)
                 + (f", {t.last_error}" if t.last_error else "")
             )
@@ -164,6 +168,12 @@ def tasks_retry(task: str = typer.Argument("all", help="task id or all")) -> Non
         )
 
     typer.echo(run(work))
+
+
+def _what(task: Any) -> str:
+    """Which client a task is for, or which plan (plan tasks have no client)."""
+    plan = (task.payload or {}).get("plan")
+    return f"plan {plan.get('name', '')}" if plan else f"client {task.client_id}"
 
 
 def register(app: typer.Typer) -> None:

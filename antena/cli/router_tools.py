@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import typer
 
 from antena.cli.admin import router_app
 from antena.cli.clients import app as clients_app
+from antena.cli.progress import progress_bar
 from antena.cli.runner import run
 from antena.core import router_tools
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
+from antena.core.progress import no_progress
 from antena.core.routeros.ops import Outcome
 from antena.core.routeros.wording import translate
 
@@ -69,13 +73,14 @@ def drift_command(
                 _("{n} differences; run again with --repair to fix them.").format(n=len(report.items))
             )
             return lines, False
-        results = await router_tools.repair(app, Actor.cli(), router, report)
+        results = await router_tools.repair(app, Actor.cli(), router, report, progress=bar)
         failed = [r for r in results if r.outcome is not Outcome.APPLIED]
         lines.append(_("Repaired {ok} of {n}.").format(ok=len(results) - len(failed), n=len(results)))
         lines += [f"  ! {translate(r.detail)}" for r in failed]
         return lines, not failed
 
-    lines, ok = run(work)
+    with progress_bar(N_("Repairing {router}"), router=router) if repair else nullcontext(no_progress) as bar:
+        lines, ok = run(work)
     for line in lines:
         typer.echo(line)
     if not ok:

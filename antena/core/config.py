@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     router_max_attempts: int = Field(default=12, ge=1)
     router_backoff_base: float = Field(default=5.0, gt=0)
     router_backoff_max: float = Field(default=900.0, gt=0)
+    # A router that refuses our user or password is tried again this often (seconds), not on the
+    # network back-off: nothing changes until someone fixes the password (`antena router edit`).
+    router_login_retry: float = Field(default=1800.0, gt=0)
     router_bulk_connections: int = Field(default=12, ge=1, le=20)
     router_lease_seconds: float = Field(default=300.0, gt=0)  # a worker's hold on one router's queue
     # Billing knobs that the manual leaves to the operator.

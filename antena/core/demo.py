@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from antena.core import network, staff
+from antena.core import network, network_admin, staff
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients.edits import add_client
@@ -97,7 +97,7 @@ async def seed_demo(
         summary.routers.append(f"{name} → 127.0.0.1:{port} ({zone})")
     for name, kind, price, down, up, profile in PLANS:
         async with app.uow() as uow:
-            await network.add_plan(
+            plan = await network.add_plan(
                 uow,
                 actor,
                 name=name,
@@ -107,6 +107,9 @@ async def seed_demo(
                 upload=up,
                 profile=profile,
             )
+            # its profile or PCQ queues on every router: sent with the first client pushed there
+            await network_admin.publish_plan(uow, actor, plan.id)
+            await uow.commit()
         summary.plans.append(f"{name} ({kind}, ${price})")
     team = list(STAFF)
     if admin_telegram_id is not None and admin_telegram_id not in {t[0] for t in team}:

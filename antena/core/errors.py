@@ -8,6 +8,7 @@
     ├── Ambiguous                  several clients match a search (carries the candidates)
     └── RouterError                the router answered with a problem (carries the router's own text)
         └── RouterUnreachable      connection refused, timeout: the change is queued, not lost
+            └── RouterLoginRefused the router refused our user name or password
 
 Entry points render ``str(error)``; nothing else about an error needs to reach a user.
 """
@@ -63,3 +64,20 @@ class RouterUnreachable(RouterError):
     """The router could not be reached (refused, timeout, dropped)."""
 
     exit_code = 75  # EX_TEMPFAIL: saved and queued, try again later
+
+
+class RouterLoginRefused(RouterUnreachable):
+    """The router answered the login with a refusal: a wrong user or password, not a network fault."""
+
+    exit_code = 1
+
+    def __init__(self, router: str, detail: str) -> None:
+        from antena.core.i18n import _
+
+        super().__init__(
+            _("{router} refused the user name or password (login: {detail})").format(
+                router=router, detail=detail
+            )
+        )
+        self.router = router
+        self.detail = detail

@@ -14,10 +14,11 @@ from antena.core import network
 from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
 from antena.core.clients.lifecycle import live_services, load_clients
-from antena.core.clients.specs import service_spec
-from antena.core.db.models import Client, ClientStatus, Router, Service
+from antena.core.clients.specs import plan_spec, service_spec
+from antena.core.db.models import Client, ClientStatus, Plan, Router, Service
 from antena.core.errors import InvalidInput, NotAllowed
 from antena.core.i18n import _
+from antena.core.progress import Progress, no_progress
 from antena.core.routeros import drift, inspect, rules
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.drift import DriftReport
@@ -102,18 +103,21 @@ async def check(app: App, router_name: str) -> DriftReport:
             for s in services
             if s.client.status in (ClientStatus.SUSPENDED, ClientStatus.CANCELLED)
         }
+        plans = [plan_spec(p) for p in (await uow.session.execute(select(Plan).order_by(Plan.id))).scalars()]
     conn = await _connect(app, router)
     try:
-        return await drift.check_drift(conn, expected, suspended, app.settings.suspend_list)
+        return await drift.check_drift(conn, expected, suspended, app.settings.suspend_list, plans)
     finally:
         await conn.close()
 
 
-async def repair(app: App, actor: Actor, router_name: str, report: DriftReport) -> list[OpResult]:
+async def repair(
+    app: App, actor: Actor, router_name: str, report: DriftReport, progress: Progress = no_progress
+) -> list[OpResult]:
     router = await _router(app, router_name)
     conn = await _connect(app, router)
     try:
-        results = await drift.repair_drift(conn, report)
+        results = await drift.repair_drift(conn, report, progress)
     finally:
         await conn.close()
     async with app.uow() as uow:

@@ -93,12 +93,16 @@ async def add_staff(uow: UnitOfWork, actor: Actor, *, telegram_id: object, name:
     existing = (
         await uow.session.execute(select(StaffUser).where(StaffUser.telegram_id == tg_id))
     ).scalar_one_or_none()
-    if existing is not None:
+    if existing is not None and existing.active:
         raise AlreadyExists(
             _("Telegram id {id} already belongs to {name}").format(id=tg_id, name=existing.name)
         )
-    staff = StaffUser(telegram_id=tg_id, name=name, role=parsed_role, active=True)
-    uow.session.add(staff)
+    if existing is not None:  # removed earlier: the same person comes back
+        staff = existing
+        staff.name, staff.role, staff.active = name, parsed_role, True
+    else:
+        staff = StaffUser(telegram_id=tg_id, name=name, role=parsed_role, active=True)
+        uow.session.add(staff)
     await uow.flush()
     record(
         uow.session,

@@ -14,12 +14,14 @@ from antena.core.i18n import _
 
 CENT = Decimal("0.01")
 MAX_PRICE = Decimal("999999999.99")  # prices and invoice lines; payments have ANTENA_MAX_PAYMENT
-_RATE = re.compile(r"^\d+(\.\d+)?[kKmMgG]?$")
+_RATE = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,3})?[kKmMgG]?$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
 
 def day_of_month(value: object, what: str) -> int:
     try:
+        if not str(value).strip().isascii():  # int() would read other scripts' digits
+            raise ValueError(value)
         day = int(str(value).strip())
     except (TypeError, ValueError) as exc:
         raise InvalidInput(

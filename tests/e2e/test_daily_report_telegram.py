@@ -149,7 +149,7 @@ async def test_report_reaches_managers_and_admins_once(
                 body = text["text"]
                 for expected in (
                     "Suspendidos: 1 (Centro 1)",
-                    f"Cobrado: {money} en 1 pagos",
+                    f"Cobrado: {money} en 1 pago",
                     f"Por cajero: Cajera {money}",
                     f"Por método: efectivo {money}",
                 ):

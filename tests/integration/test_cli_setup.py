@@ -31,16 +31,26 @@ ROUTER = [
     "--name",
     "RB-Centro",
     "--host",
-    "10.0.0.1",
+    "127.0.0.1",
     "--port",
-    "8728",
+    "8728",  # replaced by the emulator's port (see ``router``)
     "--username",
-    "admin",
+    "api",
     "--password",
     "s3cret",
     "--zone",
     "Centro",
 ]
+
+
+@pytest.fixture
+def router(threaded_emulator: object) -> list[str]:
+    """``router add`` pointed at an emulator: the login check and the plans' push reach it."""
+    args = list(ROUTER)
+    args[args.index("--port") + 1] = str(threaded_emulator.port)  # type: ignore[attr-defined]
+    return args
+
+
 PLAN = [
     "plan",
     "add",
@@ -57,8 +67,8 @@ PLAN = [
 ]
 
 
-def test_full_setup_is_stored_and_audited(cli_env: Settings) -> None:
-    for args in (ZONE, ROUTER, PLAN):
+def test_full_setup_is_stored_and_audited(cli_env: Settings, router: list[str]) -> None:
+    for args in (ZONE, router, PLAN):
         result = cli(*args)
         assert result.exit_code == 0, result.stderr
     result = cli("staff", "add", "--telegram-id", "123456", "--name", "Ana Peña", "--role", "cashier")
@@ -68,10 +78,10 @@ def test_full_setup_is_stored_and_audited(cli_env: Settings) -> None:
     url = cli_env.database_url
     zone = fetch(url, select(Zone))[0][0]
     assert (zone.issue_day, zone.notice_day, zone.pay_day, zone.cutoff_day) == (28, 30, 1, 5)
-    router = fetch(url, select(Router))[0][0]
-    assert (router.host, router.port, router.api_enabled, router.zone_id) == (
-        "10.0.0.1",
-        8728,
+    stored = fetch(url, select(Router))[0][0]
+    assert (stored.host, stored.port, stored.api_enabled, stored.zone_id) == (
+        "127.0.0.1",
+        int(router[router.index("--port") + 1]),
         True,
         zone.id,
     )
@@ -84,7 +94,7 @@ def test_full_setup_is_stored_and_audited(cli_env: Settings) -> None:
 
 def test_router_without_api(cli_env: Settings) -> None:
     cli(*ZONE)
-    result = cli(*ROUTER, "--no-api")
+    result = cli(*ROUTER, "--no-api")  # nothing is tried on port 8728: the API is off
     assert result.exit_code == 0
     assert "API disabled" in result.stdout
     assert fetch(cli_env.database_url, select(Router.api_enabled))[0][0] is False
@@ -314,10 +324,10 @@ def test_router_without_api(cli_env: Settings) -> None:
     ],
 )
 def test_bad_input_is_refused_with_a_reason_and_changes_nothing(
-    cli_env: Settings, args: list[str], message: str
+    cli_env: Settings, router: list[str], args: list[str], message: str
 ) -> None:
     cli(*ZONE)
-    cli(*ROUTER)
+    cli(*router)
     cli(*PLAN)
     cli("staff", "add", "--telegram-id", "77", "--name", "Existing", "--role", "admin")
     url = cli_env.database_url

@@ -45,7 +45,7 @@ def at(app: App, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 async def seed(app: App) -> None:
     isp = await billing_isp(app)
-    ana = await add_client(app, isp, "Ana")
+    ana = await add_client(app, isp, "Ana", phone="55 1234 5678")
     beto = await add_client(app, isp, "Beto")
     carla = await add_client(app, isp, "Carla", zone="Fin")
     dora = await add_client(app, isp, "Dora")
@@ -160,8 +160,19 @@ async def test_numbers_of_a_seeded_day(app: App) -> None:
     assert r.by_cashier == {"Luis": Decimal("350.50"), "Marta": Decimal("350.00")}
     assert list(r.by_cashier) == ["Luis", "Marta"]
     assert r.by_method == {"efectivo": Decimal("450.00"), "transferencia": Decimal("250.50")}
-    assert r.expected == Decimal("700.00")
-    assert r.collection_rate == Decimal("100")
+    # the cycle: Internet invoices issued 6 May – 5 June (1, 2, 3; 4 and 5 are other income)
+    assert (r.cycle_start, r.cycle_billed, r.cycle_collected) == (
+        D(2026, 5, 6),
+        Decimal("1050.00"),
+        Decimal("450.00"),
+    )
+    assert r.cycle_rate == Decimal("43")
+    assert [(c.name, c.zone, c.router, c.owed) for c in r.suspended_clients] == [
+        ("Ana", "Centro", "RB", Decimal("350.00")),
+        ("Beto", "Centro", "RB", Decimal("250.00")),
+        ("Carla", "Fin", "RB-Fin", Decimal("400.00")),
+    ]
+    assert [c.name for c in r.reactivated_clients] == ["Beto"]
     assert (r.pending, r.pending_count) == (Decimal("650.00"), 2)
     assert (r.overdue, r.overdue_count) == (Decimal("350.00"), 1)
     assert r.promises_due == 1
@@ -199,8 +210,9 @@ async def test_chat_text(app: App) -> None:
         "Reactivated: 1",
         "Collected: MX$700.50 in 3 payments",
         "By cashier: Luis MX$350.50, Marta MX$350.00",
-        "Expected today: MX$700.00 (100%)",
-        "Overdue: MX$350.00 (1 invoices)",
+        "Cycle collection rate (May 6, 2026 – Jun 5, 2026): MX$450.00 of MX$1,050.00 billed (43%)",
+        "Not yet due: MX$650.00 (2 invoices)",
+        "Overdue: MX$350.00 (1 invoice)",
         "Promises due: 1",
         "Routers unreachable: RB-Fin",
         "Router tasks failed: 1",
@@ -231,8 +243,23 @@ async def test_pdf_in_spanish(app: App, tmp_path: Path) -> None:
         "efectivo $450.00",
         "RB-Fin",
         "$0.15",
+        "Suspendidos hoy: 3",
+        "Ana #",
+        "Centro RB $350.00",
+        "Carla #",
+        "Fin RB-Fin $400.00",
+        "Reconectados hoy: 1",
+        "Beto #",
+        "Cobranza del ciclo",
+        "$450.00 / $1,050.00 (43%)",
+        "Por vencer (2",
+        "Vencido (1",
+        "5 jun",  # local dates on the chart
+        "$1,000",  # thousands separators on the chart's amounts
     ):
         assert expected in text, (expected, text)
+    assert "Pendiente" not in text and "Esperado hoy" not in text
+    assert report.suspended_clients[0].phone in text  # Ana's phone, to call her
 
 
 async def test_no_token_no_scheduled_report(app: App) -> None:
@@ -299,3 +326,31 @@ def on_telegram(app: App, telegram: TelegramDouble) -> None:
     app.settings = app.settings.model_copy(
         update={"telegram_token": SecretStr(telegram.token), "telegram_api_url": telegram.base_url}
     )
+
+
+async def test_sms_segments_are_counted_as_the_reminder_preview_counts_them(app: App) -> None:
+    """With the console SMS backend the report used to say 0 where /recordatorio estimated the
+    segments: the report now counts the messages that went as SMS (or to the console standing in
+    for it) from their text, as the preview does."""
+    from antena.core.audit import Actor
+    from antena.core.notify import outbox as messages
+    from antena.core.notify.bulk import preview_reminders, send_reminders
+
+    app.clock.fixed = at(app, DAY, 9)
+    isp = await billing_isp(app)
+    for name in ("Ana Peña", "Beto Núñez", "Carla Díaz"):
+        client = await add_client(app, isp, name, phone="55 1234 5678")
+        async with app.uow() as uow:
+            uow.session.add(
+                Invoice(number=client.id, client_id=client.id, kind=InvoiceKind.INTERNET, status=InvoiceStatus.PENDING,
+                        issue_date=D(2026, 5, 28), issue_month="2026-05", due_date=D(2026, 6, 1),
+                        total=Decimal("350.00"), paid_amount=Decimal("0.00"))
+            )  # fmt: skip
+            await uow.commit()
+    preview = await preview_reminders(app, "all")
+    assert preview.recipients == 3 and preview.segments >= 3
+    await send_reminders(app, Actor.cli(), "all")
+    await messages.send_due(app)
+    report = await daily_report(app, DAY)
+    assert report.messages_sent == 3
+    assert report.sms_segments == preview.segments

@@ -115,6 +115,7 @@ async def test_legacy_challenge_login(connect: Connect) -> None:
 
 
 async def test_add_returns_hex_ids_and_print_returns_rows(router: RouterEmulator, api: AsyncApi) -> None:
+    await api.path("ppp", "profile").add(name="10M")
     secrets = api.path("ppp", "secret")
     ids = [await secrets.add(name=f"user{i}", password="pw", profile="10M") for i in range(31)]
     assert ids[:3] == ["*1", "*2", "*3"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
 from antena.core.routeros.client import RouterConnection, eq, ne, open_connections, or_, tls_context
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.ops import RouterAccess
@@ -20,6 +20,7 @@ from tests.helpers import free_port
 async def test_add_print_set_remove_and_values_kept_as_text(
     emu: RouterEmulator, conn: RouterConnection
 ) -> None:
+    emu.add_row("/ppp/profile", name="10M")  # RouterOS refuses a secret naming a missing profile
     first = await conn.add(
         "/ppp/secret", name="Peña Núñez", password="yes", profile="10M", comment="antena:1"
     )
@@ -92,10 +93,13 @@ async def test_connection_refused() -> None:
     assert isinstance(caught.value.__cause__, OSError)
 
 
-async def test_wrong_password_is_queued_not_refused(access: RouterAccess) -> None:
+async def test_wrong_password_is_told_apart_and_still_queued(access: RouterAccess) -> None:
+    """A refused login is a RouterUnreachable (changes stay queued) of its own kind: retried on a
+    slow schedule and reported as the router refusing the user or password."""
     bad = RouterAccess(**{**access.__dict__, "password": "nope"})
-    with pytest.raises(RouterUnreachable, match=r"^login failed: invalid user name or password"):
+    with pytest.raises(RouterLoginRefused, match=r"^core refused the user name or password \(login: invalid"):
         await RouterConnection.open(bad)
+    assert issubclass(RouterLoginRefused, RouterUnreachable)
 
 
 async def test_latency_beyond_timeout_is_a_timeout(emu: RouterEmulator, access: RouterAccess) -> None:

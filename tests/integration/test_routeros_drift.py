@@ -19,6 +19,13 @@ PCQ = ServiceSpec(4, "pcq", "María", ip="10.0.2.4", profile="plan-10M")
 ALL = [PPP, HOTSPOT, QUEUE, PCQ]
 
 
+@pytest.fixture(autouse=True)
+def profiles(emu: RouterEmulator) -> None:
+    """The PPP profiles these specs name exist (RouterOS refuses a secret naming a missing one)."""
+    for name in ("10M", "1M"):
+        emu.add_row("/ppp/profile", name=name)
+
+
 @pytest.fixture
 async def provisioned(conn: RouterConnection) -> RouterConnection:
     for spec in ALL:

@@ -44,6 +44,15 @@ EXPECTED = {
 TYPES = list(SPECS)
 
 
+@pytest.fixture(autouse=True)
+def profiles(emu: RouterEmulator) -> None:
+    """The PPP and Hotspot profiles these specs name exist, as on a router set up for them (a real
+    RouterOS refuses a secret or user whose profile does not exist)."""
+    for name in ("10M", "20M"):
+        emu.add_row("/ppp/profile", name=name)
+    emu.add_row("/ip/hotspot/user/profile", name="1h")
+
+
 @pytest.fixture
 def gateway() -> LibrouterosGateway:
     return LibrouterosGateway()

@@ -18,6 +18,7 @@ from antena.bot.handlers import (
     reminders,
     report,
     reports,
+    staff_admin,
     wifi,
 )
 from antena.bot.handlers import cfdi as cfdi_handlers
@@ -40,6 +41,7 @@ def build_router() -> Router:
     staff.include_router(network.make_router())
     staff.include_router(equipment.make_router())
     staff.include_router(cfdi_handlers.make_router())  # /cfdi (wt-cfdi)
+    staff.include_router(staff_admin.make_router())
     root.include_router(staff)
     root.include_router(fieldwork.make_router())  # contracts, installations, tickets (staff and customers)
     root.include_router(customers.make_router())

@@ -30,7 +30,7 @@ from antena.core.errors import Ambiguous, InvalidInput
 from antena.core.i18n import _
 from antena.core.routeros import outbox
 from antena.core.routeros.ops import Outcome
-from antena.core.routeros.wording import translate
+from antena.core.routeros.wording import login_refused_line, translate
 from antena.core.staff import may
 
 MAX_TASKS = 40
@@ -90,15 +90,20 @@ async def tasks(message: Message, app: App) -> None:
     for task in open_[:MAX_TASKS]:
         state = _("waiting") if task.status == "pending" else _("failed")
         line = f"#{task.id} {task.kind}"
-        if task.client_id is not None:
+        if (plan := (task.payload or {}).get("plan")) is not None:  # a plan's profile or queues
+            line += " · " + str(plan.get("name", ""))
+        elif task.client_id is not None:
             line += " · " + _("client #{id}").format(id=task.client_id)
         line += f" · {state} ({task.attempts})"
         if task.last_error:
             line += " · " + translate(task.last_error)[:80]
         by_router[task.router.name].append(line)
+    refused = {task.router.name for task in open_ if task.error_code == "login_refused"}
     lines = [_("Router tasks waiting or failed: {n}").format(n=len(open_))]
     for router, rows in by_router.items():
-        lines += ["", f"{router}:", *rows]
+        lines += (
+            ["", f"{router}:"] + (["⚠ " + login_refused_line(router)] if router in refused else []) + rows
+        )
     if len(open_) > MAX_TASKS:
         lines.append(_("… and {n} more").format(n=len(open_) - MAX_TASKS))
     lines.append(_("/reintentar <id|all> puts them back and tries now."))

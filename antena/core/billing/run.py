@@ -32,6 +32,7 @@ from antena.core.errors import AlreadyExists
 from antena.core.i18n import N_, _, language
 from antena.core.installations import awaiting_installation
 from antena.core.notify import events as notify_events
+from antena.core.progress import Progress, Steps, no_progress
 
 
 class SkipReason(StrEnum):
@@ -98,11 +99,14 @@ def _issue_days(day: dt.date) -> list[int]:
     return [d for d in range(1, 32) if is_issue_day(BillingCalendar(d, d, d, d), day)]
 
 
-async def run_invoices(app: App, actor: Actor, on: dt.date | None = None) -> RunReport:
-    """Issue the Internet invoices due on ``on`` (default: today in ``ANTENA_TIMEZONE``)."""
+async def run_invoices(
+    app: App, actor: Actor, on: dt.date | None = None, progress: Progress = no_progress
+) -> RunReport:
+    """Issue the Internet invoices due on ``on`` (default: today in ``ANTENA_TIMEZONE``);
+    ``progress`` hears how many of the day's clients are done."""
     day = on or app.clock.today()
     try:
-        return await _run(app, actor, day)
+        return await _run(app, actor, day, progress)
     except IntegrityError as exc:  # staff issued one of these invoices while the run was writing
         await _audit_failure(app, actor, day, "conflict")
         raise AlreadyExists(
@@ -119,7 +123,7 @@ async def _audit_failure(app: App, actor: Actor, day: dt.date, why: str) -> None
         await uow.commit()
 
 
-async def _run(app: App, actor: Actor, day: dt.date) -> RunReport:
+async def _run(app: App, actor: Actor, day: dt.date, progress: Progress = no_progress) -> RunReport:
     report = RunReport(day)
     async with app.uow() as uow:
         s = uow.session
@@ -147,8 +151,10 @@ async def _run(app: App, actor: Actor, day: dt.date) -> RunReport:
         not_first = await store.with_internet_invoices(s, late_installs) if late_installs else set()
         waiting = await awaiting_installation(s)  # sold, not installed yet: nothing to bill
         drafts: list[Draft] = []
+        steps = Steps(progress, len(clients) + 1, every=max(1, len(clients) // 200))
         with language(app.settings.locale):  # invoice lines are written in the ISP's language
             for client in clients:
+                steps.advance()
                 cycle = cycles[client.calendar]
                 reason = _skip(client, cycle, by_month, by_period)
                 if reason is None and client.id in waiting:
@@ -170,6 +176,7 @@ async def _run(app: App, actor: Actor, day: dt.date) -> RunReport:
                     )
                 )
         written = await store.write_drafts(s, drafts, now=app.clock.now(), actor=actor.name)
+        steps.advance()
         report.numbers = [number for _id, number in written]
         await notify_events.invoices_issued(s, app, [invoice_id for invoice_id, _n in written])
         report.total = sum((d.total for d in drafts), ZERO)

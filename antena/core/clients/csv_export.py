@@ -14,6 +14,7 @@ from antena.core.audit import Actor, record
 from antena.core.clients.csvio import writer
 from antena.core.db.models import Client, Plan, Router, Service, Zone
 from antena.core.db.uow import UnitOfWork
+from antena.core.progress import Progress, Steps, no_progress
 
 
 def _query() -> Any:
@@ -43,11 +44,21 @@ def _query() -> Any:
     )
 
 
-async def export_clients(uow: UnitOfWork, actor: Actor, out: TextIO, *, with_secrets: bool = False) -> int:
+async def export_clients(
+    uow: UnitOfWork,
+    actor: Actor,
+    out: TextIO,
+    *,
+    with_secrets: bool = False,
+    progress: Progress = no_progress,
+) -> int:
     """Write every client's services as CSV rows to ``out``; the number of rows written."""
     w = writer(out)
     n = 0
-    for row in await uow.session.execute(_query()):
+    rows = (await uow.session.execute(_query())).all()
+    steps = Steps(progress, len(rows), every=max(1, len(rows) // 200))
+    for row in rows:
+        steps.advance()
         w.writerow(
             {
                 "id": row.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from antena.core.audit import Actor, record
@@ -23,6 +23,7 @@ from antena.core.db.types import utcnow
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError, InvalidInput
 from antena.core.i18n import _
+from antena.core.progress import Progress, Steps, no_progress
 
 MAX_ID = 2_147_483_647  # INTEGER primary keys on PostgreSQL
 
@@ -49,6 +50,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     pushed: ActionReport | None = None  # --push: what reached the routers (filled after the commit)
+    passwords_generated: int = 0  # PPPoE/Hotspot rows without a password got a random one
 
     @property
     def created(self) -> int:
@@ -153,12 +155,18 @@ class _Names:
 
 
 def _clean_rows(
-    table: CsvTable, lookups: Lookups, existing: dict[int, Stored], ids: dict[int, int | None], region: str
+    table: CsvTable,
+    lookups: Lookups,
+    existing: dict[int, Stored],
+    ids: dict[int, int | None],
+    region: str,
+    on_row: Callable[[], None] = lambda: None,
 ) -> tuple[list[_Pending], dict[int, str]]:
     names = _Names.of(lookups)
     pending: list[_Pending] = []
     errors: dict[int, str] = {}
     for row in table.rows:
+        on_row()
         if row.line not in ids:
             continue  # bad or repeated id, already reported
         client_id = ids[row.line]
@@ -236,9 +244,14 @@ def _free_user(base: str, router_id: int, lk: Lookups) -> str:
 
 
 def _validate(
-    table: CsvTable, lookups: Lookups, existing: dict[int, Stored], ids: dict[int, int | None], region: str
+    table: CsvTable,
+    lookups: Lookups,
+    existing: dict[int, Stored],
+    ids: dict[int, int | None],
+    region: str,
+    on_row: Callable[[], None] = lambda: None,
 ) -> tuple[list[_Pending], dict[int, str]]:
-    pending, errors = _clean_rows(table, lookups, existing, ids, region)
+    pending, errors = _clean_rows(table, lookups, existing, ids, region, on_row)
     released = {p.clean.id for p in pending if p.existing is not None and p.clean.id is not None}
     while True:
         unique_errors = _check_batch(pending, lookups, released)
@@ -286,16 +299,19 @@ async def import_clients(
     region: str = "MX",
     source: str | None = None,
     push: bool = False,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     """Import a client CSV in the caller's transaction; with bad rows raise ``ImportRejected``
     unless ``partial``. With ``push`` each imported service is queued for its router in the same
     transaction and tried after the commit (``result.pushed`` is filled in then)."""
     now = now or utcnow()
     table = read_table(data)
+    # Steps: the rows checked, then written (``progress`` hears both halves).
+    steps = Steps(progress, 2 * len(table.rows), every=max(1, len(table.rows) // 100))
     lookups = await Lookups.load(uow)
     ids, errors = _ids(table)
     existing = await load_stored(uow, (i for i in ids.values() if i in lookups.existing_ids))
-    good, row_errors = _validate(table, lookups, existing, ids, region)
+    good, row_errors = _validate(table, lookups, existing, ids, region, steps.advance)
     errors.update(row_errors)
     result = _result(table, errors)
     if errors and not partial:
@@ -304,11 +320,13 @@ async def import_clients(
     creates = [p for p in good if p.existing is None]
     await update_clients(uow, [(p.clean, p.existing) for p in updates if p.existing], now, actor.name)
     new_ids = await insert_clients(uow, [p.clean for p in creates], now, actor.name)
+    steps.advance(len(table.rows))
     ids_by_line = {p.line: p.clean.id for p in updates if p.clean.id is not None}
     result.updated_ids = list(ids_by_line.values())
     result.created_ids = new_ids
     ids_by_line.update({p.line: cid for p, cid in zip(creates, new_ids, strict=True)})
     result.client_ids = [ids_by_line[p.line] for p in good]
+    result.passwords_generated = sum(1 for p in good if p.clean.password_generated)
     record(
         uow.session,
         actor,

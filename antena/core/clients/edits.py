@@ -42,6 +42,7 @@ async def add_client(
     await uow.flush()
     await records.reindex_name(uow, client.id, client.name)
     action = _action(client)
+    action.new_password = clean.service_password if clean.password_generated else None
     tasks = []
     if push and client.status is not ClientStatus.CANCELLED:
         tasks = _provision(uow.session, app, client, actor, action)
@@ -155,6 +156,7 @@ async def edit_client(uow: UnitOfWork, actor: Actor, client_id: int, changes: Cl
     if "name" in given:
         await records.reindex_name(uow, client.id, client.name)
     action = _action(client)
+    action.new_password = clean.service_password if clean.password_generated else None
     tasks = []
     if service is not None and not service.cancelled:
         plan = await uow.session.get(Plan, service.plan_id)
@@ -296,6 +298,7 @@ async def migrate(
     service.router = clean.router
     service.plan = clean.plan
     action = _action(client)
+    action.new_password = clean.service_password if clean.password_generated else None
     tasks = []
     if remove_old and old_router.id != clean.router.id:
         for kind in (OpKind.REMOVE_SERVICE, OpKind.ACTIVATE):

@@ -23,10 +23,12 @@ class ClientAction:
     deliveries: list[Delivery] = field(default_factory=list)
     api_disabled: bool = False
     note: str | None = None
+    #: A PPPoE/Hotspot password Antena made up for this service: shown to staff once, here.
+    new_password: str | None = None
 
     @property
     def queued(self) -> bool:
-        return any(d.outcome is Outcome.UNREACHABLE for d in self.deliveries)
+        return any(d.outcome in (Outcome.UNREACHABLE, Outcome.LOGIN_REFUSED) for d in self.deliveries)
 
     @property
     def refused(self) -> bool:
@@ -64,6 +66,11 @@ def describe(action: ClientAction) -> str:
         return _("saved; {router} refused it: {error} — see /tareas").format(
             router=action.router_name, error=translate(refused[0].detail)
         )
+    if any(d.outcome is Outcome.LOGIN_REFUSED for d in action.deliveries):
+        return _(
+            "saved; {router} refused the user name or password, will retry — fix it with "
+            "`antena router edit {router} --password …`"
+        ).format(router=action.router_name)
     waiting = [d for d in action.deliveries if d.outcome is Outcome.UNREACHABLE]
     if waiting:
         return _("saved; {router} unreachable ({reason}), will retry — see /tareas").format(
@@ -78,5 +85,13 @@ def describe(action: ClientAction) -> str:
 def summary(report: ActionReport) -> list[str]:
     """One line per client plus the ones that were left alone and why."""
     lines = [f"{a.client_name} (#{a.client_id}): {describe(a)}" for a in report.actions]
+    lines += [password_line(a) for a in report.actions if a.new_password]
     lines += [f"{name} (#{cid}): {reason}" for cid, name, reason in report.skipped]
     return lines
+
+
+def password_line(action: ClientAction) -> str:
+    """The generated password, said once: staff must pass it on to the customer now."""
+    return _("{name} (#{id}): new service password {password} (shown only this once)").format(
+        name=action.client_name, id=action.client_id, password=action.new_password
+    )

@@ -27,6 +27,7 @@ from antena.core.db.models import (
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import AlreadyExists, InvalidInput, NotFound
 from antena.core.i18n import _
+from antena.core.passwords import service_password
 from antena.core.phones import normalize_phone
 from antena.core.text import fold, words
 
@@ -104,6 +105,7 @@ class CleanClient:
     interface: str | None
     status: ClientStatus
     installed_on: dt.date | None
+    password_generated: bool = False  # the password was empty and Antena made one up
 
 
 @dataclass
@@ -173,6 +175,10 @@ def clean(data: ClientData, lookups: Lookups, *, region: str = "MX") -> CleanCli
     user = _opt(data.service_user, 80, _("service user"))
     if user is None and plan.service_type in (ServiceType.PPPOE, ServiceType.HOTSPOT):
         user = _default_user(name, data.id)
+    password = _opt(data.service_password, 120, _("service password"))
+    generated = password is None and plan.service_type in (ServiceType.PPPOE, ServiceType.HOTSPOT)
+    if generated:  # never an empty password on the router
+        password = service_password()
     local = validate.ip_address(data.local_address) if (data.local_address or "").strip() else None
     mac = validate.mac_address(data.mac) if (data.mac or "").strip() else None
     email = _opt(data.email, 160, "email")
@@ -191,12 +197,13 @@ def clean(data: ClientData, lookups: Lookups, *, region: str = "MX") -> CleanCli
         address=_opt(data.address, 255, _("address")),
         notes=(data.notes or "").strip() or None,
         service_user=user,
-        service_password=_opt(data.service_password, 120, _("service password")),
+        service_password=password,
         local_address=local,
         mac=mac,
         interface=_opt(data.interface, 80, "interface"),
         status=parse_status(data.status),
         installed_on=data.installed_on,
+        password_generated=generated,
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from antena.core.db.models import Client, Service, ServiceType
-from antena.core.routeros.ops import OpKind, RouterOp, ServiceSpec
+from antena.core.db.models import Client, Plan, Service, ServiceType
+from antena.core.routeros.ops import OpKind, PlanSpec, RouterOp, ServiceSpec
 
 
 def queue_name(client: Client) -> str:
@@ -30,6 +30,19 @@ def service_spec(client: Client, service: Service) -> ServiceSpec:
         rate=plan.rate_limit,
         local_address=service.local_address,
         mac=service.mac,
+        plan_id=plan.id,
+    )
+
+
+def plan_spec(plan: Plan) -> PlanSpec:
+    """The plan as every router must hold it (profile or PCQ queues named ``router_profile``)."""
+    return PlanSpec(
+        plan_id=plan.id,
+        service_type=plan.service_type.value,
+        name=plan.router_profile,
+        upload=plan.upload,
+        download=plan.download,
+        pool=plan.pool if plan.service_type is ServiceType.PPPOE else None,
     )
 
 

@@ -42,6 +42,8 @@ class RouterTask(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # Why the last try failed, as a code to render ("login_refused": the router refused our user/password).
+    error_code: Mapped[str | None] = mapped_column(String(30))
     result: Mapped[str | None] = mapped_column(String(255))
     actor: Mapped[str] = mapped_column(String(120), default="system")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

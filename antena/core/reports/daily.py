@@ -17,10 +17,18 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import aliased
 
 from antena.core.bootstrap import App
-from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment, PaymentPromise, PromiseStatus
+from antena.core.db.billing_models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    PaymentPromise,
+    PromiseStatus,
+)
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Service, StaffUser
 from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.notify.segments import analyze
 from antena.core.reports.tickets import TicketCounts, ticket_counts
 from antena.core.reports.whatsapp import whatsapp_costs
 
@@ -41,6 +49,22 @@ def _local_day(value: dt.datetime, tz: ZoneInfo) -> dt.date:
     return value.astimezone(tz).date()
 
 
+#: Channels whose messages are SMS: Twilio's, and the console backend that stands in for it.
+SMS_CHANNELS = ("sms", "console")
+
+
+@dataclass(frozen=True)
+class ClientLine:
+    """A client suspended or reconnected that day, as a manager needs to call or visit them."""
+
+    client_id: int
+    name: str
+    zone: str
+    router: str
+    owed: Decimal  # unpaid balance of the client's pending invoices, now
+    phone: str
+
+
 @dataclass
 class DailyReport:
     day: dt.date
@@ -52,8 +76,7 @@ class DailyReport:
     collected: Decimal = ZERO
     by_cashier: dict[str, Decimal] = field(default_factory=dict)
     by_method: dict[str, Decimal] = field(default_factory=dict)
-    expected: Decimal = ZERO  # invoices due that day (their totals)
-    pending: Decimal = ZERO  # unpaid balance not yet due
+    pending: Decimal = ZERO  # unpaid balance not yet due ("por vencer")
     pending_count: int = 0
     overdue: Decimal = ZERO  # unpaid balance past its due date
     overdue_count: int = 0
@@ -70,13 +93,19 @@ class DailyReport:
     reconciled: list[int] = field(default_factory=list)  # paid but still cut: the reconciler woke them
     overdue_active: int = 0  # active, owing past their cut-off date (the reconciler's last count)
     tickets: TicketCounts = field(default_factory=TicketCounts)  # support: opened, closed, open by age
+    suspended_clients: list[ClientLine] = field(default_factory=list)
+    reactivated_clients: list[ClientLine] = field(default_factory=list)
+    # The current cycle: Internet invoices issued in the month ending on ``day`` (``cycle_start`` on).
+    cycle_start: dt.date | None = None
+    cycle_billed: Decimal = ZERO
+    cycle_collected: Decimal = ZERO  # what those invoices have been paid so far
 
     @property
-    def collection_rate(self) -> Decimal | None:
-        """Collected as a percentage of expected (``None`` when nothing was due)."""
-        if not self.expected:
+    def cycle_rate(self) -> Decimal | None:
+        """The cycle's collection rate: collected ÷ billed, as a percentage (``None``: nothing billed)."""
+        if not self.cycle_billed:
             return None
-        return (self.collected * 100 / self.expected).quantize(Decimal("1"))
+        return (self.cycle_collected * 100 / self.cycle_billed).quantize(Decimal("1"))
 
 
 def _a_change() -> ColumnElement[bool]:
@@ -110,8 +139,13 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
             )
         ).all()
         suspended_ids = [c for c, status, _z in changes if status == ClientStatus.SUSPENDED]
+        reactivated_ids = [c for c, status, _z in changes if status == ClientStatus.ACTIVE]
         report.suspended = len(suspended_ids)
-        report.reactivated = sum(1 for _c, status, _z in changes if status == ClientStatus.ACTIVE)
+        report.reactivated = len(reactivated_ids)
+        lines = await _client_lines(s, list(dict.fromkeys(suspended_ids + reactivated_ids)))
+        report.suspended_clients = sorted((lines[c] for c in set(suspended_ids)), key=lambda c: c.name)
+        report.reactivated_clients = sorted((lines[c] for c in set(reactivated_ids)), key=lambda c: c.name)
+        report.cycle_start, report.cycle_billed, report.cycle_collected = await _cycle(s, day)
         if suspended_ids:
             clients = {
                 c.id: c
@@ -149,10 +183,6 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
         report.payments = len(payments)
         report.by_cashier, report.by_method = _sorted(cashiers), _sorted(methods)
 
-        due = await s.scalars(
-            select(Invoice.total).where(Invoice.due_date == day, Invoice.status != InvoiceStatus.CANCELLED)
-        )
-        report.expected = sum(due, ZERO)
         for total, paid, due_date in (
             await s.execute(
                 select(Invoice.total, Invoice.paid_amount, Invoice.due_date).where(
@@ -196,9 +226,9 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
                 unreachable.add(task.router.name)
         report.routers_unreachable = sorted(unreachable)
 
-        for status, channel, segments in (
+        for status, channel, segments, body in (
             await s.execute(
-                select(Message.status, Message.channel, Message.segments).where(
+                select(Message.status, Message.channel, Message.segments, Message.body).where(
                     Message.updated_at >= start,
                     Message.updated_at < end,
                     Message.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED)),
@@ -209,8 +239,8 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
                 report.messages_failed += 1
                 continue
             report.messages_sent += 1
-            if channel == "sms":
-                report.sms_segments += segments or 1
+            if channel in SMS_CHANNELS:  # counted as /recordatorio counts them: from the text
+                report.sms_segments += segments or analyze(body or "").segments
         report.sms_cost = (Decimal(str(app.settings.sms_cost)) * report.sms_segments).quantize(
             Decimal("0.01")
         )
@@ -253,3 +283,54 @@ async def _history(session, day: dt.date, tz: ZoneInfo) -> list[tuple[dt.date, D
         suspended[_local_day(at, tz)] += 1
     days = [first + dt.timedelta(days=n) for n in range(HISTORY_DAYS)]
     return [(d, collected[d], suspended[d]) for d in days]
+
+
+async def _client_lines(session, client_ids: list[int]) -> dict[int, ClientLine]:  # type: ignore[no-untyped-def]
+    """Name, id, zone, router, what they owe now and phone of each client."""
+    if not client_ids:
+        return {}
+    clients = {
+        c.id: c for c in (await session.scalars(select(Client).where(Client.id.in_(client_ids)))).unique()
+    }
+    router_of: dict[int, str] = {}
+    for service in (await session.scalars(select(Service).where(Service.client_id.in_(client_ids)))).unique():
+        if not service.cancelled or service.client_id not in router_of:
+            router_of[service.client_id] = service.router.name
+    owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for client_id, total, paid in (
+        await session.execute(
+            select(Invoice.client_id, Invoice.total, Invoice.paid_amount).where(
+                Invoice.client_id.in_(client_ids), Invoice.status == InvoiceStatus.PENDING
+            )
+        )
+    ).all():
+        owed[client_id] += total - paid
+    return {
+        cid: ClientLine(cid, c.name, c.zone.name, router_of.get(cid, "—"), owed[cid], c.phone or "—")
+        for cid, c in clients.items()
+    }
+
+
+def month_before(day: dt.date) -> dt.date:
+    """The day after the same date a month earlier: 5 June → 6 May (31 March → 1 March)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last)) + dt.timedelta(days=1)
+
+
+async def _cycle(session, day: dt.date) -> tuple[dt.date, Decimal, Decimal]:  # type: ignore[no-untyped-def]
+    """The current cycle: Internet invoices issued in the month ending on ``day``; billed, collected."""
+    start = month_before(day)
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(Invoice.total), 0), func.coalesce(func.sum(Invoice.paid_amount), 0)
+            ).where(
+                Invoice.kind == InvoiceKind.INTERNET,
+                Invoice.status != InvoiceStatus.CANCELLED,
+                Invoice.issue_date >= start,
+                Invoice.issue_date <= day,
+            )
+        )
+    ).one()
+    return start, Decimal(row[0]).quantize(Decimal("0.01")), Decimal(row[1]).quantize(Decimal("0.01"))

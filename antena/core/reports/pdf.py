@@ -15,8 +15,8 @@ from antena.core.bootstrap import App
 from antena.core.config import Settings
 from antena.core.i18n import N_, gettext, language, normalize_language
 from antena.core.reports.chart import history_svg
-from antena.core.reports.daily import DailyReport, daily_report
-from antena.core.reports.text import money
+from antena.core.reports.daily import ClientLine, DailyReport, daily_report
+from antena.core.reports.text import invoices, money
 from antena.core.reports.tickets import ticket_line
 
 TEMPLATE = "pdf/daily_report.html"
@@ -33,9 +33,15 @@ TEMPLATE_MESSAGES = (
     N_("Method"),
     N_("Amount"),
     N_("Collected"),
-    N_("Expected today"),
-    N_("Pending"),
+    N_("Not yet due"),
     N_("Overdue"),
+    N_("Suspended today"),
+    N_("Reconnected today"),
+    N_("Name"),
+    N_("Phone"),
+    N_("Owes"),
+    N_("Cycle collection rate"),
+    N_("Internet invoices issued {start} – {end}: what has been collected of what was billed."),
     N_("Invoices"),
     N_("Promises due"),
     N_("Routers unreachable"),
@@ -56,9 +62,15 @@ def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[s
         return money(settings, amount, lang)
 
     with language(lang):
-        svg = history_svg(report)
+        svg = history_svg(report, settings, lang)
+        counts = invoices(report.pending_count), invoices(report.overdue_count)
         tickets = ticket_line(report.tickets)
-    rate = report.collection_rate
+    rate = report.cycle_rate
+    region = settings.default_region
+
+    def rows(lines: list[ClientLine]) -> list[tuple[str, int, str, str, str, str]]:
+        return [(c.name, c.client_id, c.zone, c.router, m(c.owed), c.phone) for c in lines]
+
     return {
         "lang": lang,
         "_": lambda message: gettext(message, lang),
@@ -68,8 +80,19 @@ def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[s
         "by_cashier": [(k, m(v)) for k, v in report.by_cashier.items()],
         "by_method": [(k, m(v)) for k, v in report.by_method.items()],
         "collected": m(report.collected),
-        "expected": m(report.expected) + (f" ({rate}%)" if rate is not None else ""),
+        "cycle": f"{m(report.cycle_collected)} / {m(report.cycle_billed)}"
+        + (f" ({rate}%)" if rate is not None else ""),
+        "cycle_note": gettext(
+            "Internet invoices issued {start} – {end}: what has been collected of what was billed.", lang
+        ).format(
+            start=display.short_date(report.cycle_start or report.day, lang, region),
+            end=display.short_date(report.day, lang, region),
+        ),
+        "suspended_clients": rows(report.suspended_clients),
+        "reactivated_clients": rows(report.reactivated_clients),
         "pending": m(report.pending),
+        "pending_invoices": counts[0],
+        "overdue_invoices": counts[1],
         "overdue": m(report.overdue),
         "sms_cost": m(report.sms_cost),
         "whatsapp_cost": m(report.whatsapp_cost),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from antena.core.billing import display
 from antena.core.config import Settings
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.reports.daily import DailyReport
 from antena.core.reports.tickets import ticket_line
 
@@ -23,6 +23,24 @@ def _amounts(settings: Settings, values: dict[str, Decimal], lang: str | None) -
     return ", ".join(f"{name} {money(settings, amount, lang)}" for name, amount in values.items())
 
 
+def invoices(n: int) -> str:
+    return ngettext("{n} invoice", "{n} invoices", n).format(n=n)
+
+
+def cycle_line(report: DailyReport, settings: Settings, lang: str | None = None) -> str:
+    """What today's "expected" used to hide: how much of the cycle's billing is collected so far."""
+    rate = report.cycle_rate
+    start = display.short_date(report.cycle_start or report.day, lang, settings.default_region)
+    end = display.short_date(report.day, lang, settings.default_region)
+    return _("Cycle collection rate ({start} – {end}): {collected} of {billed} billed ({rate})").format(
+        start=start,
+        end=end,
+        collected=money(settings, report.cycle_collected, lang),
+        billed=money(settings, report.cycle_billed, lang),
+        rate=f"{rate}%" if rate is not None else "—",
+    )
+
+
 def report_text(report: DailyReport, settings: Settings, lang: str | None = None) -> str:
     """A concise message: one line per subject, details only where there is something."""
     lang = lang or settings.locale
@@ -36,22 +54,20 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
         lines.append(_("By router: {list}").format(list=_counts(report.suspended_by_router)))
     lines.append(_("Reactivated: {n}").format(n=report.reactivated))
     lines.append(
-        _("Collected: {amount} in {n} payments").format(amount=m(report.collected), n=report.payments)
+        _("Collected: {amount}").format(amount=m(report.collected))
+        + " "
+        + ngettext("in {n} payment", "in {n} payments", report.payments).format(n=report.payments)
     )
     if report.by_cashier:
         lines.append(_("By cashier: {list}").format(list=_amounts(settings, report.by_cashier, lang)))
     if report.by_method:
         lines.append(_("By method: {list}").format(list=_amounts(settings, report.by_method, lang)))
-    rate = report.collection_rate
+    lines.append(cycle_line(report, settings, lang))
     lines.append(
-        _("Expected today: {amount}").format(amount=m(report.expected))
-        + (f" ({rate}%)" if rate is not None else "")
+        _("Not yet due: {amount}").format(amount=m(report.pending)) + f" ({invoices(report.pending_count)})"
     )
     lines.append(
-        _("Pending: {amount} ({n} invoices)").format(amount=m(report.pending), n=report.pending_count)
-    )
-    lines.append(
-        _("Overdue: {amount} ({n} invoices)").format(amount=m(report.overdue), n=report.overdue_count)
+        _("Overdue: {amount}").format(amount=m(report.overdue)) + f" ({invoices(report.overdue_count)})"
     )
     lines.append(_("Promises due: {n}").format(n=report.promises_due))
     lines.append(_("Routers unreachable: {list}").format(list=", ".join(report.routers_unreachable) or "0"))

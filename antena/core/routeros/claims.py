@@ -228,10 +228,14 @@ async def record_results(
                 row.attempts += 1
                 row.status, row.last_error, row.finished_at = TaskStatus.FAILED, detail[:500], now
                 _audit(uow.session, router, row, "router.task.failed", detail)
+            elif outcome is Outcome.LOGIN_REFUSED:  # a wrong password: the slow schedule, never given up
+                row.attempts += 1
+                row.last_error, row.error_code = detail[:500], "login_refused"
+                row.next_attempt_at = now + dt.timedelta(seconds=settings.router_login_retry)
             else:
                 reason = detail or blocking or "not attempted"
                 row.attempts += 1
-                row.last_error = reason[:500]
+                row.last_error, row.error_code = reason[:500], None
                 if row.attempts >= settings.router_max_attempts:
                     row.status, row.finished_at = TaskStatus.FAILED, now
                     row.last_error = f"gave up after {row.attempts} attempts: {reason}"[:500]

@@ -23,7 +23,7 @@ from typing import TypeVar
 import librouteros
 from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, MultiTrapError, TrapError
 
-from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
 from antena.core.routeros.ops import RouterAccess
 
 Row = dict[str, str]
@@ -174,8 +174,8 @@ class RouterConnection:
                 timeout=timeout * 2,  # TCP + login; each step is bounded by ``timeout`` already
             )
         except (TrapError, MultiTrapError) as exc:
-            # Wrong credentials: queued and retried, so the change survives until someone fixes them.
-            raise RouterUnreachable(f"login failed: {exc}") from exc
+            # Wrong credentials: queued and retried slowly, so the change survives until someone fixes them.
+            raise RouterLoginRefused(access.name, str(exc)) from exc
         except _TRANSPORT_ERRORS as exc:
             raise RouterUnreachable(_reason(exc, timeout, connecting=True)) from exc
         return cls(api, timeout=timeout, counter=counter)

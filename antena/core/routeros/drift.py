@@ -13,8 +13,19 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.progress import Progress, no_progress
 from antena.core.routeros.client import RouterConnection, Row
-from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterOp, ServiceSpec, client_id_from_comment
+from antena.core.routeros.ops import (
+    OpKind,
+    OpResult,
+    Outcome,
+    PlanSpec,
+    RouterOp,
+    ServiceSpec,
+    client_id_from_comment,
+    plan_id_from_comment,
+)
+from antena.core.routeros.plans import PLAN_PATHS, plan_objects, row_role
 from antena.core.routeros.provisioning import Actions, Snapshot, apply_op, plan
 from antena.core.routeros.services import (
     ADDRESS_LIST,
@@ -91,14 +102,60 @@ async def _read(conn: RouterConnection, path: str, proplist: Sequence[str] | Non
         raise
 
 
+async def check_plans(conn: RouterConnection, expected: Sequence[PlanSpec]) -> list[DriftItem]:
+    """Each plan's profile or PCQ queues: missing, different or duplicated; and objects carrying
+    a plan comment that no plan owns any more (one ``print`` per menu)."""
+    tables = {path: await _read(conn, path) for path in PLAN_PATHS}
+    items: list[DriftItem] = []
+    for spec in expected:
+        problems: list[str] = []
+        for obj in plan_objects(spec):
+            rows = [
+                row
+                for row in tables[obj.path]
+                if row.get("comment") == spec.comment and row_role(obj.path, row) == obj.role
+            ]
+            if not rows:
+                problems.append(f"{obj.label} missing")
+            elif changes := obj.differences(rows[0]):
+                problems.append(f"{obj.label} differs ({', '.join(sorted(changes))})")
+            elif len(rows) > 1:
+                problems.append(f"{obj.label} duplicated")
+        if problems:
+            items.append(
+                DriftItem(
+                    MISSING if all(p.endswith("missing") for p in problems) else DIFFERENT,
+                    None,
+                    f"plan {spec.name}: {'; '.join(problems)}",
+                    op=RouterOp.for_plan(OpKind.UPSERT_PLAN, spec),
+                )
+            )
+    wanted = {spec.plan_id for spec in expected}
+    for path, rows in tables.items():
+        for row in rows:
+            plan_id = plan_id_from_comment(row.get("comment"))
+            if plan_id is not None and plan_id not in wanted:
+                items.append(
+                    DriftItem(
+                        EXTRA,
+                        None,
+                        f"{path} {_label(row)} ({row.get('comment')}) belongs to no plan",
+                        remove=(path, row[".id"]),
+                    )
+                )
+    return items
+
+
 async def check_drift(
     conn: RouterConnection,
     expected: Sequence[ServiceSpec],
     suspended: Collection[int],
     suspend_list: str = "morosos",
+    plans: Sequence[PlanSpec] | None = None,
 ) -> DriftReport:
     """Compare the router with ``expected`` services and the ``suspended`` client ids
-    (one ``print`` per table: PPP secrets, Hotspot users, simple queues, address lists)."""
+    (one ``print`` per table: PPP secrets, Hotspot users, simple queues, address lists), and,
+    given ``plans``, the plans' own objects (reported first: profiles come before secrets)."""
     tables = {
         kind.path: await _read(conn, kind.path)
         for kind in SERVICE_KINDS.values()
@@ -118,6 +175,8 @@ async def check_drift(
                 ours[path][client_id].append(row)
 
     report = DriftReport()
+    if plans is not None:
+        report.items.extend(await check_plans(conn, plans))
     expected_in: dict[str, set[int]] = defaultdict(set)
     for spec in expected:
         kind = SERVICE_KINDS[spec.service_type]
@@ -194,9 +253,12 @@ async def check_drift(
     return report
 
 
-async def repair_drift(conn: RouterConnection, report: DriftReport) -> list[OpResult]:
+async def repair_drift(
+    conn: RouterConnection, report: DriftReport, progress: Progress = no_progress
+) -> list[OpResult]:
     """Apply every repair; results follow ``report.items``. Order: delete extras (freeing names),
-    create or fix services, then suspend/activate. Stops at the first sign the router is gone."""
+    create or fix plans and services, then suspend/activate. Stops at the first sign the router
+    is gone. ``progress`` hears how many findings are done."""
     results: dict[int, OpResult] = {}
     removals: dict[str, list[int]] = defaultdict(list)
     for n, item in enumerate(report.items):
@@ -207,6 +269,8 @@ async def repair_drift(conn: RouterConnection, report: DriftReport) -> list[OpRe
     steps += [("", [n]) for n, item in enumerate(report.items) if item.op and item.kind == SUSPENSION]
 
     lost = ""
+    done = 0
+    progress(0, len(report.items))
     for path, indices in steps:
         before = conn.commands
         try:
@@ -225,6 +289,8 @@ async def repair_drift(conn: RouterConnection, report: DriftReport) -> list[OpRe
             outcome = OpResult(Outcome.REFUSED, exc.message, conn.commands - before)
         for n in indices:
             results[n] = outcome
+        done += len(indices)
+        progress(done, len(report.items))
         if lost:
             break
     return [

@@ -32,7 +32,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from antena.core.routeros import emulator_stream
+from antena.core.routeros import emulator_refs, emulator_stream
 from antena.core.routeros.emulator_menus import default_specs
 from antena.core.routeros.emulator_tables import (
     NO_SUCH_COMMAND,
@@ -385,7 +385,12 @@ class RouterEmulator:
                 raise RouterOSTrap(NO_SUCH_COMMAND)
             if path == "/system/resource":
                 self._refresh_resource(table)
+            renamed: dict[str, str] = {}
+            if verb in ("add", "set"):
+                emulator_refs.check(self._tables, path, attrs)
+                renamed = emulator_refs.names_before(self._tables, path, attrs) if verb == "set" else {}
             rows, done = table.execute(verb, attrs, queries)
+            emulator_refs.follow_renames(self._tables, path, renamed)
         except RouterOSTrap as trap:
             words = ["!trap", f"=message={trap.message}"]
             if trap.category is not None:

@@ -144,6 +144,16 @@ def default_specs(identity: str = "MikroTik") -> list[TableSpec]:
             auto_name="queue",
         ),
         TableSpec(
+            "/queue/tree",
+            defaults=_defaults(
+                "name= parent= packet-mark= limit-at=0 queue=default-small priority=8 max-limit=0 "
+                "burst-limit=0 burst-threshold=0 burst-time=0s bucket-size=0.1 invalid=false"
+            ),
+            unique=_NAMED,
+            duplicate_message=DUP_NAME,
+            required=("name", "parent"),
+        ),
+        TableSpec(
             "/queue/type",
             defaults=_defaults("name= kind=pfifo default=false", flags=False),
             unique=_NAMED,
@@ -161,6 +171,7 @@ def default_specs(identity: str = "MikroTik") -> list[TableSpec]:
         ),
         TableSpec("/ip/firewall/filter", CRUD | {"move"}, defaults=_FIREWALL, required=("chain",)),
         TableSpec("/ip/firewall/nat", CRUD | {"move"}, defaults=_FIREWALL, required=("chain",)),
+        TableSpec("/ip/firewall/mangle", CRUD | {"move"}, defaults=_FIREWALL, required=("chain",)),
         TableSpec(
             "/ip/arp",
             CRUD | {"make-static"},

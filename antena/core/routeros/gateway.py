@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from antena.core.config import Settings
-from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
 from antena.core.routeros.client import RouterConnection, open_connections
 from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterAccess, RouterOp
 from antena.core.routeros.provisioning import Actions, apply_op, plan, read_snapshot
@@ -63,6 +63,8 @@ class LibrouterosGateway:
     async def _apply_sequential(self, router: RouterAccess, ops: list[RouterOp]) -> list[OpResult]:
         try:
             conn = await RouterConnection.open(router, ssl_context=self.ssl_context)
+        except RouterLoginRefused as exc:
+            return [OpResult(Outcome.LOGIN_REFUSED, exc.detail)] * len(ops)
         except RouterUnreachable as exc:
             return [OpResult(Outcome.UNREACHABLE, exc.message)] + [_skipped(exc.message)] * (len(ops) - 1)
         results: list[OpResult] = []
@@ -96,6 +98,8 @@ class LibrouterosGateway:
                 finally:
                     self.commands_sent += pool.counter.count
                 return run.results()
+        except RouterLoginRefused as exc:
+            return [OpResult(Outcome.LOGIN_REFUSED, exc.detail)] * len(ops)
         except RouterUnreachable as exc:
             return [OpResult(Outcome.UNREACHABLE, exc.message)] + [_skipped(exc.message)] * (len(ops) - 1)
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 COMMENT_PREFIX = "antena:"
+PLAN_COMMENT_PREFIX = "antena:plan:"
 
 
 def comment_for(client_id: int) -> str:
@@ -32,6 +33,8 @@ class OpKind(enum.StrEnum):
     REMOVE_SERVICE = "remove_service"  # delete it (not found = already done)
     SUSPEND = "suspend"  # IP into the suspend list; PPPoE drops the session; Hotspot disables the user
     ACTIVATE = "activate"  # undo exactly that
+    UPSERT_PLAN = "upsert_plan"  # the plan's profile / PCQ queues on the router, found by antena:plan:<id>
+    REMOVE_PLAN = "remove_plan"  # delete them (not found = already done)
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,56 @@ class ServiceSpec:
     rate: str | None = None  # "upload/download" for a simple queue's max-limit
     local_address: str | None = None
     mac: str | None = None
+    plan_id: int | None = None  # so a missing PPP/Hotspot profile can be created first
 
     @property
     def comment(self) -> str:
         return comment_for(self.client_id)
+
+
+def plan_comment(plan_id: int) -> str:
+    return f"{PLAN_COMMENT_PREFIX}{plan_id}"
+
+
+def plan_id_from_comment(comment: str | None) -> int | None:
+    """The plan id in ``antena:plan:<id>``, else ``None``."""
+    if not comment or not comment.startswith(PLAN_COMMENT_PREFIX):
+        return None
+    rest = comment[len(PLAN_COMMENT_PREFIX) :].split()
+    return int(rest[0]) if rest and rest[0].isdigit() else None
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """A plan as it must exist on every router: a PPP/Hotspot profile or a PCQ queue pair."""
+
+    plan_id: int
+    service_type: str  # pppoe | hotspot | simple-queue | pcq
+    name: str  # profile name; PCQ: the address-list the plan's clients are in
+    upload: str
+    download: str
+    pool: str | None = None  # PPPoE: the profile's remote-address pool
+
+    @property
+    def comment(self) -> str:
+        return plan_comment(self.plan_id)
+
+    @property
+    def rate(self) -> str:
+        return f"{self.upload}/{self.download}"
+
+    @classmethod
+    def of_service(cls, spec: ServiceSpec) -> PlanSpec | None:
+        """What a service's own snapshot says about its plan (enough to create a missing profile)."""
+        if spec.plan_id is None or not spec.profile:
+            return None
+        upload, _, download = (spec.rate or "").partition("/")
+        return cls(spec.plan_id, spec.service_type, spec.profile, upload or "0", download or upload or "0")
+
+
+def plan_placeholder(plan: PlanSpec) -> ServiceSpec:
+    """The service slot of a plan operation: no client (id 0), the plan's type and name."""
+    return ServiceSpec(client_id=0, service_type=plan.service_type, name=plan.name, profile=plan.name)
 
 
 @dataclass(frozen=True)
@@ -58,9 +107,17 @@ class RouterOp:
     kind: OpKind
     service: ServiceSpec
     suspend_list: str = "morosos"
+    plan: PlanSpec | None = None  # UPSERT_PLAN / REMOVE_PLAN (``service`` is then a placeholder)
+
+    @classmethod
+    def for_plan(cls, kind: OpKind, plan: PlanSpec) -> RouterOp:
+        return cls(kind, plan_placeholder(plan), plan=plan)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "service": asdict(self.service), "suspend_list": self.suspend_list}
+        data = {"kind": self.kind.value, "service": asdict(self.service), "suspend_list": self.suspend_list}
+        if self.plan is not None:
+            data["plan"] = asdict(self.plan)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RouterOp:
@@ -68,6 +125,7 @@ class RouterOp:
             kind=OpKind(data["kind"]),
             service=ServiceSpec(**data["service"]),
             suspend_list=data.get("suspend_list", "morosos"),
+            plan=PlanSpec(**data["plan"]) if data.get("plan") else None,
         )
 
 
@@ -89,6 +147,7 @@ class Outcome(enum.StrEnum):
     APPLIED = "applied"  # the router now matches (including "already there")
     REFUSED = "refused"  # the router answered with an error: retrying will not help
     UNREACHABLE = "unreachable"  # could not talk to the router: retry later
+    LOGIN_REFUSED = "login_refused"  # the router refused our user or password: retried on a slow schedule
     SKIPPED = "skipped"  # not attempted (an earlier operation found the router unreachable)
 
 

@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from antena.core.errors import RouterError
+from antena.core.errors import RouterError, RouterUnreachable
 from antena.core.routeros.client import RouterConnection, Row, eq, or_
 from antena.core.routeros.ops import OpKind, RouterOp
+from antena.core.routeros.plans import MISSING_PROFILE, ensure_profile, remove_plan, upsert_plan
 from antena.core.routeros.services import (
     ADDRESS_LIST,
     HOTSPOT_ACTIVE,
@@ -255,8 +256,20 @@ async def execute(conn: RouterConnection, actions: Actions) -> None:
 
 async def apply_op(conn: RouterConnection, op: RouterOp) -> str:
     """Apply one operation; returns what happened. Raises RouterError / RouterUnreachable."""
+    if op.kind in (OpKind.UPSERT_PLAN, OpKind.REMOVE_PLAN):
+        if op.plan is None:
+            raise RouterError(f"{op.kind.value} without a plan")
+        if op.kind is OpKind.UPSERT_PLAN:
+            return await upsert_plan(conn, op.plan)
+        return await remove_plan(conn, op.plan)
     if op.kind is OpKind.UPSERT_SERVICE:
-        return await upsert_service(conn, op.service, op.suspend_list)
+        try:
+            return await upsert_service(conn, op.service, op.suspend_list)
+        except RouterError as exc:
+            if MISSING_PROFILE not in exc.message or isinstance(exc, RouterUnreachable):
+                raise
+        # the router lacks the plan's profile (a new router, one reset by hand): profile first
+        return await upsert_service(conn, await ensure_profile(conn, op.service), op.suspend_list)
     if op.kind is OpKind.REMOVE_SERVICE:
         return await remove_service(conn, op.service, op.suspend_list)
     actions = plan(op, await read_snapshot([conn], [op]))

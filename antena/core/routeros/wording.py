@@ -180,3 +180,10 @@ def translate(detail: str) -> str:
         rendered = _render(part, PATTERNS)
         out.append(part if rendered is None else rendered)
     return ", ".join(out)
+
+
+def login_refused_line(router: str) -> str:
+    """How a router task waiting on a refused login stands out in ``/tareas`` and ``tasks list``."""
+    return _(
+        "{router} refused the user name or password: fix it with `antena router edit {router} --password …`"
+    ).format(router=router)
