@@ -9,6 +9,7 @@ from antena.cli import (
     billing_invoices,
     billing_payments,
     client_commands,
+    client_selection,
     clients,
     demo,
     links,
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 admin.register(app)
 app.add_typer(clients.app, name="clients")
+client_selection.register(app)
 operations.register(app)
 app.command("demo")(demo.demo)
 billing_invoices.register(app)

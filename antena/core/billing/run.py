@@ -136,11 +136,11 @@ async def _run(app: App, actor: Actor, day: dt.date) -> RunReport:
         by_month, by_period = await store.already_invoiced(
             s, billable, day, (cy.period_start for cy in cycles.values())
         )
-        late_installs = [
-            cl.id
+        late_installs = {
+            cl.id: cl.installed_on
             for cl in clients
             if cl.installed_on is not None and cl.installed_on > cycles[cl.calendar].period_start
-        ]
+        }
         not_first = await store.with_internet_invoices(s, late_installs) if late_installs else set()
         drafts: list[Draft] = []
         with language(app.settings.locale):  # invoice lines are written in the ISP's language

@@ -200,14 +200,19 @@ async def already_invoiced(
     return by_month, by_period
 
 
-async def with_internet_invoices(session: AsyncSession, client_ids: Sequence[int]) -> set[int]:
-    """Which of these clients already have an Internet invoice (so the next one is not their first)."""
+async def with_internet_invoices(session: AsyncSession, installed: dict[int, dt.date]) -> set[int]:
+    """Which of these clients (id → installation day) already have an Internet invoice for a period
+    reaching their installation, so the next one is not their first. Invoices of an earlier life
+    do not count: a cancelled client who comes back is prorated from its new installation day."""
     out: set[int] = set()
-    for chunk in _chunks(client_ids):
+    inv = INVOICES.c
+    for chunk in _chunks(list(installed)):
         rows = await session.execute(
-            select(INVOICES.c.client_id).where(_live_internet(), INVOICES.c.client_id.in_(chunk)).distinct()
+            select(inv.client_id, func.max(inv.period_end))
+            .where(_live_internet(), inv.client_id.in_(chunk))
+            .group_by(inv.client_id)
         )
-        out.update(rows.scalars())
+        out.update(cid for cid, last in rows if last is None or last >= installed[cid])
     return out
 
 
