@@ -12,6 +12,7 @@ from antena.core.i18n import _
 
 CENT = Decimal("0.01")
 _RATE = re.compile(r"^\d+(\.\d+)?[kKmMgG]?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
 
@@ -77,8 +78,12 @@ def mac_address(value: str) -> str:
 
 
 def iso_date(value: str) -> dt.date:
+    """Exactly ``YYYY-MM-DD`` (Python would also take ``20260228`` and week dates)."""
+    text = (value or "").strip()
     try:
-        return dt.date.fromisoformat((value or "").strip())
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(_("Invalid date {value}: use YYYY-MM-DD").format(value=value)) from exc
 
