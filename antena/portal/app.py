@@ -20,7 +20,7 @@ from antena.bot.runner import WEBHOOK_PATH, feed_webhook, webhook_secret
 from antena.core.bootstrap import App
 from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
-from antena.portal import twilio_status
+from antena.portal import my_payments, twilio_status
 from antena.portal.routes import build_router
 from antena.portal.web import (
     HERE,
@@ -94,6 +94,7 @@ def create_portal_app(
             return Response(status_code=200)
 
     web.include_router(build_router(app, portal))
+    web.include_router(my_payments.make_router(app))  # "My payments"
     web.include_router(twilio_status.make_router(app))  # Twilio's delivery reports
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -6,7 +6,18 @@ from __future__ import annotations
 from aiogram import Router
 
 from antena.bot.filters import IsStaff
-from antena.bot.handlers import billing, clients, common, customers, ops, reminders, report, reports, wifi
+from antena.bot.handlers import (
+    billing,
+    clients,
+    common,
+    customers,
+    ops,
+    reminders,
+    report,
+    reports,
+    selections,
+    wifi,
+)
 
 
 def build_router() -> Router:
@@ -23,6 +34,7 @@ def build_router() -> Router:
     staff.include_router(reminders.make_router())
     staff.include_router(report.make_router())
     staff.include_router(wifi.make_router())
+    staff.include_router(selections.make_router())
     root.include_router(staff)
     root.include_router(customers.make_router())
     root.include_router(common.make_fallback())
