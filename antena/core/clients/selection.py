@@ -289,7 +289,7 @@ def preview_lines(p: Preview) -> list[str]:
         lines = [_("Nobody to change: every selected client is already in that state.")]
     if p.skipped:
         reasons = Counter(reason for _id, _name, reason in p.skipped)
-        detail = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+        detail = ", ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
         n = len(p.skipped)
         text = ngettext("{n} client left as it is ({reasons})", "{n} clients left as they are ({reasons})", n)
         lines.append(text.format(n=n, reasons=detail))
