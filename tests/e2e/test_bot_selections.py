@@ -71,7 +71,7 @@ async def test_bulk_suspend_confirms_counts_per_router_then_acts_once(bot: BotRi
 
     done = await reply_to_tap(bot, TECH, ask, "Sí, suspenderlos")
     assert done["text"].splitlines()[0] == "Esto suspende 5 clientes: RB-Centro 5"
-    assert "5 servicios aplicados" in done["text"] or "5 services applied" in done["text"]
+    assert done["text"].splitlines()[1] == "Aplicado en los routers: 5 clientes."
     assert suspended_ips(isp.emulator) == [f"10.0.1.{i + 10}" for i in range(5)]
     now = await statuses(bot)
     assert sorted(n for n, s in now.items() if s is ClientStatus.SUSPENDED) == [f"Cliente {i:02d}" for i in range(5)]

@@ -156,7 +156,7 @@ def test_bulk_with_yes_is_one_business_event(net, cli_env: Settings) -> None:  #
     url = cli_env.database_url
     out = ok("clients", "suspend", "--owing", "--yes").splitlines()
     assert out[0] == "This suspends 2 clients: RB-Centro 1, RB-Norte 1"
-    assert out[1] == "Routers: 2 services applied, 0 need attention."
+    assert len(out) == 2, "one count, no client needing attention"
     assert listed(net) == ["10.0.0.5", "10.1.0.2"]
     (entry,) = fetch(url, select(AuditLog.arguments).where(AuditLog.action == "client.suspend"))
     assert sorted(entry[0]["clients"]) == [1, 3]

@@ -243,11 +243,14 @@ def outcome_lines(report: ActionReport) -> list[str]:
     problems = [a for a in report.actions if a.queued or a.refused or a.api_disabled]
     done = len(report.actions) - len(problems)
     lines = [
-        _("Routers: {applied} services applied, {other} need attention.").format(
-            applied=done, other=len(problems)
+        ngettext("Applied on the routers: {n} client.", "Applied on the routers: {n} clients.", done).format(
+            n=done
         )
     ]
-    lines += [f"{a.client_name}: {describe(a)}" for a in problems[:30]]
+    if problems:
+        n = len(problems)
+        lines.append(ngettext("{n} client needs attention:", "{n} clients need attention:", n).format(n=n))
+        lines += [f"{a.client_name}: {describe(a)}" for a in problems[:30]]
     return lines
 
 
