@@ -192,6 +192,8 @@ def test_the_whole_name_wins_over_prefix_matches(net, cli_env: Settings) -> None
 def test_a_free_client_suspended_by_hand_comes_back_free(net, cli_env: Settings) -> None:  # type: ignore[no-untyped-def]
     url = cli_env.database_url
     ok("clients", "free", "luis")
+    out = ok("clients", "activate", "--zone", "Norte", "--yes").splitlines()
+    assert out[1] == "2 clients left as they are (already active: 1, free: 1)", "a selection never ends a free service"
     ok("clients", "suspend", "luis")
     assert listed(net) == ["10.1.0.3"]
     ok("clients", "activate", "luis")

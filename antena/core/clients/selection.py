@@ -255,6 +255,8 @@ async def preview(uow: UnitOfWork, action: BulkAction, client_ids: Sequence[int]
         for client in await load_clients(uow.session, ids[start : start + CHUNK]):
             if action is BulkAction.CANCEL:
                 reason = _("already cancelled") if client.status is ClientStatus.CANCELLED else None
+            elif action is BulkAction.ACTIVATE and client.status is ClientStatus.FREE:
+                reason = _("free")  # activating by name is how a free client becomes a paying one
             else:
                 reason = _refusal(client, TARGETS[action])
             if reason is not None:
