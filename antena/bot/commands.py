@@ -18,6 +18,7 @@ class Command:
 STAFF = [
     Command(("buscar", "search"), "search", N_("/buscar <name, IP, phone, user or id>"), N_("Find clients")),
     Command(("cliente", "client"), "card", N_("/cliente <client>"), N_("Client card")),
+    Command(("lista", "list"), "search", N_("/lista [zone] [status] [debe]"), N_("List clients")),
     Command(("suspender", "suspend"), "suspend", N_("/suspender <client>"), N_("Suspend a client")),
     Command(("activar", "activate"), "suspend", N_("/activar <client>"), N_("Activate a client")),
     Command(("factura", "invoice"), "invoices", N_("/factura <invoice number>"), N_("Show an invoice")),

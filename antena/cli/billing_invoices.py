@@ -16,13 +16,13 @@ from antena.cli.progress import progress_bar
 from antena.cli.runner import run
 from antena.core import csvsafe, validate
 from antena.core.audit import Actor
-from antena.core.billing import display, invoices, items, pdf, queries
+from antena.core.billing import adjust, display, invoices, items, pdf, queries
 from antena.core.billing.run import RunReport, run_invoices
 from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
 from antena.core.config import Settings
 from antena.core.db.billing_models import Invoice
-from antena.core.errors import InvalidInput
+from antena.core.errors import AlreadyExists, InvalidInput
 from antena.core.i18n import N_, _
 
 CSV_HEADER = ("number", "client_id", "client", "type", "issue_date", "due_date", "total", "paid", "status")
@@ -30,7 +30,7 @@ CSV_HEADER = ("number", "client_id", "client", "type", "issue_date", "due_date",
 billing_app = typer.Typer(help="The invoice run.", no_args_is_help=True)
 invoices_app = typer.Typer(help="Invoice listings.", no_args_is_help=True)
 invoice_app = typer.Typer(
-    help="One invoice: PDF, issue, free month, other income, merge, cancel.", no_args_is_help=True
+    help="One invoice: PDF, issue, edit dates, free month, other income, merge, cancel.", no_args_is_help=True
 )
 extra_app = typer.Typer(help="Extra products and services on a client's invoices.", no_args_is_help=True)
 
@@ -146,16 +146,24 @@ def invoice_issue(
     prorate: bool = typer.Option(False, "--prorate", help="Charge only the days from installation"),
     merge: bool = typer.Option(False, "--merge", help="Fold the pending Internet invoices into this one"),
     preview: bool = typer.Option(False, "--preview", help="Show the invoice without creating it"),
+    again: bool = typer.Option(
+        False, "--again", help="Confirm a second Internet invoice in a month that already has one"
+    ),
 ) -> None:
-    """Issue the month's Internet invoice now (one per client per month)."""
+    """Issue the month's Internet invoice now (one per client per month unless --again)."""
 
     async def work(app: App) -> str:
         day = _date(date)
         client = await find_one(app, cliente)
         if not preview:
-            invoice = await app.perform(
-                invoices.issue_now, Actor.cli(), client.id, day, prorate=prorate, merge=merge
-            )
+            try:
+                invoice = await app.perform(
+                    invoices.issue_now, Actor.cli(), client.id, day, prorate=prorate, merge=merge, again=again
+                )
+            except AlreadyExists as exc:
+                raise AlreadyExists(
+                    str(exc) + ". " + _("To issue another one anyway, add --again.")
+                ) from exc
             return _described(app, invoice)
         p = await invoices.preview_invoice(app, client.id, day, prorate=prorate, merge=merge)
         s = app.settings
@@ -171,6 +179,31 @@ def invoice_issue(
         if p.blocked:
             text.append(_("It cannot be issued: {reason}").format(reason=p.blocked))
         return "\n".join(text)
+
+    typer.echo(run(work))
+
+
+@invoice_app.command("edit")
+def invoice_edit(
+    number: str = typer.Argument(..., metavar="NUMBER"),
+    due_date: str = typer.Option("", "--due-date", metavar="YYYY-MM-DD", help="New due date"),
+    cutoff_date: str = typer.Option("", "--cutoff-date", metavar="YYYY-MM-DD", help="New cut-off date"),
+) -> None:
+    """Move a pending invoice's due and cut-off dates (audited; the cut-off follows them)."""
+
+    async def work(app: App) -> str:
+        queries.parse_number(number)
+        due, cutoff = _date(due_date), _date(cutoff_date)
+        done = await app.perform(adjust.edit_dates, Actor.cli(), number, due_date=due, cutoff_date=cutoff)
+        s, inv = app.settings, done.invoice
+
+        def day(value: dt.date | None) -> str:
+            return display.long_date(value, s.locale, s.default_region) if value else "-"
+
+        return _("Invoice {number}: due {due}, cut-off {cutoff} (were {old_due} and {old_cutoff}).").format(
+            number=inv.number, due=day(inv.due_date), cutoff=day(inv.cutoff_date),
+            old_due=day(done.old_due), old_cutoff=day(done.old_cutoff),
+        )  # fmt: skip
 
     typer.echo(run(work))
 
@@ -270,7 +303,9 @@ def invoice_cancel(number: str = typer.Argument(..., metavar="NUMBER")) -> None:
 def extra_add(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
     name: str = typer.Option(..., "--name"),
-    amount: str = typer.Option(..., "--amount", help="Per invoice, or the total for instalments"),
+    amount: str = typer.Option(
+        ..., "--amount", help="Per invoice, or the total for instalments; negative (-100) for a discount"
+    ),
     kind: str = typer.Option(..., "--kind", help="recurring|one_off|instalments"),
     instalments: int | None = typer.Option(None, "--instalments", help="2-24, for instalments"),
     description: str = typer.Option("", "--description", help="Text on the invoice (default: the name)"),

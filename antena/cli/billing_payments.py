@@ -44,14 +44,24 @@ def payment_add(
     amount: str = typer.Argument(None, metavar="[AMOUNT]", help="Default: what is due on the invoices"),
     method: str = typer.Option("efectivo", "--method", help="efectivo|transferencia|tarjeta"),
     reference: str = typer.Option(None, "--reference", help="Transfer or card reference"),
+    date: str = typer.Option(
+        None, "--date", metavar="YYYY-MM-DD", help="When it was received (default: now; never in the future)"
+    ),
 ) -> None:
     """Register a payment; a suspended client who no longer owes is reactivated at once."""
     numbers = [n for n in number.split(",") if n.strip()] or [number]
 
     async def work(app: App) -> PaymentResult:
         paying = parse_amount(amount, maximum=app.settings.max_payment)  # refused before anything is read
+        when = validate.iso_date(date) if date is not None else None
         return await app.perform(
-            register_payment, Actor.cli(), numbers, amount=paying, method=method, reference=reference
+            register_payment,
+            Actor.cli(),
+            numbers,
+            amount=paying,
+            method=method,
+            reference=reference,
+            when=when,
         )
 
     result = run(work)

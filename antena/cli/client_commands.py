@@ -1,6 +1,7 @@
-"""``antena clients add|edit|suspend|activate|free|migrate|cancel|delete``: the client lifecycle.
+"""``antena clients add|edit|free|migrate|delete|billing``: the client lifecycle.
 
-Registered on the ``clients`` Typer group of ``antena.cli.clients`` (which holds import/export).
+Registered on the ``clients`` Typer group of ``antena.cli.clients`` (which holds import/export);
+suspend, activate, cancel, reactivate and list (selections) live in ``client_selection``.
 """
 
 from __future__ import annotations
@@ -10,60 +11,14 @@ import sys
 import typer
 
 from antena.cli.clients import app, report_and_exit
-from antena.cli.progress import count_router_changes, progress_bar
-from antena.cli.runner import fail, run
-from antena.core import equipment
+from antena.cli.runner import run
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients import edits, lifecycle
 from antena.core.clients.outcome import ActionReport
 from antena.core.clients.records import ClientData
 from antena.core.clients.resolve import find_one
-from antena.core.db.models import ClientStatus
-from antena.core.i18n import N_, _
-
-
-async def _resolve_all(app_: App, texts: list[str]) -> list[int]:
-    return [(await find_one(app_, t)).id for t in texts]
-
-
-def _access(clientes: list[str], target: ClientStatus, yes: bool) -> None:
-    async def work(app_: App) -> ActionReport:
-        ids = await _resolve_all(app_, clientes)
-        if len(ids) > 1:
-            preview = await lifecycle.preview(app_, ids, target=target)
-            per_router = ", ".join(f"{r}: {n}" for r, n in sorted(preview.per_router.items()))
-            typer.echo(
-                _("{n} clients ({routers}); {skipped} left as they are.").format(
-                    n=preview.total, routers=per_router or "-", skipped=len(preview.skipped)
-                )
-            )
-            if not yes and sys.stdin.isatty() and not typer.confirm(_("Go ahead?")):
-                fail(_("Nothing was changed."))
-            count_router_changes(app_, bar, total=preview.total)
-        return await app_.perform(lifecycle.change_access, Actor.cli(), ids, target=target)
-
-    with progress_bar(N_("Router changes")) as bar:
-        report = run(work)
-    report_and_exit(report)
-
-
-@app.command("suspend")
-def suspend(
-    clientes: list[str] = typer.Argument(..., metavar="CLIENTE...", help="name, IP, phone, user or id"),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a bulk change"),
-) -> None:
-    """Suspend clients: their IP goes into the suspend address-list on the router."""
-    _access(clientes, ClientStatus.SUSPENDED, yes)
-
-
-@app.command("activate")
-def activate(
-    clientes: list[str] = typer.Argument(..., metavar="CLIENTE...", help="name, IP, phone, user or id"),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a bulk change"),
-) -> None:
-    """Activate clients: undo the suspension on the router."""
-    _access(clientes, ClientStatus.ACTIVE, yes)
+from antena.core.i18n import _
 
 
 @app.command("free")
@@ -184,32 +139,6 @@ def migrate(
         )
 
     report_and_exit(run(work))
-
-
-@app.command("cancel")
-def cancel(
-    cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    ip: str = typer.Option(
-        "",
-        "--ip",
-        help="keep: keep the IP and suspend it; release: free it and "
-        "remove the service from the router; empty: only change the status",
-    ),
-    cancel_invoices: bool = typer.Option(False, "--cancel-invoices", help="Also cancel pending invoices"),
-) -> None:
-    """Cancel a client's service (its history is kept)."""
-
-    async def work(app_: App) -> tuple[ActionReport, str | None]:
-        client = await find_one(app_, cliente)
-        report = await app_.perform(
-            lifecycle.cancel, Actor.cli(), client.id, ip_mode=ip or None, cancel_invoices=cancel_invoices
-        )
-        return report, await equipment.reminder_for(app_, client.id)  # what to collect at their home
-
-    report, reminder = run(work)
-    if reminder:
-        typer.echo(reminder + " " + _("When it is back: antena equipment return <serial>."))
-    report_and_exit(report)
 
 
 @app.command("delete")

@@ -10,6 +10,7 @@ from antena.cli import (
     billing_payments,
     cfdi,
     client_commands,
+    client_selection,
     clients,
     demo,
     equipment,
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 admin.register(app)
 app.add_typer(clients.app, name="clients")
+client_selection.register(app)
 operations.register(app)
 app.command("demo")(demo.demo)
 billing_invoices.register(app)

@@ -15,6 +15,7 @@ from antena.core.i18n import _
 CENT = Decimal("0.01")
 MAX_PRICE = Decimal("999999999.99")  # prices and invoice lines; payments have ANTENA_MAX_PAYMENT
 _RATE = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,3})?[kKmMgG]?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
 
@@ -66,8 +67,12 @@ def mac_address(value: str) -> str:
 
 
 def iso_date(value: str) -> dt.date:
+    """Exactly ``YYYY-MM-DD`` (Python would also take ``20260228`` and week dates)."""
+    text = (value or "").strip()
     try:
-        return dt.date.fromisoformat((value or "").strip())
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(_("Invalid date {value}: use YYYY-MM-DD").format(value=value)) from exc
 

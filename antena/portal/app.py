@@ -21,7 +21,7 @@ from antena.bot.runner import WEBHOOK_PATH, feed_webhook, webhook_secret
 from antena.core.bootstrap import App
 from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
-from antena.portal import cfdi, fieldwork, twilio_status, whatsapp_cloud
+from antena.portal import cfdi, fieldwork, my_payments, twilio_status, whatsapp_cloud
 from antena.portal import usage as usage_page
 from antena.portal.guard import PortalGuard
 from antena.portal.routes import build_router, signed_in
@@ -99,6 +99,7 @@ def create_portal_app(
 
     web.include_router(build_router(app, portal))
     web.include_router(usage_page.make_router(app))  # "Mi consumo"
+    web.include_router(my_payments.make_router(app))  # "My payments"
     web.include_router(twilio_status.make_router(app))  # Twilio's delivery reports
     web.include_router(fieldwork.build_router(app, portal))  # contract signing, Soporte, Mis documentos
     web.include_router(whatsapp_cloud.make_router(app))  # Meta's WhatsApp Cloud webhook (wt-cfdi)

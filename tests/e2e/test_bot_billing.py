@@ -161,7 +161,17 @@ async def test_bill_previews_then_issues_once_a_month(bot: BotRig, isp) -> None:
     assert inv.client_id == c.id and inv.total == Decimal("350.00")
 
     again = await bot.say(MANAGER, f"/facturar #{c.id}", **EN)
-    assert "already invoiced this month" in again["text"] and not buttons(again)
+    assert "already invoiced this month" in again["text"]
+    assert labels(again) == ["Issue a second invoice", "Cancel"], "a second one only when confirmed"
+    second = await bot.tap(MANAGER, again, data_of(again, "Issue a second invoice"))
+    assert "issued" in second["text"]
+    async with bot.app.uow() as uow:
+        months = sorted((await uow.session.execute(select(Invoice.issue_month, Invoice.month_seq))).all())
+    assert months == [("2026-05", 0), ("2026-05", 1)]
+    bot.telegram.tap(MANAGER, again, data_of(again, "Issue a second invoice"))  # a second tap: single use
+    assert "expired" in (await answered(bot, "expired"))["text"]
+    async with bot.app.uow() as uow:
+        assert (await uow.session.execute(select(func.count()).select_from(Invoice))).scalar_one() == 2
 
 
 async def test_promise_happy_path_and_a_date_in_the_past(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]

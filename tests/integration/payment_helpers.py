@@ -54,8 +54,10 @@ async def invoice(
     kind: InvoiceKind = InvoiceKind.INTERNET,
     status: InvoiceStatus = InvoiceStatus.PENDING,
     paid: str = "0.00",
+    cutoff: dt.date | None = None,
 ) -> int:
-    """An invoice due on ``due`` (issued four days before); returns its number."""
+    """An invoice due on ``due`` (issued four days before, cut off four days after unless
+    ``cutoff`` says otherwise); returns its number."""
     issue = due - dt.timedelta(days=4)
     async with app.uow() as uow:
         (number,) = await take_invoice_numbers(uow.session)
@@ -68,7 +70,7 @@ async def invoice(
                 issue_date=issue,
                 issue_month=issue.strftime("%Y-%m"),
                 due_date=due,
-                cutoff_date=due + dt.timedelta(days=4),
+                cutoff_date=cutoff or due + dt.timedelta(days=4),
                 total=Decimal(total),
                 paid_amount=Decimal(paid),
             )

@@ -101,7 +101,7 @@ def test_bulk_suspend_resolves_every_name_first(setup, cli_env: Settings) -> Non
     assert result.exit_code == 1 and listed(setup) == [], "one bad name: nothing is suspended"
     result = cli("clients", "suspend", "ana", "juan", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert "2 clients (RB-Centro: 2)" in result.stdout
+    assert "This suspends 2 clients: RB-Centro 2" in result.stdout
     assert listed(setup) == ["10.0.0.5", "10.0.0.7"]
 
 

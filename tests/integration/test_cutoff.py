@@ -59,8 +59,9 @@ async def test_cutoff_suspends_exactly_the_overdue_clients(app: App, isp) -> Non
         app, isp, "Marta Sol", "10.0.0.12", own_issue_day=14, own_notice_day=16, own_pay_day=20, own_cutoff_day=25
     )
     gone = await client(app, isp, "Sara Paz", "10.0.0.13", status=ClientStatus.CANCELLED)
-    for c in (owes, owes_pppoe, free, promised, other_day, gone):
+    for c in (owes, owes_pppoe, free, promised, gone):
         await invoice(app, c.id, JUNE_1)
+    await invoice(app, other_day.id, JUNE_1, cutoff=dt.date(2026, 6, 25))  # her calendar cuts on the 25th
     await invoice(app, paid.id, JUNE_1, status=InvoiceStatus.PAID, paid="350.00")
     await invoice(app, not_due.id, dt.date(2026, 6, 10))
     await invoice(app, other_only.id, dt.date(2026, 5, 1), kind=InvoiceKind.OTHER)
@@ -179,7 +180,7 @@ async def test_pay_day_equal_to_cutoff_day_cuts_the_day_after(app: App, isp) -> 
     c = await client(
         app, isp, "Hugo Lara", "10.0.0.17", own_issue_day=3, own_notice_day=5, own_pay_day=10, own_cutoff_day=10
     )
-    await invoice(app, c.id, dt.date(2026, 6, 10))
+    await invoice(app, c.id, dt.date(2026, 6, 10), cutoff=dt.date(2026, 6, 10))
     assert (await app.perform(run_cutoff, SYSTEM)).suspended == [], "due today: not overdue yet"
     pin(app, dt.date(2026, 6, 11))
     assert [a.client_id for a in (await app.perform(run_cutoff, SYSTEM)).suspended] == [c.id]

@@ -140,10 +140,17 @@ def test_instalment_items_need_2_to_24_parts(n: int | None) -> None:
         ExtraItem(id=1, name="X", amount=M("100"), kind=INSTALMENTS, instalments=n)
 
 
-@pytest.mark.parametrize("amount", [M("0"), M("-5"), "0.00"])
-def test_items_need_a_positive_price(amount: object) -> None:
+@pytest.mark.parametrize("amount", [M("0"), M("-0"), "0.00"])
+def test_items_need_a_price_other_than_zero(amount: object) -> None:
     with pytest.raises(InvalidInput, match="greater than zero"):
         ExtraItem(id=1, name="X", amount=amount, kind=RECURRING)  # type: ignore[arg-type]
+
+
+def test_a_negative_price_is_a_discount_but_never_in_instalments() -> None:
+    assert ExtraItem(id=1, name="Descuento", amount=M("-100"), kind=RECURRING).is_discount
+    assert ExtraItem(id=1, name="Descuento", amount=M("-100"), kind=ONE_OFF).is_discount
+    with pytest.raises(InvalidInput, match="greater than zero"):
+        ExtraItem(id=1, name="X", amount=M("-100"), kind=INSTALMENTS, instalments=3)
 
 
 def test_items_refuse_float_prices() -> None:

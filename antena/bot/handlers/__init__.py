@@ -18,6 +18,7 @@ from antena.bot.handlers import (
     reminders,
     report,
     reports,
+    selections,
     staff_admin,
     wifi,
 )
@@ -42,6 +43,7 @@ def build_router() -> Router:
     staff.include_router(equipment.make_router())
     staff.include_router(cfdi_handlers.make_router())  # /cfdi (wt-cfdi)
     staff.include_router(staff_admin.make_router())
+    staff.include_router(selections.make_router())
     root.include_router(staff)
     root.include_router(fieldwork.make_router())  # contracts, installations, tickets (staff and customers)
     root.include_router(customers.make_router())

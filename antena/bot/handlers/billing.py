@@ -96,17 +96,18 @@ async def show_invoice(query: CallbackQuery, callback_data: InvoiceAct, app: App
 
 async def preview(message: Message, app: App, user_id: int, client_id: int) -> None:
     p = await preview_invoice(app, client_id)
-    if p.blocked:
-        await message.answer(p.blocked)
-        return
     d = p.draft
     lines = [
         _("Invoice to issue now for {name} (#{id}):").format(name=p.client_name, id=p.client_id),
         *body_lines(app, d),
         _("Due date: {date}").format(date=day(app, d.due_date)),
     ]
-    ref = PENDING.put(user_id, "bill", client_id=p.client_id, issue_date=d.issue_date)
-    await message.answer("\n".join(lines), reply_markup=confirm_buttons(app, "bill", ref, _("Issue invoice")))
+    label = _("Issue invoice")
+    if p.blocked:  # a further invoice in the month only with its own, explicit confirmation
+        lines = [p.blocked, _("Issue a second Internet invoice anyway?"), *lines]
+        label = _("Issue a second invoice")
+    ref = PENDING.put(user_id, "bill", client_id=p.client_id, issue_date=d.issue_date, again=bool(p.blocked))
+    await message.answer("\n".join(lines), reply_markup=confirm_buttons(app, "bill", ref, label))
 
 
 async def bill(message: Message, app: App, args: str) -> None:
@@ -139,7 +140,9 @@ async def bill_confirmed(query: CallbackQuery, callback_data: BillConfirm, app: 
     if not callback_data.yes:
         await query.message.answer(_("Cancelled: nothing was stored."))
     else:
-        inv = await app.perform(issue_now, actor, pending["client_id"], pending["issue_date"])
+        inv = await app.perform(
+            issue_now, actor, pending["client_id"], pending["issue_date"], again=pending["again"]
+        )
         await query.message.answer(
             _("Invoice {number} issued: {amount}, due {date}.").format(
                 number=inv.number, amount=money(app, inv.total), date=day(app, inv.due_date)

@@ -136,6 +136,7 @@ async def _plan(session: AsyncSession, day: dt.date) -> _Plan:
     """Who is cut today, who is spared and why, which promises end."""
     plan = _Plan()
     owing = await overdue.clients_owing(session, day)
+    ripe, falls_today = await overdue.cutoff_reached(session, day)
     promises: dict[int, list[PaymentPromise]] = {}
     for p in (
         await session.execute(select(PaymentPromise).where(PaymentPromise.status == PromiseStatus.ACTIVE))
@@ -153,7 +154,7 @@ async def _plan(session: AsyncSession, day: dt.date) -> _Plan:
             live = [p for p in ps if p.promised_until >= day]
             expired = [p for p in ps if p.promised_until < day]
             plan.broken += [p.id for p in expired]
-            if not expired and not cuts_on(client_calendar(client), day):
+            if not expired and not _cut_today(client, day, ripe, falls_today):
                 continue
             reason = SKIP_PROMISE if live else _skip_reason(client)
             if reason is not None:
@@ -161,6 +162,14 @@ async def _plan(session: AsyncSession, day: dt.date) -> _Plan:
             else:
                 plan.targets.append(client.id)
     return plan
+
+
+def _cut_today(client: Client, day: dt.date, ripe: set[int], falls_today: set[int]) -> bool:
+    """On the calendar's cut-off day, when an overdue invoice's own cut-off date has come; or on
+    the day an invoice's cut-off date falls (staff moved it with ``invoice edit``)."""
+    if client.id in falls_today:
+        return True
+    return client.id in ripe and cuts_on(client_calendar(client), day)
 
 
 async def _still_due(session: AsyncSession, day: dt.date, targets: list[int]) -> list[int]:

@@ -56,8 +56,9 @@ class ExtraItem:
     """A product or service added to a client's invoices.
 
     ``amount`` is the price per invoice for recurring and one-off items, and the total to split for
-    instalments. The item is billed only while the invoice date lies within ``start_date`` ..
-    ``end_date`` (both inclusive, either open).
+    instalments. A negative amount is a discount (recurring or one-off only): the invoice takes it
+    off, never below zero (see ``lines.internet_draft``). The item is billed only while the
+    invoice date lies within ``start_date`` .. ``end_date`` (both inclusive, either open).
     """
 
     id: int
@@ -75,12 +76,12 @@ class ExtraItem:
         if not self.name.strip():
             raise InvalidInput(_("An extra item needs a name"))
         amount = to_money(self.amount)
-        if amount <= 0:
+        object.__setattr__(self, "kind", PaymentKind(self.kind))
+        if amount == 0 or (amount < 0 and self.kind is PaymentKind.INSTALMENTS):
             raise InvalidInput(
                 _("{what} must be greater than zero: {value}").format(what=_("Price"), value=amount)
             )
         object.__setattr__(self, "amount", amount)
-        object.__setattr__(self, "kind", PaymentKind(self.kind))
         if self.kind is PaymentKind.INSTALMENTS:
             n = self.instalments
             if isinstance(n, bool) or not isinstance(n, int) or not MIN_INSTALMENTS <= n <= MAX_INSTALMENTS:
@@ -99,6 +100,10 @@ class ExtraItem:
                     end=self.end_date.isoformat(), start=self.start_date.isoformat()
                 )
             )
+
+    @property
+    def is_discount(self) -> bool:
+        return self.amount < 0
 
     @property
     def text(self) -> str:

@@ -3,14 +3,15 @@ with proration, the free month, other income, merging a pending invoice, cancell
 
 Every issue goes through the same drafts (``lines``) and the same store as the invoice run, and
 obeys the same rule: at most one live Internet invoice per client per month of issue, and none
-for a period that already has one (a free month blocks its period).
+for a period that already has one (a free month blocks its period), unless staff explicitly
+confirm a further one (``again``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -195,11 +196,14 @@ async def issue_now(
     *,
     prorate: bool = False,
     merge: bool = False,
+    again: bool = False,
 ) -> Invoice:
     """``/facturar``: the month's Internet invoice now, obeying the one-per-month rule.
 
     ``merge`` folds the client's pending Internet invoices into it ("unir las 2 facturas"): they
     are cancelled, pointing at the new one, and their balances become its "merged" lines.
+    ``again`` is staff's explicit confirmation of a further invoice in a month (or for a period)
+    that already has one: it gets the next ``month_seq``. The invoice run never does this.
     """
     app = uow.app
     client = await _client(uow.session, client_id)
@@ -207,10 +211,13 @@ async def issue_now(
         app, uow.session, client, issue_date or app.clock.today(), prorate, merge
     )
     if (reason := await _blocked(uow.session, client, draft)) is not None:
-        raise AlreadyExists(reason)
+        if not again:
+            raise AlreadyExists(reason)
+        seq = await store.next_month_seq(uow.session, client.id, draft.issue_month)
+        draft = replace(draft, month_seq=seq)
     invoice = await _store_one(
         app, uow.session, actor, client, draft, "invoice.issue", prorate=prorate,
-        merged=[c.number for c in draft.carries],
+        merged=[c.number for c in draft.carries], again=again, month_seq=draft.month_seq,
     )  # fmt: skip
     return invoice
 

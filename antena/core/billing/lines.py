@@ -36,6 +36,7 @@ class LineKind(StrEnum):
     MERGED = "merged"
     CREDIT = "credit"
     MANUAL = "manual"
+    DISCOUNT = "discount"
 
 
 CHARGE_TEXT = {ChargeKind.RECONNECTION: N_("Reconnection fee"), ChargeKind.LATE: N_("Late payment fee")}
@@ -93,6 +94,7 @@ class Draft:
     item_states: tuple[tuple[int, ItemState], ...] = ()
     charge_ids: tuple[int, ...] = ()
     carries: tuple[Carry, ...] = field(default=())
+    month_seq: int = 0  # 1, 2… for a further Internet invoice staff issue in the same month
 
     @property
     def status(self) -> InvoiceStatus:
@@ -148,18 +150,31 @@ def internet_draft(
     credit: Decimal = ZERO,
 ) -> Draft:
     """The month's Internet invoice: plan (or proration), extra items that apply on the issue
-    date, pending fees, balances carried from merged invoices, then the client's credit."""
+    date, pending fees, discounts (capped at what the invoice charges so far), balances carried
+    from merged invoices, then the client's credit."""
     lines = [plan_line(plan, cycle, installed_on=installed_on, prorate=prorate)]
     states: list[tuple[int, ItemState]] = []
+    discounts: list[tuple[ExtraItem, Decimal, str]] = []
     for item in items:
         line = line_for(item, cycle.issue_date)
         if line is None:
+            continue
+        if item.is_discount:
+            discounts.append((item, -line.amount, line.text))
             continue
         lines.append(DraftLine(LineKind.EXTRA, line.text, line.amount, item.id))
         states.append((item.id, after_billing(item)))
     for charge in charges:
         text = charge.reason.strip() or _(CHARGE_TEXT[charge.kind])
         lines.append(DraftLine(LineKind.FEE, text, to_money(charge.amount)))
+    room = _sum(lines)  # a discount takes off at most what this invoice charges: never below zero
+    for item, wanted, text in discounts:
+        take = min(wanted, room)
+        if take <= ZERO:  # nothing left to discount: the item waits for the next invoice
+            continue
+        lines.append(DraftLine(LineKind.DISCOUNT, text, -take, item.id))
+        states.append((item.id, after_billing(item)))
+        room -= take
     for carry in carries:
         text = _("Balance of invoice {number}").format(number=carry.number)
         lines.append(DraftLine(LineKind.MERGED, text, carry.balance))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
@@ -57,3 +57,28 @@ async def clients_owing(session: AsyncSession, day: dt.date, among: Iterable[int
         chunk = ids[start : start + CHUNK]
         found.update((await session.execute(base.where(Invoice.client_id.in_(chunk)))).scalars())
     return found
+
+
+async def cutoff_reached(session: AsyncSession, day: dt.date) -> tuple[set[int], set[int]]:
+    """Clients with an overdue invoice whose own cut-off date has come on ``day`` (the calendar's
+    cut-off day suspends only those), and those for which it falls exactly on ``day`` (an
+    invoice whose dates staff edited is cut on its own date). A cut-off date on the due date
+    itself falls the day after, when the invoice is overdue."""
+    ripe_rows = await session.execute(
+        select(Invoice.client_id)
+        .where(is_overdue(day), or_(Invoice.cutoff_date.is_(None), Invoice.cutoff_date <= day))
+        .distinct()
+    )
+    yesterday = day - dt.timedelta(days=1)
+    today_rows = await session.execute(
+        select(Invoice.client_id)
+        .where(
+            is_overdue(day),
+            or_(
+                Invoice.cutoff_date == day,
+                and_(Invoice.due_date == yesterday, Invoice.cutoff_date <= yesterday),
+            ),
+        )
+        .distinct()
+    )
+    return set(ripe_rows.scalars()), set(today_rows.scalars())

@@ -278,6 +278,8 @@ async def register_payment(
         applied=applied,
         credit_added=credit,
     )
+    if pay_day < today:
+        result.notes.append(_("Received on {date} (backdated).").format(date=pay_day.isoformat()))
     for inv in late:
         reason = gettext("Late payment of invoice {number}", lang).format(number=inv.number)
         result.late_fee += add_fee(session, app.settings, client, ChargeKind.LATE, reason)
@@ -298,6 +300,7 @@ async def register_payment(
             "method": pay_method.value,
             "reference": ref,
             "received_at": received.isoformat(),
+            "backdated": pay_day < today,
             "applied": {str(a.number): a.amount for a in applied},
             "credit_added": credit,
             "late_fee": result.late_fee,

@@ -143,11 +143,11 @@ async def _run(app: App, actor: Actor, day: dt.date, progress: Progress = no_pro
         by_month, by_period = await store.already_invoiced(
             s, billable, day, (cy.period_start for cy in cycles.values())
         )
-        late_installs = [
-            cl.id
+        late_installs = {
+            cl.id: cl.installed_on
             for cl in clients
             if cl.installed_on is not None and cl.installed_on > cycles[cl.calendar].period_start
-        ]
+        }
         not_first = await store.with_internet_invoices(s, late_installs) if late_installs else set()
         waiting = await awaiting_installation(s)  # sold, not installed yet: nothing to bill
         drafts: list[Draft] = []

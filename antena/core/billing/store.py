@@ -200,15 +200,34 @@ async def already_invoiced(
     return by_month, by_period
 
 
-async def with_internet_invoices(session: AsyncSession, client_ids: Sequence[int]) -> set[int]:
-    """Which of these clients already have an Internet invoice (so the next one is not their first)."""
+async def with_internet_invoices(session: AsyncSession, installed: dict[int, dt.date]) -> set[int]:
+    """Which of these clients (id → installation day) already have an Internet invoice for a period
+    reaching their installation, so the next one is not their first. Invoices of an earlier life
+    do not count: a cancelled client who comes back is prorated from its new installation day."""
     out: set[int] = set()
-    for chunk in _chunks(client_ids):
+    inv = INVOICES.c
+    for chunk in _chunks(list(installed)):
         rows = await session.execute(
-            select(INVOICES.c.client_id).where(_live_internet(), INVOICES.c.client_id.in_(chunk)).distinct()
+            select(inv.client_id, func.max(inv.period_end))
+            .where(_live_internet(), inv.client_id.in_(chunk))
+            .group_by(inv.client_id)
         )
-        out.update(rows.scalars())
+        out.update(cid for cid, last in rows if last is None or last >= installed[cid])
     return out
+
+
+async def next_month_seq(session: AsyncSession, client_id: int, issue_month: str) -> int:
+    """0 when the client has no live Internet invoice issued in that month, else one more than
+    the highest: the key of a further invoice staff issue by hand."""
+    inv = INVOICES.c
+    highest = (
+        await session.execute(
+            select(func.max(inv.month_seq)).where(
+                _live_internet(), inv.client_id == client_id, inv.issue_month == issue_month
+            )
+        )
+    ).scalar_one_or_none()
+    return 0 if highest is None else int(highest) + 1
 
 
 async def pending_carries(session: AsyncSession, client_id: int) -> list[Carry]:
@@ -275,11 +294,11 @@ async def write_drafts(
         session,
         INVOICES,
         ("number", "client_id", "kind", "status", "issue_date", "issue_month", "due_date", "cutoff_date",
-         "period_start", "period_end", "total", "paid_amount", "created_at", "paid_at", "actor"),
+         "period_start", "period_end", "total", "paid_amount", "created_at", "paid_at", "actor", "month_seq"),
         [
             (number, d.client_id, d.kind, pending if d.total else paid, d.issue_date, months[d.issue_date],
              d.due_date, d.cutoff_date, d.period_start, d.period_end, d.total, zero, now,
-             None if d.total else now, actor)
+             None if d.total else now, actor, d.month_seq)
             for number, d in zip(numbers, drafts, strict=True)
         ],
     )  # fmt: skip

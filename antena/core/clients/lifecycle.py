@@ -5,9 +5,7 @@ its commit a hook tries the router tasks at once and fills in what each router a
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +14,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from antena.core.audit import Actor, record
 from antena.core.billing.cancel import cancel_pending_invoices
 from antena.core.bootstrap import App
+from antena.core.clients import history
 from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.specs import fallback_released_ip, op, released_ip
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Router, Service
+from antena.core.db.router_tasks import RouterTask
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
@@ -131,30 +131,6 @@ def event_key(name: str, now: dt.datetime) -> str:
     return f"{name}:{now.isoformat(timespec='microseconds')}"
 
 
-@dataclass(frozen=True)
-class BulkPreview:
-    """What a bulk suspend/activate would touch, shown before staff confirm."""
-
-    total: int
-    per_router: dict[str, int]
-    skipped: list[tuple[int, str, str]]
-
-
-async def preview(app: App, client_ids: Sequence[int], *, target: ClientStatus) -> BulkPreview:
-    async with app.reader() as uow:
-        clients = await load_clients(uow.session, client_ids)
-    counts: Counter[str] = Counter()
-    skipped = []
-    for c in clients:
-        reason = _refusal(c, target)
-        if reason:
-            skipped.append((c.id, c.name, reason))
-            continue
-        for s in live_services(c):
-            counts[s.router.name] += 1
-    return BulkPreview(len(clients) - len(skipped), dict(counts), skipped)
-
-
 def _refusal(client: Client, target: ClientStatus) -> str | None:
     if client.status is ClientStatus.CANCELLED:
         return _("the client is cancelled")
@@ -214,7 +190,13 @@ async def change_access(
             else:
                 action.api_disabled = True
         report.actions.append(action)
-    await _set_status_bulk(uow.session, changed, target, now, actor, reason)
+    restored = await _restore_free(uow.session, changed, target)
+    for status, group in ((target, [c for c in changed if c.id not in restored]),
+                          (ClientStatus.FREE, [c for c in changed if c.id in restored])):  # fmt: skip
+        await _set_status_bulk(uow.session, group, status, now, actor, reason)
+    for action in report.actions:
+        if action.client_id in restored:
+            action.status = ClientStatus.FREE
     await notify_events.access_changed(uow.session, app, changed, target, now)
     for task_id, client_id in await enqueue_many(uow.session, planned, actor, keys=keys):
         pending.setdefault(client_id, []).append(task_id)
@@ -232,6 +214,14 @@ async def change_access(
     if deliver:
         deliver_after_commit(uow, report, pending)
     return report
+
+
+async def _restore_free(session: AsyncSession, changed: Sequence[Client], target: ClientStatus) -> set[int]:
+    """Activating a client that was free when suspended by hand makes it free again, not paying."""
+    if target is not ClientStatus.ACTIVE:
+        return set()
+    suspended = [c.id for c in changed if c.status is ClientStatus.SUSPENDED]
+    return await history.free_before_suspension(session, suspended) if suspended else set()
 
 
 async def suspend(uow: UnitOfWork, actor: Actor, client_ids: Sequence[int], **kw: object) -> ActionReport:
@@ -257,19 +247,47 @@ async def cancel(
 ) -> ActionReport:
     """Cancel as the manual describes: optionally keep the IP and suspend it on the router,
     or release the IP (10.x → 127.0.x.x …) and remove the service from the router."""
+    return await cancel_many(uow, actor, [client_id], ip_mode=ip_mode, cancel_invoices=cancel_invoices)
+
+
+async def cancel_many(
+    uow: UnitOfWork,
+    actor: Actor,
+    client_ids: Sequence[int],
+    *,
+    ip_mode: str | None = None,
+    cancel_invoices: bool = False,
+) -> ActionReport:
+    """Cancel one client or a selection as one business event; in a selection, clients already
+    cancelled are left out (one named client already cancelled is refused)."""
     if ip_mode not in (None, "keep", "release"):
         raise InvalidInput(_("Unknown cancel option {value}: use keep or release").format(value=ip_mode))
+    report = ActionReport()
+    queued: dict[int, list[RouterTask]] = {}
+    clients = await load_clients(uow.session, client_ids)
+    for client in clients:
+        if client.status is ClientStatus.CANCELLED:
+            if len(clients) == 1:
+                raise NotAllowed(_("{name} is already cancelled").format(name=client.name))
+            report.skipped.append((client.id, client.name, _("already cancelled")))
+            continue
+        action, tasks = await _cancel_one(uow, actor, client, ip_mode, cancel_invoices)
+        report.actions.append(action)
+        queued[client.id] = tasks
+    await uow.flush()
+    deliver_after_commit(uow, report, {cid: [t.id for t in tasks] for cid, tasks in queued.items()})
+    return report
+
+
+async def _cancel_one(
+    uow: UnitOfWork, actor: Actor, client: Client, ip_mode: str | None, cancel_invoices: bool
+) -> tuple[ClientAction, list[RouterTask]]:
     app = uow.app
     now = app.clock.now()
     suspend_list = app.settings.suspend_list
-    report = ActionReport()
-    pending: dict[int, list[int]] = {}
-    (client,) = await load_clients(uow.session, [client_id])
-    if client.status is ClientStatus.CANCELLED:
-        raise NotAllowed(_("{name} is already cancelled").format(name=client.name))
     set_status(uow.session, client, ClientStatus.CANCELLED, now, actor)
     action = _action(client)
-    task_ids = []
+    tasks: list[RouterTask] = []
     for service in live_services(client):
         ops = []
         if ip_mode == "keep":
@@ -285,7 +303,7 @@ async def cancel(
             if task is None:
                 action.api_disabled = True
             else:
-                task_ids.append(task)
+                tasks.append(task)
     if cancel_invoices:
         hook = app.extras.get("on_cancel_invoices")
         if hook is not None:
@@ -297,7 +315,6 @@ async def cancel(
         if live_services(client)
         else (client.services[0].ip if client.services else None)
     )
-    report.actions.append(action)
     record(
         uow.session,
         actor,
@@ -305,10 +322,7 @@ async def cancel(
         target=f"{client.id} {client.name}",
         arguments={"ip_mode": ip_mode, "cancel_invoices": cancel_invoices, "ip": action.ip},
     )
-    await uow.flush()
-    pending[client.id] = [t.id for t in task_ids]
-    deliver_after_commit(uow, report, pending)
-    return report
+    return action, tasks
 
 
 async def _free_released_ip(session: AsyncSession, service: Service) -> str:

@@ -1,11 +1,11 @@
 """Finding a client from what staff type: id, IP, service user, phone or words of the name.
 
-Ranked: an exact id, IP or service user first, then phones, then IP and user prefixes, then
-names (every typed word must start a word of the name; whole-word matches rank above prefixes);
-equal scores are listed by name. Names use the indexed ``client_tokens`` table in one statement
-that returns only the best few, so a search among 100,000 clients reads only the index rows that
-match; a misspelt word falls back to rapidfuzz over the name words that start alike (b/v, c/s/z,
-g/j, i/y …).
+Ranked: an exact id, IP or service user first, then the whole name typed exactly (accents and case
+aside), then phones, then IP and user prefixes, then names (every typed word must start a word
+of the name; whole-word matches rank above prefixes); equal scores are listed by name. Names
+use the indexed ``client_tokens`` table in one statement that returns only the best few, so a
+search among 100,000 clients reads only the index rows that match; a misspelt word falls back
+to rapidfuzz over the name words that start alike (b/v, c/s/z, g/j, i/y …).
 Statements are built once per shape: building SQLAlchemy constructs per search costs more than
 running them.
 """
@@ -26,7 +26,7 @@ from sqlalchemy.sql import Select
 from antena.core.db.models import Client, Service
 from antena.core.db.uow import UnitOfWork
 from antena.core.phones import phone_candidates
-from antena.core.text import words
+from antena.core.text import fold, words
 
 MAX_WORDS = 6
 MAX_PREFIX_HITS = 50
@@ -42,7 +42,7 @@ _ALIKE = ("bv", "cksqz", "gjx", "iy", "hy")
 @dataclass(frozen=True)
 class Match:
     client: Client
-    score: int  # higher is better: 100 exact id/IP/user … 10 fuzzy name
+    score: int  # higher is better: 100 exact id/IP/user, 95 whole name … 10 fuzzy name
     reason: str  # id | ip | user | phone | name | fuzzy
 
 
@@ -72,6 +72,12 @@ _BY_PHONE = text(
     " UNION SELECT id, search_name FROM clients WHERE phone_alt IN :phones"
 ).bindparams(bindparam("phones", expanding=True))
 _LOAD: Select[Any] = select(Client).where(Client.id.in_(bindparam("ids", expanding=True)))
+# The whole name as typed (accents and case aside): it beats every prefix match ("juan perez"
+# means Juan Pérez, not Juana Pérez). ``search_name`` is indexed.
+_BY_FULL_NAME = select(Client.id, Client.search_name).where(Client.search_name == bindparam("name")).limit(
+    MAX_PREFIX_HITS
+)
+FULL_NAME_SCORE = 95
 
 
 @lru_cache(maxsize=64)
@@ -253,6 +259,8 @@ async def search_clients(uow: UnitOfWork, text: str, *, limit: int = 8, region: 
     if not (ip_like or phones or bare.isdigit()):
         for cid, score, name, reason in await _name_matches(uow, words(query), limit):
             hit(cid, score, name, reason)
+        for cid, name in await s.execute(_BY_FULL_NAME, {"name": fold(query)}):
+            hit(cid, FULL_NAME_SCORE, name, "name")
     best = sorted(found, key=lambda cid: (-found[cid][0], found[cid][1], cid))[:limit]
     if not best:
         return []

@@ -18,7 +18,7 @@ ZERO = Decimal("0.00")
 
 
 class InvoiceKind(enum.StrEnum):
-    INTERNET = "internet"  # the monthly service: one per client per issue month, drives cut-off
+    INTERNET = "internet"  # the monthly service: one per client per issue month (more by hand), cuts
     OTHER = "other"  # equipment, installation, other services: never automatic, never cuts
 
 
@@ -61,6 +61,7 @@ class Invoice(Base):
             "uq_invoices_internet_month",
             "client_id",
             "issue_month",
+            "month_seq",
             unique=True,
             sqlite_where=text("kind = 'internet' AND status <> 'cancelled'"),
             postgresql_where=text("kind = 'internet' AND status <> 'cancelled'"),
@@ -77,6 +78,9 @@ class Invoice(Base):
     )
     issue_date: Mapped[dt.date] = mapped_column(Date, index=True)
     issue_month: Mapped[str] = mapped_column(String(7))  # "YYYY-MM" of issue_date: the one-per-month key
+    # 0 for the month's Internet invoice (the only one the run ever makes); 1, 2… for further ones
+    # staff issue by hand after an explicit confirmation (`invoice issue --again`).
+    month_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     due_date: Mapped[dt.date] = mapped_column(Date)
     cutoff_date: Mapped[dt.date | None] = mapped_column(Date)
     period_start: Mapped[dt.date | None] = mapped_column(Date)
