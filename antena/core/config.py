@@ -93,8 +93,21 @@ class Settings(BaseSettings):
     message_grace: float = Field(default=300.0, ge=0)  # seconds a suspension/reconnection notice waits
     portal_wifi: bool = True
     failpoint: str | None = None  # crash tests only (core/failpoints.py)
+    # Online payments (core/payments): Conekta (OXXO and SPEI references per client) and Mercado
+    # Pago (a checkout link per invoice). A provider is on when its API key / access token is set.
+    conekta_api_key: SecretStr | None = None  # private key, key_… (test keys in the sandbox)
+    conekta_webhook_key: SecretStr | None = None  # PEM public key of POST /webhook_keys: checks `digest`
+    conekta_sandbox: bool = True  # accept only test-mode (livemode=false) events
+    conekta_api_url: str | None = None  # default https://api.conekta.io (the local double in tests)
+    mercadopago_access_token: SecretStr | None = None
+    mercadopago_webhook_secret: SecretStr | None = None  # "clave secreta" that signs x-signature
+    mercadopago_sandbox: bool = True  # sandbox checkout links; accept only live_mode=false events
+    mercadopago_api_url: str | None = None  # default https://api.mercadopago.com
 
-    @field_validator("telegram_token", "telegram_webhook_url", "secret_key", mode="before")
+    @field_validator(
+        "telegram_token", "telegram_webhook_url", "secret_key", "conekta_api_key", "conekta_webhook_key",
+        "mercadopago_access_token", "mercadopago_webhook_secret", mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """``ANTENA_TELEGRAM_TOKEN=`` (as compose files and .env templates write it) means "not set"."""
@@ -115,7 +128,7 @@ class Settings(BaseSettings):
             return int(Decimal(number) * _UNITS[prefix])
         return value
 
-    @field_validator("auto_tasks", "portal_wifi", mode="before")
+    @field_validator("auto_tasks", "portal_wifi", "conekta_sandbox", "mercadopago_sandbox", mode="before")
     @classmethod
     def _on_off(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in {"on", "off"}:
