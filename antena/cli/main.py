@@ -13,6 +13,7 @@ from antena.cli import (
     demo,
     links,
     operations,
+    payrefs,
     report,
     router_tools,
     wifi,
@@ -34,6 +35,7 @@ billing_payments.register(app)
 links.register(app)
 wifi.register(app)
 report.register(app)
+payrefs.register(app)
 _ = (client_commands, router_tools)  # they register their commands on existing groups
 
 

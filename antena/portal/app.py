@@ -21,7 +21,7 @@ from antena.core import payment_reports
 from antena.core.bootstrap import App
 from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
-from antena.portal import twilio_status
+from antena.portal import payments, twilio_status
 from antena.portal.routes import build_router
 from antena.portal.web import (
     HERE,
@@ -106,6 +106,7 @@ def create_portal_app(
 
     web.include_router(build_router(app, portal))
     web.include_router(twilio_status.make_router(app))  # Twilio's delivery reports
+    web.include_router(payments.make_router(app, portal))  # online payments: webhooks, /portal/pagar
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @web.exception_handler(CoreError)

@@ -6,7 +6,18 @@ from __future__ import annotations
 from aiogram import Router
 
 from antena.bot.filters import IsStaff
-from antena.bot.handlers import billing, clients, common, customers, ops, reminders, report, reports, wifi
+from antena.bot.handlers import (
+    billing,
+    clients,
+    common,
+    customers,
+    online_payments,
+    ops,
+    reminders,
+    report,
+    reports,
+    wifi,
+)
 
 
 def build_router() -> Router:
@@ -20,6 +31,7 @@ def build_router() -> Router:
     staff.include_router(clients.make_router())
     staff.include_router(billing.make_router())
     staff.include_router(reports.make_router())  # before pending: /link, report buttons
+    staff.include_router(online_payments.make_router())  # online payments: decisions, "which client?"
     staff.include_router(reminders.make_router())
     staff.include_router(report.make_router())
     staff.include_router(wifi.make_router())

@@ -23,6 +23,7 @@ from antena.bot.callbacks import Act, refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.handlers.clients import pick_list
+from antena.bot.handlers.online_payments import announce_online
 from antena.core import links, payment_reports
 from antena.core.audit import Actor
 from antena.core.billing.display import money
@@ -231,6 +232,7 @@ async def announce_missed(app: App, bot: Bot, stop: asyncio.Event, *, interval: 
         try:
             for report_id in await payment_reports.unannounced(app):
                 await send_report(app, bot, await payment_reports.get_report(app, report_id))
+            await announce_online(app, bot)  # online payments no cashier heard about yet
         except Exception:
             log.warning("re-announcing payment reports failed", exc_info=True)
         with contextlib.suppress(TimeoutError):

@@ -153,6 +153,7 @@ class PayState:
     pending: int
     last_payment: int | None
     last_online: int | None
+    link_version: int | None = None  # None: no such client
 
     @property
     def stamp(self) -> str:
@@ -171,7 +172,8 @@ async def pay_state(app: App, client_id: int) -> PayState:
         ).one()
         last = await s.scalar(select(func.max(Payment.id)).where(Payment.client_id == client_id))
         online = await s.scalar(select(func.max(OnlineEvent.id)).where(OnlineEvent.client_id == client_id))
-    return PayState(Decimal(str(due)).quantize(Decimal("0.01")), int(count), last, online)
+        version = await s.scalar(select(Client.link_version).where(Client.id == client_id))
+    return PayState(Decimal(str(due)).quantize(Decimal("0.01")), int(count), last, online, version)
 
 
 async def recent_online(app: App, client_id: int, since: dt.datetime) -> list[EventView]:
