@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from antena.core.bootstrap import App
 from antena.core.clients.lifecycle import live_services, load_clients
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
 from antena.core.db.models import Client, Service
+from antena.core.payments.references import refs_of
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Card:
     pending_count: int
     pending_amount: Decimal
     last_payment: tuple[Decimal, dt.datetime] | None
+    payment_refs: dict[str, str] = field(default_factory=dict)  # oxxo / spei → reference (core/payments)
 
 
 async def client_card(app: App, client_id: int) -> Card:
@@ -42,10 +44,12 @@ async def client_card(app: App, client_id: int) -> Card:
                 .limit(1)
             )
         ).first()
+        refs = (await refs_of(uow.session, [client_id])).get(client_id, [])
     return Card(
         client=client,
         service=services[0] if services else None,
         pending_count=int(count),
         pending_amount=Decimal(str(amount)).quantize(Decimal("0.01")),
         last_payment=(last[0], last[1]) if last else None,
+        payment_refs={r.kind: r.reference for r in refs},
     )

@@ -186,6 +186,20 @@ async def find_by_customer(session: AsyncSession, customer_id: str) -> PaymentRe
     return (await session.scalars(query)).first()
 
 
+async def invoice_block(app: App, client_id: int) -> dict[str, str]:
+    """What the invoice PDF shows of the client's references (the barcode as inline SVG)."""
+    try:
+        refs = await show_references(app, client_id)
+    except NotFound:
+        return {}
+    return {
+        "oxxo": barcode.grouped(refs.oxxo),
+        "oxxo_svg": refs.oxxo_svg(),
+        "clabe": barcode.grouped(refs.clabe),
+        "bank": refs.bank,
+    }
+
+
 # --- the tags of the reminder templates ----------------------------------------------------------
 
 TAGS = ("referencia_oxxo", "clabe", "url_pago")

@@ -24,6 +24,7 @@ from antena.core.db.router_tasks import RouterTask, TaskStatus
 
 ZERO = Decimal("0.00")
 HISTORY_DAYS = 30
+ONLINE_METHODS = ("oxxo", "spei", "mercadopago")
 
 
 def day_range(day: dt.date, tz: ZoneInfo, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
@@ -63,6 +64,12 @@ class DailyReport:
     sms_segments: int = 0
     sms_cost: Decimal = ZERO
     history: list[tuple[dt.date, Decimal, int]] = field(default_factory=list)  # day, collected, suspended
+
+    @property
+    def online(self) -> dict[str, Decimal]:
+        """Collections by online method (oxxo, spei, mercadopago), the part of ``by_method`` that
+        arrived by webhook (core/payments)."""
+        return {m: a for m, a in self.by_method.items() if m in ONLINE_METHODS}
 
     @property
     def collection_rate(self) -> Decimal | None:
