@@ -1,5 +1,9 @@
-"""Per-update context: one database session, who is writing (staff member, linked customer or
-stranger), their language, and a guard so one update is never handled twice."""
+"""Per-update context: who is writing (staff member, linked customer or stranger), their language,
+and a guard so one update is never handled twice.
+
+The lookup runs in a short read-only unit of work that is closed before the handler runs: a
+handler calls services that open their own unit of work, and no session may stay open across
+the handler's Telegram and router I/O."""
 
 from __future__ import annotations
 
@@ -47,9 +51,9 @@ class UpdateContext(BaseMiddleware):
         if not self.seen.first_time(event.update_id):
             return None
         user: User | None = data.get("event_from_user")
-        async with self.app.uow() as uow:
-            staff = customer = None
-            if user is not None:
+        staff = customer = None
+        if user is not None:
+            async with self.app.reader() as uow:
                 staff = (
                     await uow.session.execute(
                         select(StaffUser).where(StaffUser.telegram_id == user.id, StaffUser.active.is_(True))
@@ -59,20 +63,19 @@ class UpdateContext(BaseMiddleware):
                     customer = (
                         await uow.session.execute(select(Client).where(Client.telegram_chat_id == user.id))
                     ).scalar_one_or_none()
-            data["app"] = self.app
-            data["uow"] = uow
-            data["staff"] = staff
-            data["customer"] = customer
-            data["actor"] = _actor(user, staff)
-            lang = normalize_language(
-                (staff.language if staff else None) or (user.language_code if user else None),
-                fallback=self.app.settings.locale,
-            )
-            data["lang"] = lang
-            # Set, not scoped: the error handler runs after this block (aiogram's errors middleware
-            # is outermost) and must answer in the same language. Every update sets it first.
-            set_language(lang)
-            return await handler(event, data)
+        data["app"] = self.app
+        data["staff"] = staff
+        data["customer"] = customer
+        data["actor"] = _actor(user, staff)
+        lang = normalize_language(
+            (staff.language if staff else None) or (user.language_code if user else None),
+            fallback=self.app.settings.locale,
+        )
+        data["lang"] = lang
+        # Set, not scoped: the error handler runs after this block (aiogram's errors middleware
+        # is outermost) and must answer in the same language. Every update sets it first.
+        set_language(lang)
+        return await handler(event, data)
 
 
 def _actor(user: User | None, staff: StaffUser | None) -> Actor | None:

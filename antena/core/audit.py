@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.db.models import AuditLog, Role, StaffUser
+from antena.core.db.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,16 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+async def log(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    *,
+    target: str | None = None,
+    arguments: dict[str, Any] | None = None,
+    outcome: str = "ok",
+) -> None:
+    """An audit entry that is its own business event (a refused chat command, say)."""
+    record(uow.session, actor, action, target=target, arguments=arguments, outcome=outcome)

@@ -62,13 +62,14 @@ async def _resolve_or_pick(message: Message, app: App, args: str, action: str, c
 # -- search and card -----------------------------------------------------------------------------
 
 
-async def search(message: Message, app: App, args: str, uow) -> None:  # type: ignore[no-untyped-def]
+async def search(message: Message, app: App, args: str) -> None:
     if not args:
         await message.answer(usage("buscar"))
         return
     if len(args) > 200:
         raise InvalidInput(_("That search is too long (at most {n} characters)").format(n=200))
-    matches = await search_clients(uow, args, limit=MAX_PICK, region=app.settings.default_region)
+    async with app.reader() as uow:
+        matches = await search_clients(uow, args, limit=MAX_PICK, region=app.settings.default_region)
     if not matches:
         await message.answer(_("No client matches “{text}”").format(text=args[:100]))
         return

@@ -7,10 +7,10 @@ from aiogram.types import CallbackQuery, Message
 
 from antena.bot.commands import BY_NAME, CUSTOMER, STAFF
 from antena.bot.filters import Cmd, split_command
-from antena.core.audit import Actor, record
+from antena.core import audit
+from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.db.models import Client, StaffUser
-from antena.core.db.uow import UnitOfWork
 from antena.core.i18n import _
 from antena.core.staff import may
 
@@ -53,9 +53,7 @@ async def help_(message: Message, actor: Actor | None, customer: Client | None) 
     await message.answer("\n".join(lines))
 
 
-async def anything_else(
-    message: Message, uow: UnitOfWork, actor: Actor | None, customer: Client | None
-) -> None:
+async def anything_else(message: Message, app: App, actor: Actor | None, customer: Client | None) -> None:
     parsed = split_command(message.text or message.caption)
     name = parsed[0] if parsed else None
     if actor is None:
@@ -68,15 +66,14 @@ async def anything_else(
     else:
         outcome = "refused: unknown chat"
         text = _("Sorry, this bot only serves the staff and the linked customers of this ISP. Type /start.")
-    record(
-        uow.session,
+    await app.perform(
+        audit.log,
         actor,
         f"chat.{name or 'message'}",
         target=str(message.chat.id),
         arguments={"text": (message.text or "")[:200]},
         outcome=outcome,
     )
-    await uow.commit()
     await message.answer(text)
 
 
