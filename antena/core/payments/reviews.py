@@ -154,14 +154,20 @@ async def _reverse(uow: UnitOfWork, actor: Actor, row_id: int) -> tuple[int, tup
         raise NotFound(_("The payment of online payment #{id} no longer exists.").format(id=row_id))
     numbers = []
     for part in payment.allocations:
-        invoice = await session.get(Invoice, part.invoice_id, with_for_update=True)
+        invoice = (
+            await session.scalars(
+                select(Invoice).where(Invoice.id == part.invoice_id).with_for_update(of=Invoice)
+            )
+        ).first()
         if invoice is None:
             continue
         invoice.paid_amount = max(invoice.paid_amount - part.amount, ZERO)
         if invoice.status is InvoiceStatus.PAID and invoice.paid_amount < invoice.total:
             invoice.status, invoice.paid_at = InvoiceStatus.PENDING, None
         numbers.append(invoice.number)
-    client = await session.get(Client, payment.client_id, with_for_update=True)
+    client = (
+        await session.scalars(select(Client).where(Client.id == payment.client_id).with_for_update(of=Client))
+    ).first()
     if client is not None:
         client.balance = max(client.balance - payment.credit_added, ZERO)
     record(
