@@ -105,8 +105,14 @@ class Settings(BaseSettings):
     mercadopago_api_url: str | None = None  # default https://api.mercadopago.com
 
     @field_validator(
-        "telegram_token", "telegram_webhook_url", "secret_key", "conekta_api_key", "conekta_webhook_key",
-        "mercadopago_access_token", "mercadopago_webhook_secret", mode="before",
+        "telegram_token",
+        "telegram_webhook_url",
+        "secret_key",
+        "conekta_api_key",
+        "conekta_webhook_key",
+        "mercadopago_access_token",
+        "mercadopago_webhook_secret",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

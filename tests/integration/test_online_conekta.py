@@ -55,7 +55,9 @@ async def web(bot: BotRig, web_port: int, conekta: ConektaDouble) -> AsyncIterat
         yield url
 
 
-async def suspended_client(rig: BotRig, isp: Any, name: str = "Ana López", ip: str = "10.0.0.9") -> tuple[Any, int]:
+async def suspended_client(
+    rig: BotRig, isp: Any, name: str = "Ana López", ip: str = "10.0.0.9"
+) -> tuple[Any, int]:
     """A client with a 350.00 invoice ten days overdue, suspended on the emulator, with references."""
     app = rig.app
     ana = await client(app, isp, name, ip, phone="+525512345678")
@@ -69,7 +71,9 @@ def text_of(record: dict[str, Any]) -> str:
     return str(record.get("text") or "")
 
 
-async def test_references_are_made_once_through_the_sdk(bot: BotRig, isp: Any, conekta: ConektaDouble) -> None:
+async def test_references_are_made_once_through_the_sdk(
+    bot: BotRig, isp: Any, conekta: ConektaDouble
+) -> None:
     app = bot.app
     ana = await client(app, isp, "Ana López", "10.0.0.9")
     refs = await references.create_references(app, Actor.cli(), ana.id)
@@ -118,7 +122,9 @@ async def test_oxxo_payment_applies_reconnects_and_tells_cashiers(
 
     report = await daily_report(app, app.clock.today())
     assert report.online == {"oxxo": Decimal("350.00")}
-    assert re.search(r"Collected online: \S*350\.00 \(OXXO \S*350\.00\)", report_text(report, app.settings, "en"))
+    assert re.search(
+        r"Collected online: \S*350\.00 \(OXXO \S*350\.00\)", report_text(report, app.settings, "en")
+    )
 
 
 async def test_the_same_event_twice_and_its_twin_make_one_payment(
@@ -204,7 +210,9 @@ async def test_a_refund_of_an_applied_payment_is_reversed_by_a_cashier(
     assert (await get_invoice(app, number)).status is InvoiceStatus.PENDING
     theirs = await bot.telegram.wait_for_message(MANAGER, lambda r: "needs a decision" in text_of(r))
     bot.telegram.tap_button(MANAGER, theirs["message"], "Reverse the payment")
-    again = await bot.telegram.wait_for_message(MANAGER, lambda r: "ya fue resuelto" in text_of(r), timeout=10)
+    again = await bot.telegram.wait_for_message(
+        MANAGER, lambda r: "ya fue resuelto" in text_of(r), timeout=10
+    )
     assert "Cajera" in again["text"], "says who decided it"
 
 
@@ -224,7 +232,11 @@ async def test_an_unknown_reference_goes_to_the_cashiers_who_name_the_client(
     done = await bot.say(CASHIER, "Ana López", language_code="en")
     assert "applied to Ana López" in done["text"]
     (payment,) = await payments(app)
-    assert payment.client_id == ana.id and payment.method is PaymentMethod.OXXO and payment.amount == Decimal("350.00")
+    assert (
+        payment.client_id == ana.id
+        and payment.method is PaymentMethod.OXXO
+        and payment.amount == Decimal("350.00")
+    )
     assert (await get_invoice(app, number)).status is InvoiceStatus.PAID
     await wait_until(lambda: _reconnected(isp))
 
@@ -279,7 +291,9 @@ async def test_bad_input_is_refused_or_held_never_applied(
     assert "whole number of cents" in stored[0].detail["problem"] and "3.5e4" in stored[0].detail["problem"]
     assert await payments(app) == [] and (await get_invoice(app, number)).status is InvoiceStatus.PENDING
     ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "cannot be used" in text_of(r), timeout=10)
-    assert "Ignore" in str(ask["message"]["reply_markup"]) and "Apply" not in str(ask["message"]["reply_markup"])
+    assert "Ignore" in str(ask["message"]["reply_markup"]) and "Apply" not in str(
+        ask["message"]["reply_markup"]
+    )
 
 
 async def test_reminders_carry_the_references_and_the_payment_link(bot: BotRig, isp: Any) -> None:
