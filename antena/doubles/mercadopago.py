@@ -13,7 +13,8 @@ sends the notification and returns the buyer to the preference's ``back_urls.suc
         mp.refund(payment["id"]); await mp.notify(payment["id"], "payment.updated")
 
 A notification is signed exactly as Mercado Pago signs it: ``x-signature: ts=<seconds>,v1=<hex>``
-with HMAC-SHA256 under :attr:`webhook_secret` over ``id:<data.id>;request-id:<x-request-id>;ts:<ts>;``.
+with HMAC-SHA256 under :attr:`webhook_secret` over ``id:<data.id>;request-id:<x-request-id>;ts:<ts>;``,
+to :attr:`webhook_url` (what the seller sets in "Tus integraciones" > Webhooks).
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ class MercadoPagoDouble:
         access_token: str | None = None,
         webhook_secret: str | None = None,
         *,
+        webhook_url: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        self.webhook_url = webhook_url  # as set in "Tus integraciones" > Webhooks
         self.access_token = access_token or f"TEST-{secrets.randbelow(10**16)}-{secrets.token_hex(8)}"
         self.webhook_secret = webhook_secret or secrets.token_hex(32)
         self.host, self.port = host, port
@@ -235,9 +238,9 @@ class MercadoPagoDouble:
     ) -> httpx.Response:
         """POST the notification Mercado Pago sends about a payment (signed, unless told otherwise)."""
         data_id = str(payment_id)
-        target = url or self.payments[data_id].get("notification_url")
+        target = url or self.webhook_url or self.payments.get(data_id, {}).get("notification_url")
         if not target:
-            raise ValueError("no notification URL: pass url= or pay a preference that has one")
+            raise ValueError("no webhook URL: pass url= or set webhook_url")
         request_id = str(uuid.uuid4())
         ts = int(time.time())
         content = (

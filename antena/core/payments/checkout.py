@@ -64,7 +64,6 @@ async def checkout_url(app: App, client_id: int, number: int) -> str:
             title=_("Invoice {number} – {company}").format(number=number, company=app.settings.company_name),
             email=who.email,
             external_reference=external_reference(client_id, number),
-            notification_url=webhook_url(app, MERCADOPAGO),
             back_url=base + PAY_PAGE,
         )
     )

@@ -197,7 +197,8 @@ class MercadoPagoProvider:
             ],
             "payer": {"email": invoice.email},
             "external_reference": invoice.external_reference,
-            "notification_url": invoice.notification_url,
+            # no notification_url: it is deprecated, and only the notifications of the webhook set in
+            # "Tus integraciones" carry x-signature (README: Cobros en línea)
             "back_urls": {
                 "success": invoice.back_url,
                 "pending": invoice.back_url,

@@ -122,7 +122,6 @@ class InvoiceToPay:
     title: str
     email: str
     external_reference: str
-    notification_url: str
     back_url: str
 
 
