@@ -79,7 +79,11 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
                 update={"telegram_token": SecretStr(telegram.token), "telegram_api_url": telegram.base_url}
             )
         settings = settings.model_copy(update={"portal_url": portal_base(settings)})
+        from antena.demo import payments as online
+
+        settings, conekta, mercadopago = await online.start_doubles(stack, settings)
         app = bootstrap(settings)
+        online.connect(app, conekta, mercadopago)
         stack.push_async_callback(app.aclose)
         say(
             _("Creating the demo ISP ({n} clients and a month of invoices and payments)…").format(
@@ -98,7 +102,8 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         server = await _start_portal(app, stop)
         jobs = _background(app, stop)
         try:
-            await _introduce(app, say, summary, month)
+            customer = await _introduce(app, say, summary, month)
+            await online.oxxo_payment(app, conekta, say, skip=customer)
             if telegram is not None and options.chat:
                 from antena.demo.terminal import TerminalChat, help_text
                 from antena.doubles.telegram_cli import stdin_lines
@@ -159,8 +164,8 @@ def _background(app: App, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     ]
 
 
-async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary, month: MonthSummary) -> None:
-    """What was made, where the portal is, and a customer's auto-login link to open."""
+async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary, month: MonthSummary) -> int:
+    """What was made, where the portal is, and a customer's auto-login link to open (their id)."""
     lang = app.settings.locale
     say("\n" + _("Routers (RouterOS API emulators):"))
     for line in summary.routers:
@@ -197,6 +202,7 @@ async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary,
         )
     )
     say(_("Logs: {path}").format(path=app.settings.data_dir / "demo.log"))
+    return customer.id
 
 
 __all__ = ["DemoOptions", "run_demo"]
