@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -312,3 +313,73 @@ async def test_reminders_carry_the_references_and_the_payment_link(bot: BotRig, 
     assert message.context["url_pago"].startswith(f"{app.settings.portal_url}/pagar/")
     text = TemplateStore(app.settings).render("due_today", "es", message.context).text
     assert f"con la referencia {refs.oxxo}" in text and "/pagar/" in text
+
+
+async def test_a_crash_between_claim_register_and_record_never_pays_twice(
+    app: Any, isp: Any, conekta: ConektaDouble
+) -> None:
+    from antena.core.payments.apply import Busy, decide, register
+    from antena.core.payments.port import WebhookRequest
+    from antena.core.payments.providers import provider
+    from antena.core.payments.webhooks import receive, store_notice
+
+    ana = await client(app, isp, "Ana López", "10.0.0.9")
+    await invoice(app, ana.id, app.clock.today(), "350.00")
+    await invoice(app, ana.id, app.clock.today() + dt.timedelta(days=30), "350.00")
+    refs = await references.create_references(app, Actor.cli(), ana.id)
+    conekta_ = provider(app, "conekta")
+
+    def request(event: dict[str, Any]) -> WebhookRequest:
+        body = conekta.encode(event)
+        return WebhookRequest(body, {"digest": conekta.sign(body)}, {})
+
+    # 1. the payment is registered, then the process dies before recording it on its event
+    first = request(conekta.pay(refs.oxxo, 35000))
+    notice = conekta_.parse(first)
+    stored = await app.perform(store_notice, "conekta", notice)
+    decision = await app.perform(decide, stored.row_id, await conekta_.resolve(notice))
+    assert decision.status == "applying" and decision.register is not None
+    await register(app, decision.register)
+    with pytest.raises(Busy):  # the provider's retry while the claim is fresh: try later
+        await receive(app, "conekta", first)
+    app.clock.fixed = app.clock.now() + dt.timedelta(minutes=5)
+    assert (await receive(app, "conekta", first)).status == "applied"
+    assert len(await payments(app)) == 1, "the retry found the payment already registered"
+
+    # 2. the claim is taken, then the process dies before registering anything
+    second = request(conekta.pay(refs.oxxo, 35000))
+    notice = conekta_.parse(second)
+    stored = await app.perform(store_notice, "conekta", notice)
+    await app.perform(decide, stored.row_id, await conekta_.resolve(notice))
+    app.clock.fixed = app.clock.now() + dt.timedelta(minutes=5)
+    assert (await receive(app, "conekta", second)).status == "applied"
+    assert len(await payments(app)) == 2
+
+
+async def test_the_invoice_pdf_shows_the_references_and_a_barcode(
+    app: Any, isp: Any, conekta: ConektaDouble, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    from antena.core.billing.pdf import invoice_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs poppler-utils")
+    ana = await client(app, isp, "Ana López", "10.0.0.9")
+    number = await invoice(app, ana.id, app.clock.today(), "350.00")
+    refs = await references.create_references(app, Actor.cli(), ana.id)
+    pdf = await invoice_pdf(app, number, lang="es")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "Pague en efectivo en OXXO con esta referencia" in text
+    assert references.barcode.grouped(refs.oxxo) in text and references.barcode.grouped(refs.clabe) in text
+    if shutil.which("pdftoppm"):  # printed and scanned at the counter
+        import zxingcpp
+        from PIL import Image
+
+        (tmp_path / "f.pdf").write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-r", "200", "-png", "-singlefile", str(tmp_path / "f.pdf"), str(tmp_path / "f")],
+            check=True,
+        )
+        assert [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "f.png"))] == [refs.oxxo]
