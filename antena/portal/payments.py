@@ -52,7 +52,8 @@ TEMPLATE_MESSAGES = (
     N_("Transfer {amount} to this CLABE, yours alone: the payment is recognised by itself."),
     N_("Online payment is not available. Pay at the office or report a payment you made."),
 )
-POLL_MS = 2000
+POLL_MS = 2000  # pay.js asks this often whether a payment arrived
+REFRESH_S = 20  # the page's meta refresh: the same without scripts (or where a CSP forbids them)
 RECENT = dt.timedelta(minutes=30)  # an online payment this recent is thanked for on the page
 REFS_WAIT = 12.0  # seconds the page waits for Conekta to make a client's references
 
@@ -189,6 +190,7 @@ def make_router(app: App, portal: Any) -> APIRouter:
             oxxo_grouped=barcode.grouped(refs.oxxo) if refs and refs.oxxo else "",
             clabe_grouped=barcode.grouped(refs.clabe) if refs and refs.clabe else "",
             sandbox=any(sandbox(app, name) for name in configured), poll_ms=POLL_MS,
+            waiting=state.due > 0, refresh_s=REFRESH_S,
         )  # fmt: skip
 
     @router.get(checkout.PAY_PAGE + "/estado.json")

@@ -78,6 +78,8 @@ async def test_pay_now_links_and_the_approved_payment_reconnects(
         assert signed_in.status_code == 303 and signed_in.headers["location"] == "/portal/pagar"
         page = await http.get("/portal/pagar")
         assert page.status_code == 200 and "Pay now" in page.text and f"#{number}" in page.text
+        assert 'http-equiv="refresh"' in page.text and "/static/pay.js" in page.text, "updates itself"
+        before = (await http.get("/portal/pagar/estado.json")).json()
         first = await http.post(f"/portal/pagar/mp/{number}", data={"csrf": csrf_of(page.text)})
         again = await http.post(f"/portal/pagar/mp/{number}", data={"csrf": csrf_of(page.text)})
         forged = await http.post(f"/portal/pagar/mp/{number}", data={"csrf": "nope"})
@@ -105,6 +107,13 @@ async def test_pay_now_links_and_the_approved_payment_reconnects(
     assert suspended_ips(isp.emulator) == []
     line = await bot.telegram.wait_for_message(CASHIER, lambda r: "Mercado Pago" in text_of(r), timeout=10)
     assert "Ana López" in line["text"] and str(payment["id"]) in line["text"]
+
+    async with httpx.AsyncClient(base_url=web, headers={"accept-language": "en"}, timeout=60) as http:
+        await http.get(pay_url(app, ana.id, 0).removeprefix(web))
+        after = (await http.get("/portal/pagar/estado.json")).json()
+        paid_page = (await http.get("/portal/pagar")).text
+    assert after["stamp"] != before["stamp"] and after["pending"] == 0 and before["pending"] == 1
+    assert "Payment received" in paid_page and 'http-equiv="refresh"' not in paid_page
 
     repeated = await mp.notify(payment["id"], "payment.created", notification_id=777)
     updated = await mp.notify(payment["id"], "payment.updated", notification_id=778)
