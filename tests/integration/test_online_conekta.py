@@ -289,9 +289,11 @@ async def test_bad_input_is_refused_or_held_never_applied(
     assert [r.json()["status"] for r in (exponent, text, live)] == ["review", "review", "ignored"]
     stored = await events(app)
     assert [e.reason for e in stored] == ["bad_amount", "bad_amount", None]
-    assert "whole number of cents" in stored[0].detail["problem"] and "3.5e4" in stored[0].detail["problem"]
+    assert stored[0].detail == {"problem": "not_cents", "value": "3.5e4"}
+    assert stored[1].detail == {"problem": "not_cents", "value": '"35000"'}
     assert await payments(app) == [] and (await get_invoice(app, number)).status is InvoiceStatus.PENDING
     ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "cannot be used" in text_of(r), timeout=10)
+    assert "the amount 3.5e4 is not a whole number of cents" in ask["text"]
     assert "Ignore" in str(ask["message"]["reply_markup"]) and "Apply" not in str(
         ask["message"]["reply_markup"]
     )

@@ -11,7 +11,16 @@ from antena.core.errors import InvalidInput
 from antena.core.i18n import set_language
 from antena.core.payments import barcode
 from antena.core.payments.apply import matching
-from antena.core.payments.port import BadPayload, Number, amount_from_cents, amount_from_decimal, load_json
+from antena.core.payments.port import (
+    AmountProblem,
+    BadPayload,
+    Number,
+    amount_from_cents,
+    amount_from_decimal,
+    load_json,
+    written,
+)
+from antena.core.payments.queries import problem_label
 
 
 @pytest.fixture(autouse=True)
@@ -56,10 +65,15 @@ def test_amounts_as_providers_write_them() -> None:
     data = load_json(b'{"a": 350, "b": 350.5, "c": 3.5e2, "d": 350.123, "e": 1E+999999, "f": -1}')
     assert amount_from_decimal(data["a"]) == (Decimal("350.00"), None)
     assert amount_from_decimal(data["b"]) == (Decimal("350.50"), None)
-    assert "exponent" in (amount_from_decimal(data["c"])[1] or "")
-    assert "two decimals" in (amount_from_decimal(data["d"])[1] or "")
-    assert "exponent" in (amount_from_decimal(data["e"])[1] or "")
-    assert "positive" in (amount_from_decimal(data["f"])[1] or "")
+    assert amount_from_decimal(data["c"]) == (None, AmountProblem.EXPONENT)
+    assert amount_from_decimal(data["d"]) == (None, AmountProblem.DECIMALS)
+    assert amount_from_decimal(data["e"]) == (None, AmountProblem.EXPONENT)
+    assert amount_from_decimal(data["f"]) == (None, AmountProblem.NOT_POSITIVE)
+    assert written(data["c"]) == "3.5e2" and written("35000") == '"35000"'
+    assert (
+        problem_label({"problem": "exponent", "value": "3.5e2"})
+        == "the amount 3.5e2 is written with an exponent"
+    )
 
 
 @pytest.mark.parametrize(

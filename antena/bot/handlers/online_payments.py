@@ -88,9 +88,10 @@ def review_text(app: App, view: EventView) -> str:
     detail = view.detail
     if "owed" in detail:
         lines.append(_("The client owes {amount}.").format(amount=detail["owed"]))
-    for key in ("problem", "error"):
-        if detail.get(key):
-            lines.append(str(detail[key]))
+    if queries.problem_label(detail):
+        lines.append(queries.problem_label(detail))
+    if detail.get("error"):
+        lines.append(str(detail["error"]))
     if view.reason in reviews.REVERSIBLE:
         lines.append(
             _("The payment had been applied.") if view.applied_before else _("Nothing had been applied.")

@@ -27,7 +27,7 @@ from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError, NotFound
 from antena.core.i18n import _
 from antena.core.payments import references
-from antena.core.payments.port import EventKind, PaymentsError, ProviderEvent
+from antena.core.payments.port import AmountProblem, EventKind, PaymentsError, ProviderEvent
 from antena.core.payments.providers import sandbox
 
 ZERO = Decimal("0.00")
@@ -195,9 +195,9 @@ async def _paid(
     if client is None:
         return _review(row, ReviewReason.UNKNOWN_REFERENCE)
     if event.amount is None:
-        return _review(row, ReviewReason.BAD_AMOUNT, problem=event.amount_problem)
+        return _review(row, ReviewReason.BAD_AMOUNT, problem=event.amount_problem, value=event.amount_written)
     if event.amount > uow.app.settings.max_payment:
-        return _review(row, ReviewReason.BAD_AMOUNT, problem=_("more than the largest payment allowed"))
+        return _review(row, ReviewReason.BAD_AMOUNT, problem=AmountProblem.TOO_BIG, value=str(event.amount))
     invoices = await pending_invoices(uow, client.id)
     numbers = matching(invoices, event.amount)
     if numbers is None:

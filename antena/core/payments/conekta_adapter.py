@@ -34,6 +34,7 @@ from antena.core.payments.port import (
     instant,
     load_json,
     text_of,
+    written,
 )
 
 API_URL = "https://api.conekta.io"
@@ -127,6 +128,7 @@ class ConektaProvider:
             payment_id=notice.payment_id,
             amount=amount,
             amount_problem=problem,
+            amount_written=written(raw_amount),
             method=method,
             reference=reference,
             customer_id=text_of(info.get("customer_id")) or text_of(charge.get("customer_id")),

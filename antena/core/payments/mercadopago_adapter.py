@@ -36,6 +36,7 @@ from antena.core.payments.port import (
     instant,
     load_json,
     text_of,
+    written,
 )
 
 API_URL = "https://api.mercadopago.com"
@@ -109,7 +110,8 @@ class MercadoPagoProvider:
         payment = _response(found, 200)
         kind = STATUS_KIND.get(str(payment.get("status")), EventKind.OTHER)
         raw = payment.get("transaction_amount_refunded") if kind is EventKind.REFUNDED else None
-        amount, problem = amount_from_decimal(raw or payment.get("transaction_amount"))
+        raw = raw or payment.get("transaction_amount")
+        amount, problem = amount_from_decimal(raw)
         reference = text_of(payment.get("external_reference"), 120)
         match = EXTERNAL.match(reference or "")
         live = payment.get("live_mode")
@@ -118,6 +120,7 @@ class MercadoPagoProvider:
             payment_id=text_of(payment.get("id")) or notice.payment_id,
             amount=amount if kind is not EventKind.OTHER else None,
             amount_problem=problem if kind is not EventKind.OTHER else None,
+            amount_written=written(raw),
             method="mercadopago",
             reference=reference,
             client_hint=int(match.group(1)) if match else None,

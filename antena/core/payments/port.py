@@ -87,7 +87,8 @@ class ProviderEvent:
     kind: EventKind
     payment_id: str | None
     amount: Decimal | None = None
-    amount_problem: str | None = None
+    amount_problem: AmountProblem | None = None
+    amount_written: str | None = None  # the amount as the provider wrote it
     method: str | None = None  # oxxo | spei | mercadopago
     reference: str | None = None  # the OXXO number, the CLABE or our external reference
     customer_id: str | None = None  # the provider's customer (Conekta)
@@ -173,32 +174,53 @@ def load_json(body: bytes) -> Any:
         raise BadPayload(_("The request is not valid JSON: {error}").format(error=str(exc)[:120])) from None
 
 
-def amount_from_cents(value: Any) -> tuple[Decimal | None, str | None]:
+class AmountProblem(enum.StrEnum):
+    """Why a provider's amount cannot be used (shown to cashiers with the amount as written)."""
+
+    NOT_CENTS = "not_cents"
+    NOT_NUMBER = "not_number"
+    EXPONENT = "exponent"
+    NOT_POSITIVE = "not_positive"
+    DECIMALS = "decimals"
+    TOO_BIG = "too_big"
+
+
+Amount = tuple[Decimal | None, AmountProblem | None]
+
+
+def amount_from_cents(value: Any) -> Amount:
     """Conekta's amounts: a whole number of cents."""
     if isinstance(value, bool) or not isinstance(value, int):
-        return None, _("the amount {value} is not a whole number of cents").format(value=str(value)[:40])
+        return None, AmountProblem.NOT_CENTS
     return _checked(Decimal(value) / 100)
 
 
-def amount_from_decimal(value: Any) -> tuple[Decimal | None, str | None]:
+def amount_from_decimal(value: Any) -> Amount:
     """Mercado Pago's amounts: a number of pesos with at most two decimals, written plainly."""
     if isinstance(value, bool) or not isinstance(value, int | Number):
-        return None, _("the amount {value} is not a number").format(value=str(value)[:40])
+        return None, AmountProblem.NOT_NUMBER
     text = str(value)
     if "e" in text.lower():
-        return None, _("the amount {value} is written with an exponent").format(value=text[:40])
+        return None, AmountProblem.EXPONENT
     try:
         return _checked(Decimal(text))
     except InvalidOperation:
-        return None, _("the amount {value} is not a number").format(value=text[:40])
+        return None, AmountProblem.NOT_NUMBER
 
 
-def _checked(amount: Decimal) -> tuple[Decimal | None, str | None]:
+def _checked(amount: Decimal) -> Amount:
     if not amount.is_finite() or amount <= 0:
-        return None, _("the amount {value} is not a positive amount").format(value=str(amount)[:40])
+        return None, AmountProblem.NOT_POSITIVE
     if amount != amount.quantize(Decimal("0.01")):
-        return None, _("the amount {value} has more than two decimals").format(value=str(amount)[:40])
+        return None, AmountProblem.DECIMALS
     return amount.quantize(Decimal("0.01")), None
+
+
+def written(value: Any, limit: int = 40) -> str:
+    """An amount as the provider wrote it, for the cashiers (``3.5e4``, ``"35000"``)."""
+    return (json.dumps(value) if isinstance(value, str) and not isinstance(value, Number) else str(value))[
+        :limit
+    ]
 
 
 def text_of(value: Any, limit: int = 80) -> str | None:

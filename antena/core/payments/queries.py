@@ -43,6 +43,14 @@ STATUS_LABELS = {
     EventStatus.STALE.value: N_("out of order"),
     EventStatus.REVERSED.value: N_("payment reversed"),
 }
+PROBLEM_LABELS = {
+    "not_cents": N_("the amount {value} is not a whole number of cents"),
+    "not_number": N_("the amount {value} is not a number"),
+    "exponent": N_("the amount {value} is written with an exponent"),
+    "not_positive": N_("the amount {value} is not a positive amount"),
+    "decimals": N_("the amount {value} has more than two decimals"),
+    "too_big": N_("the amount {value} is more than the largest payment allowed"),  # ANTENA_MAX_PAYMENT
+}
 ANNOUNCED = (EventStatus.APPLIED.value, EventStatus.REVIEW.value)
 
 
@@ -52,6 +60,14 @@ def method_label(method: str | None) -> str:
 
 def reason_label(reason: str | None) -> str:
     return _(REASON_LABELS[reason]) if reason in REASON_LABELS else (reason or "")
+
+
+def problem_label(detail: dict[str, Any]) -> str:
+    """Why an amount could not be used, with the amount as the provider wrote it ("" if none)."""
+    problem = detail.get("problem")
+    if problem not in PROBLEM_LABELS:
+        return ""
+    return _(PROBLEM_LABELS[problem]).format(value=detail.get("value", "?"))
 
 
 def status_label(status: str) -> str:
