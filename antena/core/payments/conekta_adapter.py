@@ -96,14 +96,19 @@ class ConektaProvider:
         if not isinstance(data, dict):
             raise BadPayload(_("The request is not a Conekta event."))
         event_id, event_type = text_of(data.get("id")), text_of(data.get("type"), 60)
-        obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
-        if event_id is None or event_type is None or not isinstance(obj, dict):
+        if event_id is None or event_type is None or not isinstance(data.get("data"), dict):
             raise BadPayload(_("The request is not a Conekta event."))
-        return Notice(event_id, event_type, _payment_id(event_type, obj), request.body.decode(), data)
+        obj = data["data"].get("object")  # none in a ``webhook_ping``
+        if event_type.startswith(("order.", "charge.")) and not isinstance(obj, dict):
+            raise BadPayload(_("The request is not a Conekta event."))
+        payment_id = _payment_id(event_type, obj) if isinstance(obj, dict) else None
+        return Notice(event_id, event_type, payment_id, request.body.decode(), data)
 
     async def resolve(self, notice: Notice) -> ProviderEvent:
         """Everything is in the signed event: no API call needed."""
-        obj = notice.data["data"]["object"]
+        obj = notice.data["data"].get("object")
+        if not isinstance(obj, dict):
+            return ProviderEvent(EventKind.OTHER, None)
         kind = (
             EventKind.PAID
             if notice.event_type in PAID
