@@ -126,7 +126,8 @@ class ConektaProvider:
         else:
             raw_amount = obj.get("amount") if notice.event_type.startswith("order.") else charge.get("amount")
         amount, problem = amount_from_cents(raw_amount) if kind is not EventKind.OTHER else (None, None)
-        info = obj.get("customer_info") if isinstance(obj.get("customer_info"), dict) else {}
+        found_info = obj.get("customer_info")
+        info: dict[str, Any] = found_info if isinstance(found_info, dict) else {}
         livemode = notice.data.get("livemode")
         return ProviderEvent(
             kind=kind,
