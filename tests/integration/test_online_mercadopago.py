@@ -194,3 +194,20 @@ async def test_the_portal_page_requires_a_session_and_a_current_link(bot: BotRig
         assert state.status_code == 200 and state.json()["pending"] == 1
         await links.link_for(app, Actor.cli(), await get_client(app, ana.id), new=True)
         assert (await http.get("/portal/pagar/estado.json")).status_code == 401
+
+
+async def test_paying_a_newer_invoices_link_pays_oldest_first(
+    bot: BotRig, isp: Any, web: str, mp: MercadoPagoDouble
+) -> None:
+    app = bot.app
+    ana = await client(app, isp, "Ana López", "10.0.0.9")
+    older = await invoice(app, ana.id, app.clock.today() - dt.timedelta(days=3), "400.00")
+    newer = await invoice(app, ana.id, app.clock.today() + dt.timedelta(days=27), "350.00")
+
+    paid = await mp.notify(mp.pay(f"antena:{ana.id}:{newer}", "350.00")["id"])
+
+    assert paid.json()["status"] == "applied", "the amount its link asked for"
+    assert (await get_invoice(app, older)).balance_due == Decimal("50.00")
+    assert (await get_invoice(app, newer)).balance_due == Decimal("350.00")
+    wrong = await mp.notify(mp.pay(f"antena:{ana.id}:{newer}", "123.00")["id"])
+    assert wrong.json()["status"] == "review"

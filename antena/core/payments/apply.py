@@ -4,8 +4,9 @@ payment, record the outcome. Processing happens once per provider payment.
 The guard is the ``provider_payments`` row: its unique insert claims a provider payment for the
 first event that names it, so a repeated event, its twin (``charge.paid`` beside ``order.paid``),
 or one arriving after a refund changes nothing. An event is applied only when the client is known
-and the amount pays exactly the client's oldest pending invoices; anything else waits for a
-cashier. The payment is registered by ``register_payment`` in exactly one place, ``register``.
+and the amount pays exactly the client's oldest pending invoices (or, for a checkout link, the
+balance of the invoice it was made for); anything else waits for a cashier. The payment is
+registered by ``register_payment`` in exactly one place, ``register``.
 """
 
 from __future__ import annotations
@@ -200,6 +201,8 @@ async def _paid(
         return _review(row, ReviewReason.BAD_AMOUNT, problem=AmountProblem.TOO_BIG, value=str(event.amount))
     invoices = await pending_invoices(uow, client.id)
     numbers = matching(invoices, event.amount)
+    if numbers is None and (event.invoice_hint, event.amount) in invoices:
+        numbers = [n for n, _b in invoices]  # the balance its link asked for; still oldest first
     if numbers is None:
         owed = sum((b for _n, b in invoices), ZERO)
         return _review(row, ReviewReason.AMOUNT_MISMATCH, owed=str(owed))

@@ -124,6 +124,7 @@ class MercadoPagoProvider:
             method="mercadopago",
             reference=reference,
             client_hint=int(match.group(1)) if match else None,
+            invoice_hint=int(match.group(2)) if match else None,
             occurred_at=instant(payment.get("date_approved")) or instant(payment.get("date_last_updated")),
             livemode=live if isinstance(live, bool) else None,
         )

@@ -93,6 +93,7 @@ class ProviderEvent:
     reference: str | None = None  # the OXXO number, the CLABE or our external reference
     customer_id: str | None = None  # the provider's customer (Conekta)
     client_hint: int | None = None  # our client id, from an external reference we made
+    invoice_hint: int | None = None  # the invoice number that reference was made for
     occurred_at: dt.datetime | None = None
     livemode: bool | None = None
 
