@@ -215,19 +215,7 @@ def test_unknown_client_changes_nothing(isp: Settings, args: list[str]) -> None:
         ["invoice", "free", "Ana", "--date", "2026-06-00"],
         ["invoice", "other", "Ana", "--line", "Cable=10", "--date", "2026-06-32"],
         ["invoice", "other", "Ana", "--line", "Cable=10", "--due", "mañana"],
-        [
-            "extra",
-            "add",
-            "Ana",
-            "--name",
-            "TV",
-            "--amount",
-            "10",
-            "--kind",
-            "recurring",
-            "--end",
-            "2026-13-01",
-        ],
+        ["extra", "add", "Ana", "--name", "TV", "--amount", "10", "--kind", "recurring", "--end", "2026-13-01"],
     ],
 )
 def test_bad_dates_change_nothing(isp: Settings, args: list[str]) -> None:

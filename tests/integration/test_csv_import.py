@@ -679,6 +679,4 @@ def test_windows_line_endings_and_semicolons(net: Settings, tmp_path: Path) -> N
     assert result.stderr.splitlines()[0] == "line 4: Invalid IP address: 10.0.0.300"
     result = cli("clients", "import", write(tmp_path, text.replace(".300", ".3"), "ok.csv", bom=True))
     assert result.exit_code == 0, result.stderr
-    assert fetch(net.database_url, select(Client.address).where(Client.name == "Ana")) == [
-        ("Calle 1\r\nCentro",)
-    ]
+    assert fetch(net.database_url, select(Client.address).where(Client.name == "Ana")) == [("Calle 1\r\nCentro",)]

@@ -56,14 +56,7 @@ async def test_cutoff_suspends_exactly_the_overdue_clients(app: App, isp) -> Non
     not_due = await client(app, isp, "Pedro Gil", "10.0.0.10")
     other_only = await client(app, isp, "Inés Mora", "10.0.0.11")
     other_day = await client(
-        app,
-        isp,
-        "Marta Sol",
-        "10.0.0.12",
-        own_issue_day=14,
-        own_notice_day=16,
-        own_pay_day=20,
-        own_cutoff_day=25,
+        app, isp, "Marta Sol", "10.0.0.12", own_issue_day=14, own_notice_day=16, own_pay_day=20, own_cutoff_day=25
     )
     gone = await client(app, isp, "Sara Paz", "10.0.0.13", status=ClientStatus.CANCELLED)
     for c in (owes, owes_pppoe, free, promised, other_day, gone):
@@ -151,9 +144,7 @@ async def test_a_promise_whose_client_paid_is_kept(app: App, isp) -> None:  # ty
     n = await invoice(app, c.id, JUNE_1)
     await register_promise(app, isp.actor, c.id, dt.date(2026, 6, 6))
     async with app.uow() as uow:  # settled outside a payment (say, an invoice merge)
-        await uow.session.execute(
-            update(Invoice).where(Invoice.number == n).values(status=InvoiceStatus.PAID)
-        )
+        await uow.session.execute(update(Invoice).where(Invoice.number == n).values(status=InvoiceStatus.PAID))
         await uow.commit()
     pin(app, dt.date(2026, 6, 7))
     summary = await run_cutoff(app, SYSTEM)
@@ -186,14 +177,7 @@ async def test_cutoff_with_the_router_down_is_queued_then_applied(app: App, isp)
 async def test_pay_day_equal_to_cutoff_day_cuts_the_day_after(app: App, isp) -> None:  # type: ignore[no-untyped-def]
     pin(app, dt.date(2026, 6, 10))
     c = await client(
-        app,
-        isp,
-        "Hugo Lara",
-        "10.0.0.17",
-        own_issue_day=3,
-        own_notice_day=5,
-        own_pay_day=10,
-        own_cutoff_day=10,
+        app, isp, "Hugo Lara", "10.0.0.17", own_issue_day=3, own_notice_day=5, own_pay_day=10, own_cutoff_day=10
     )
     await invoice(app, c.id, dt.date(2026, 6, 10))
     assert (await run_cutoff(app, SYSTEM)).suspended == [], "due today: not overdue yet"
@@ -231,15 +215,10 @@ async def test_scheduler_runs_each_missed_day_once_in_order(app: App, isp, monke
     assert calls == [dt.date(2026, 6, 3), dt.date(2026, 6, 4), JUNE_5, dt.date(2026, 6, 6)]
     assert await status(app, c.id) is ClientStatus.SUSPENDED, "the cut-off of the 5th ran"
     assert [a.target for a in await _audits(app, "cutoff.run")] == [
-        "2026-06-03",
-        "2026-06-04",
-        "2026-06-05",
-        "2026-06-06",
+        "2026-06-03", "2026-06-04", "2026-06-05", "2026-06-06"
     ]
     async with app.uow() as uow:
-        value = (
-            await uow.session.execute(select(Counter.value).where(Counter.name == "scheduler:daily"))
-        ).scalar()
+        value = (await uow.session.execute(select(Counter.value).where(Counter.name == "scheduler:daily"))).scalar()
     assert value == dt.date(2026, 6, 6).toordinal()
 
 
@@ -305,11 +284,7 @@ async def test_scheduler_issues_with_the_real_invoice_run_then_cuts_the_unpaid(a
     await scheduler.tick(app)
     async with app.uow() as uow:
         numbers = dict(
-            (
-                await uow.session.execute(
-                    select(Invoice.client_id, Invoice.number).where(Invoice.due_date == JUNE_1)
-                )
-            ).all()
+            (await uow.session.execute(select(Invoice.client_id, Invoice.number).where(Invoice.due_date == JUNE_1))).all()
         )
     assert set(numbers) == {payer.id, debtor.id}
     pin(app, dt.date(2026, 5, 30))

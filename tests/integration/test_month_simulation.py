@@ -44,24 +44,12 @@ async def test_a_month_of_billing_and_cut_off(app: App, isp) -> None:  # type: i
     emu = isp.emulator
     set_day(app, dt.date(2026, 5, 20))
     people = {}
-    for name, ip in [
-        ("Puntual", "10.1.0.1"),
-        ("Moroso", "10.1.0.2"),
-        ("Gratis", "10.1.0.3"),
-        ("Tardío", "10.1.0.4"),
-        ("Promesa", "10.1.0.5"),
-    ]:
+    for name, ip in [("Puntual", "10.1.0.1"), ("Moroso", "10.1.0.2"), ("Gratis", "10.1.0.3"),
+                     ("Tardío", "10.1.0.4"), ("Promesa", "10.1.0.5")]:
         client, _ = await edits.add_client(
-            app,
-            isp.actor,
-            ClientData(
-                name=name,
-                zone="Centro",
-                router="RB-Centro",
-                plan="PCQ 15M",
-                ip=ip,
-                installed_on=dt.date(2026, 1, 10),
-            ),
+            app, isp.actor,
+            ClientData(name=name, zone="Centro", router="RB-Centro", plan="PCQ 15M", ip=ip,
+                       installed_on=dt.date(2026, 1, 10)),
         )
         people[name] = client.id
     await lifecycle.set_free(app, isp.actor, people["Gratis"])
@@ -74,16 +62,9 @@ async def test_a_month_of_billing_and_cut_off(app: App, isp) -> None:  # type: i
             # Issue day (28): one Internet invoice each, due 1 June, cut-off 5 June; none for the free client.
             for name in ("Puntual", "Moroso", "Tardío", "Promesa"):
                 (inv,) = await invoices_of(app, people[name])
-                assert (inv.kind, inv.status, str(inv.total)) == (
-                    InvoiceKind.INTERNET,
-                    InvoiceStatus.PENDING,
-                    "350.00",
-                )
+                assert (inv.kind, inv.status, str(inv.total)) == (InvoiceKind.INTERNET, InvoiceStatus.PENDING, "350.00")
                 assert (inv.due_date, inv.period_start, inv.period_end) == (
-                    dt.date(2026, 6, 1),
-                    dt.date(2026, 6, 1),
-                    dt.date(2026, 6, 30),
-                )
+                    dt.date(2026, 6, 1), dt.date(2026, 6, 1), dt.date(2026, 6, 30))
             assert await invoices_of(app, people["Gratis"]) == []
         if day == dt.date(2026, 5, 31):
             (inv,) = await invoices_of(app, people["Puntual"])

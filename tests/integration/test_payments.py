@@ -55,9 +55,7 @@ async def test_full_payment_pays_the_invoice_and_is_audited(app: App, isp) -> No
         assert payment.method is PaymentMethod.TRANSFER and payment.reference == "SPEI 123"
         assert payment.cashier == isp.actor.name
         assert [(a.invoice_id, a.amount) for a in payment.allocations] == [(inv.id, Decimal("350.00"))]
-        audit = (
-            await uow.session.execute(select(AuditLog).where(AuditLog.action == "payment.add"))
-        ).scalar_one()
+        audit = (await uow.session.execute(select(AuditLog).where(AuditLog.action == "payment.add"))).scalar_one()
         assert audit.target == str(n) and audit.arguments["amount"] == "350.00"
     assert await charges(app, c.id) == [], "paid on the pay day: no late fee"
     assert payment_lines(result)[0].endswith(f"pays 350.00 of invoice {n} (paid)")
@@ -154,10 +152,9 @@ async def test_payment_reactivates_a_suspended_client_on_the_router(app: App, is
     assert result.reactivation is not None and not result.queued
     (action,) = result.reactivation.report.actions  # type: ignore[union-attr]
     assert [d.outcome for d in action.deliveries] == [Outcome.APPLIED]
-    assert (
-        f"pays 350.00 of invoice {june} (paid); service reactivated: applied on RB-Centro"
-        in payment_lines(result)[0]
-    )
+    assert f"pays 350.00 of invoice {june} (paid); service reactivated: applied on RB-Centro" in payment_lines(
+        result
+    )[0]
     assert await charges(app, c.id) == [("reconnection", Decimal("100.00"))]
     assert "Reconnection fee of 100.00 added to the next invoice." in payment_lines(result)
 
@@ -204,9 +201,7 @@ async def test_reactivation_is_queued_while_the_router_is_down(app: App, isp) ->
         ((26, 26, 1, 8), dt.date(2026, 4, 28), (22, 24, 28, 4)),  # and its second
     ],
 )
-async def test_recharge_user_moves_its_calendar_to_the_payment_day(
-    app: App, isp, own, paid_on, expected
-) -> None:  # type: ignore[no-untyped-def]
+async def test_recharge_user_moves_its_calendar_to_the_payment_day(app: App, isp, own, paid_on, expected) -> None:  # type: ignore[no-untyped-def]
     pin(app, paid_on)
     days = dict(zip(("own_issue_day", "own_notice_day", "own_pay_day", "own_cutoff_day"), own, strict=True))
     c = await client(app, isp, "Carla Ríos", "10.0.0.15", recharge=True, **days)
@@ -227,18 +222,14 @@ async def test_recharge_flag_without_own_calendar_is_ignored_and_audited(app: Ap
     after = await get_client(app, c.id)
     assert not after.has_own_calendar
     async with app.uow() as uow:
-        audit = (
-            await uow.session.execute(select(AuditLog).where(AuditLog.action == "payment.add"))
-        ).scalar_one()
+        audit = (await uow.session.execute(select(AuditLog).where(AuditLog.action == "payment.add"))).scalar_one()
     assert "ignored" in audit.arguments["recharge"]
 
 
 async def _nothing_paid(app: App, *numbers: int) -> None:
     async with app.uow() as uow:
         assert (await uow.session.execute(select(func.count()).select_from(Payment))).scalar_one() == 0
-        assert (
-            await uow.session.execute(select(func.count()).select_from(PaymentAllocation))
-        ).scalar_one() == 0
+        assert (await uow.session.execute(select(func.count()).select_from(PaymentAllocation))).scalar_one() == 0
     for n in numbers:
         inv = await get_invoice(app, n)
         assert inv.paid_amount == Decimal("0.00")

@@ -19,9 +19,7 @@ ANTENA = str(Path(sys.executable).with_name("antena"))
 async def test_run_retries_queued_router_changes_until_they_apply(app: App, isp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     emu = isp.emulator
     client, _ = await edits.add_client(
-        app,
-        isp.actor,
-        ClientData(name="Lupe", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.9"),
+        app, isp.actor, ClientData(name="Lupe", zone="Centro", router="RB-Centro", plan="PCQ 15M", ip="10.0.0.9")
     )
     emu.unreachable = True
     report = await lifecycle.suspend(app, isp.actor, [client.id])
@@ -38,14 +36,8 @@ async def test_run_retries_queued_router_changes_until_they_apply(app: App, isp,
     }
     env.pop("ANTENA_TELEGRAM_TOKEN", None)
     proc = await asyncio.create_subprocess_exec(
-        ANTENA,
-        "run",
-        "--only",
-        "worker",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        ANTENA, "run", "--only", "worker", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
         line = b""
@@ -69,12 +61,8 @@ async def test_run_retries_queued_router_changes_until_they_apply(app: App, isp,
 
 
 async def test_run_without_a_token_says_the_bot_is_off(app: App, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "ANTENA_DATABASE_URL": app.settings.database_url,
-        "ANTENA_LOCALE": "en",
-        "ANTENA_DATA_DIR": str(tmp_path / "data"),
-    }
+    env = {**os.environ, "ANTENA_DATABASE_URL": app.settings.database_url, "ANTENA_LOCALE": "en",
+           "ANTENA_DATA_DIR": str(tmp_path / "data")}
     env.pop("ANTENA_TELEGRAM_TOKEN", None)
     proc = await asyncio.create_subprocess_exec(
         ANTENA, "run", env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT

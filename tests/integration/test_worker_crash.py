@@ -34,14 +34,8 @@ async def _start_worker(app: App, tmp_path: Path) -> asyncio.subprocess.Process:
     }
     env.pop("ANTENA_TELEGRAM_TOKEN", None)
     return await asyncio.create_subprocess_exec(
-        ANTENA,
-        "run",
-        "--only",
-        "worker",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        ANTENA, "run", "--only", "worker", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
 
 
