@@ -20,6 +20,7 @@ from antena.cli import (
     network_tools,
     operations,
     payments_list,
+    payrefs,
     report,
     router_tools,
     usage,
@@ -51,6 +52,7 @@ usage.register(app)
 equipment.register(app)
 network_tools.register(app)
 cfdi.register(app)  # CFDI 4.0 and `clients fiscal` (wt-cfdi)
+payrefs.register(app)
 _ = (client_commands, router_tools, network_admin)  # they register their commands on existing groups
 
 

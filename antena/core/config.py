@@ -137,8 +137,27 @@ class Settings(BaseSettings):
     whatsapp_cloud_templates: str = ""  # "event.lang=name[@code][:tag,tag];…" approved templates
     whatsapp_cloud_costs: str = "utility=0.16,authentication=0.16,marketing=0.56,service=0"
     whatsapp_cloud_rate_per_second: float = Field(default=20.0, gt=0)
+    # Online payments (core/payments): Conekta (OXXO and SPEI references per client) and Mercado
+    # Pago (a checkout link per invoice). A provider is on when its API key / access token is set.
+    conekta_api_key: SecretStr | None = None  # private key, key_… (test keys in the sandbox)
+    conekta_webhook_key: SecretStr | None = None  # PEM public key of POST /webhook_keys: checks `digest`
+    conekta_sandbox: bool = True  # accept only test-mode (livemode=false) events
+    conekta_api_url: str | None = None  # default https://api.conekta.io (the local double in tests)
+    mercadopago_access_token: SecretStr | None = None
+    mercadopago_webhook_secret: SecretStr | None = None  # "clave secreta" that signs x-signature
+    mercadopago_sandbox: bool = True  # sandbox checkout links; accept only live_mode=false events
+    mercadopago_api_url: str | None = None  # default https://api.mercadopago.com
 
-    @field_validator("telegram_token", "telegram_webhook_url", "secret_key", mode="before")
+    @field_validator(
+        "telegram_token",
+        "telegram_webhook_url",
+        "secret_key",
+        "conekta_api_key",
+        "conekta_webhook_key",
+        "mercadopago_access_token",
+        "mercadopago_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """``ANTENA_TELEGRAM_TOKEN=`` (as compose files and .env templates write it) means "not set"."""
@@ -170,7 +189,10 @@ class Settings(BaseSettings):
             return float(match[1]) * _SECONDS[match[2] or "s"]
         return value
 
-    @field_validator("auto_tasks", "portal_wifi", "cfdi_pac_sandbox", mode="before")
+    @field_validator(
+        "auto_tasks", "portal_wifi", "cfdi_pac_sandbox", "conekta_sandbox", "mercadopago_sandbox",
+        mode="before",
+    )
     @classmethod
     def _on_off(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in {"on", "off"}:

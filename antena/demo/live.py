@@ -85,7 +85,11 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
             )
         settings = settings.model_copy(update={"portal_url": portal_base(settings)})
         settings = await cfdi_sample.with_pac(stack, settings)  # CFDI against the local PAC (wt-cfdi)
+        from antena.demo import payments as online
+
+        settings, conekta, mercadopago = await online.start_doubles(stack, settings)
         app = bootstrap(settings)
+        online.connect(app, conekta, mercadopago)
         stack.push_async_callback(app.aclose)
         say(
             _("Creating the demo ISP ({n} clients and a month of invoices and payments)…").format(
@@ -105,9 +109,10 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         server = await _start_portal(app, stop)
         jobs = _background(app, stop)
         try:
-            await _introduce(app, say, summary, month)
+            customer = await _introduce(app, say, summary, month)
             paid = [c.id for c in summary.made if c.id not in month.unpaid_clients]
-            await cfdi_sample.stamp_sample(app, paid, say)  # a stamped sample CFDI (wt-cfdi)
+            await cfdi_sample.stamp_sample(app, paid, say)  # a stamped sample CFDI
+            await online.oxxo_payment(app, conekta, say, skip=customer)
             if telegram is not None and options.chat:
                 from antena.demo.terminal import TerminalChat, help_text
                 from antena.doubles.telegram_cli import stdin_lines
@@ -168,8 +173,8 @@ def _background(app: App, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     ]
 
 
-async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary, month: MonthSummary) -> None:
-    """What was made, where the portal is, and a customer's auto-login link to open."""
+async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary, month: MonthSummary) -> int:
+    """What was made, where the portal is, and a customer's auto-login link to open (their id)."""
     lang = app.settings.locale
     say("\n" + _("Routers (RouterOS API emulators):"))
     for line in summary.routers:
@@ -220,6 +225,7 @@ async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary,
             say("  " + sign_url(app, work.signing_link_of, 0))
         say(_("Tickets: /tickets; contracts: /contrato <cliente>; in the portal: Soporte, Mis documentos."))
     say(_("Logs: {path}").format(path=app.settings.data_dir / "demo.log"))
+    return customer.id
 
 
 __all__ = ["DemoOptions", "run_demo"]

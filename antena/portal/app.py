@@ -21,7 +21,7 @@ from antena.bot.runner import WEBHOOK_PATH, feed_webhook, webhook_secret
 from antena.core.bootstrap import App
 from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
-from antena.portal import cfdi, fieldwork, my_payments, twilio_status, whatsapp_cloud
+from antena.portal import cfdi, fieldwork, my_payments, payments, twilio_status, whatsapp_cloud
 from antena.portal import usage as usage_page
 from antena.portal.guard import PortalGuard
 from antena.portal.routes import build_router, signed_in
@@ -104,6 +104,7 @@ def create_portal_app(
     web.include_router(fieldwork.build_router(app, portal))  # contract signing, Soporte, Mis documentos
     web.include_router(whatsapp_cloud.make_router(app))  # Meta's WhatsApp Cloud webhook (wt-cfdi)
     web.include_router(cfdi.make_router(app))  # the customer's CFDIs, XML and PDF (wt-cfdi)
+    web.include_router(payments.make_router(app, portal))  # online payments: webhooks, /portal/pagar
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @web.exception_handler(CoreError)

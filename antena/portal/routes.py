@@ -22,6 +22,7 @@ from antena.core.db.billing_models import InvoiceStatus
 from antena.core.db.models import ClientStatus
 from antena.core.errors import CoreError
 from antena.core.i18n import LANGUAGES, N_, _, get_language
+from antena.core.payments.providers import enabled as payments_enabled
 from antena.portal.web import PortalError, RateLimit, check_csrf, render
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def build_router(app: App, portal: Any) -> APIRouter:
             due=fmt(sum((r.balance_due for r in pending), Decimal("0.00"))), fmt=fmt,
             day=lambda d: short_date(d, lang=get_language(), region=app.settings.default_region),
             status_label=status_label, client_status=client_status_label(card.client.status),
-            suspended=card.client.status is ClientStatus.SUSPENDED,
+            suspended=card.client.status is ClientStatus.SUSPENDED, pay_online=payments_enabled(app),
         )  # fmt: skip
 
     @router.get("/portal/facturas/{number}.pdf")

@@ -14,6 +14,7 @@ from antena.bot.handlers import (
     customers,
     equipment,
     network,
+    online_payments,
     ops,
     reminders,
     report,
@@ -36,6 +37,7 @@ def build_router() -> Router:
     staff.include_router(clients.make_router())
     staff.include_router(billing.make_router())
     staff.include_router(reports.make_router())  # before pending: /link, report buttons
+    staff.include_router(online_payments.make_router())  # online payments: decisions, "which client?"
     staff.include_router(reminders.make_router())
     staff.include_router(report.make_router())
     staff.include_router(wifi.make_router())

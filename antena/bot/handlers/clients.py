@@ -25,6 +25,7 @@ from antena.core.db.models import ClientStatus
 from antena.core.errors import Ambiguous, InvalidInput
 from antena.core.i18n import _
 from antena.core.monitoring.units import size
+from antena.core.payments.barcode import grouped
 
 MAX_PICK = 8
 
@@ -109,6 +110,10 @@ def card_text(app: App, c: Card) -> str:
         _("Balance in favour: {amount}").format(amount=_money(app, client.balance)),
         _("Pending invoices: {n} ({amount})").format(n=c.pending_count, amount=_money(app, c.pending_amount)),
     ]
+    if c.payment_refs.get("oxxo"):
+        lines.append(_("OXXO reference: {ref}").format(ref=grouped(c.payment_refs["oxxo"])))
+    if c.payment_refs.get("spei"):
+        lines.append(_("CLABE: {clabe}").format(clabe=grouped(c.payment_refs["spei"])))
     if c.payments:
         lines.append(_("Last payments:"))
         for p in reversed(c.payments):  # newest first

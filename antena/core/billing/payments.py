@@ -58,6 +58,10 @@ METHOD_ALIASES = {
     "transfer": PaymentMethod.TRANSFER,
     "tarjeta": PaymentMethod.CARD,
     "card": PaymentMethod.CARD,
+    "oxxo": PaymentMethod.OXXO,
+    "spei": PaymentMethod.SPEI,
+    "mercadopago": PaymentMethod.MERCADOPAGO,
+    "mercado pago": PaymentMethod.MERCADOPAGO,
 }
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 MAX_REFERENCE = 120

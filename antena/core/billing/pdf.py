@@ -44,6 +44,8 @@ TEMPLATE_MESSAGES = (
     N_("Paid"),
     N_("Balance due"),
     N_("See and pay your invoices at"),
+    N_("Pay in cash at OXXO with this reference"),
+    N_("or by SPEI transfer to your CLABE"),
 )
 
 
@@ -69,7 +71,12 @@ def _template(settings: Settings, name: str) -> jinja2.Template:
 
 
 def invoice_context(
-    invoice: Invoice, settings: Settings, lang: str, *, autologin_url: str | None = None
+    invoice: Invoice,
+    settings: Settings,
+    lang: str,
+    *,
+    autologin_url: str | None = None,
+    payment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the template shows, already formatted for ``lang``.
 
@@ -112,17 +119,25 @@ def invoice_context(
             "balance": money(invoice.balance_due),
         },
         "portal_link": autologin_url or settings.portal_url,
+        # the client's permanent references (core/payments): oxxo, oxxo_svg, clabe, bank; or empty
+        "payment": {"oxxo": "", "oxxo_svg": "", "clabe": "", "bank": "", **(payment or {})},
     }
 
 
 def render_invoice_html(
-    invoice: Invoice, settings: Settings, *, lang: str | None = None, autologin_url: str | None = None
+    invoice: Invoice,
+    settings: Settings,
+    *,
+    lang: str | None = None,
+    autologin_url: str | None = None,
+    payment: dict[str, str] | None = None,
 ) -> tuple[str, Path]:
     """The invoice's HTML and the folder its stylesheet is found in."""
     template = _template(settings, INVOICE_TEMPLATE)
     context = invoice_context(
-        invoice, settings, normalize_language(lang or settings.locale), autologin_url=autologin_url
-    )
+        invoice, settings, normalize_language(lang or settings.locale), autologin_url=autologin_url,
+        payment=payment,
+    )  # fmt: skip
     base = Path(template.filename).parent if template.filename else templates_dir() / "pdf"
     return template.render(context), base
 
@@ -147,7 +162,12 @@ async def invoice_pdf(
         from antena.core.links import portal_link
 
         autologin_url = await portal_link(app, invoice.client_id)
-    html, base = render_invoice_html(invoice, app.settings, lang=lang, autologin_url=autologin_url)
+    from antena.core.payments.references import invoice_block
+
+    payment = await invoice_block(app, invoice.client_id)
+    html, base = render_invoice_html(
+        invoice, app.settings, lang=lang, autologin_url=autologin_url, payment=payment
+    )
     return html_to_pdf(html, base)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from antena.core.clients.lifecycle import live_services, load_clients
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
 from antena.core.db.models import Client, Service
 from antena.core.equipment import Article, held_by
+from antena.core.payments.references import refs_of
 from antena.core.usage.history import Bar, last_days_total
 
 
@@ -27,6 +28,7 @@ class Card:
     usage: Bar | None = None  # the last 30 days
     equipment: tuple[Article, ...] = ()  # what the client has at home
     payments: tuple[PaymentRow, ...] = ()  # the last few, oldest first, with their invoices
+    payment_refs: dict[str, str] = field(default_factory=dict)  # oxxo / spei → reference (core/payments)
 
 
 RECENT_PAYMENTS = 3
@@ -54,6 +56,7 @@ async def client_card(app: App, client_id: int) -> Card:
         usage = await last_days_total(uow, client_id, app.clock.today())
         held = tuple(await held_by(uow, client_id))
         recent = await list_payments(uow, client_id=client_id, last=RECENT_PAYMENTS)
+        refs = (await refs_of(uow.session, [client_id])).get(client_id, [])
     return Card(
         client=client,
         service=services[0] if services else None,
@@ -63,4 +66,5 @@ async def client_card(app: App, client_id: int) -> Card:
         usage=usage,
         equipment=held,
         payments=tuple(recent),
+        payment_refs={r.kind: r.reference for r in refs},
     )

@@ -32,6 +32,9 @@ class PaymentMethod(enum.StrEnum):
     CASH = "efectivo"
     TRANSFER = "transferencia"
     CARD = "tarjeta"
+    OXXO = "oxxo"  # online (core/payments): cash at OXXO on the client's Conekta reference
+    SPEI = "spei"  # online: a SPEI transfer to the client's Conekta CLABE
+    MERCADOPAGO = "mercadopago"  # online: a Mercado Pago checkout link
 
 
 class ExtraKind(enum.StrEnum):

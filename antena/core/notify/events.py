@@ -24,6 +24,7 @@ from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client, ClientStatus, Plan, Service, Zone
 from antena.core.i18n import normalize_language
 from antena.core.notify.outbox import Draft, enqueue, enqueue_many
+from antena.core.payments.references import payment_tags
 
 NOTICE = "notice_reminder"
 DUE_TODAY = "due_today"
@@ -104,6 +105,11 @@ def invoice_context(app: App, client: Client, invoice: Invoice, lang: str) -> di
     }
 
 
+async def pay_tags(session: AsyncSession, app: App, client: Client) -> dict[str, str]:
+    """``{{ referencia_oxxo }}``, ``{{ clabe }}``, ``{{ url_pago }}`` of one client (core/payments)."""
+    return (await payment_tags(session, app, [(client.id, client.link_version)]))[client.id]
+
+
 async def owed(session: AsyncSession, client_id: int) -> Decimal:
     """What the client owes on pending invoices."""
     value = (
@@ -125,7 +131,7 @@ async def invoice_issued(session: AsyncSession, app: App, client: Client, invoic
         session,
         client,
         "invoice_issued",
-        invoice_context(app, client, invoice, lang),
+        {**invoice_context(app, client, invoice, lang), **await pay_tags(session, app, client)},
         f"invoice_issued:{invoice.id}",
         language=lang,
     )
@@ -139,7 +145,7 @@ async def invoice_reminder(
         session,
         client,
         event,
-        invoice_context(app, client, invoice, lang),
+        {**invoice_context(app, client, invoice, lang), **await pay_tags(session, app, client)},
         f"{event}:{invoice.id}",
         language=lang,
     )
@@ -374,6 +380,9 @@ async def reminder_drafts(app: App, session: AsyncSession, day: dt.date) -> list
         if event is not None:
             wanted.append((event, row))
     plans = await _plans(session, {row.client_id for _e, row in wanted})
+    pay = await payment_tags(
+        session, app, list({row.client_id: row.link_version for _e, row in wanted}.items())
+    )
     company = app.settings.company_name
     drafts: list[Draft] = []
     for event, row in wanted:
@@ -388,6 +397,7 @@ async def reminder_drafts(app: App, session: AsyncSession, day: dt.date) -> list
             "fecha_pago": date(app, row.due_date, lang),
             "fecha_corte": date(app, row.cutoff_date, lang),
             "plan": plans.get(row.client_id, ""),
+            **pay.get(row.client_id, {}),
         }
         drafts.append(Draft(row.client_id, event, lang, context, f"{event}:{row.id}"))
     return drafts
@@ -458,4 +468,4 @@ async def expand_context(app: App, event: str, language: str, context: dict[str,
             raise LookupError(f"invoice {context[DEFERRED_INVOICE]} no longer exists")
         client = await uow.session.get(Client, invoice.client_id)
         assert client is not None
-        return invoice_context(app, client, invoice, language)
+        return {**invoice_context(app, client, invoice, language), **await pay_tags(uow.session, app, client)}

@@ -27,13 +27,16 @@ _PKG = Path(__file__).resolve().parent.parent.parent
 COMMON = frozenset({"empresa", "cliente", "url_autologin"})
 INVOICE = frozenset({"factura", "total", "saldo", "fecha_pago", "fecha_corte", "plan"})
 ALLOWED = COMMON | INVOICE
+# Online payments (core/payments): empty for a client without references or a portal that takes none.
+PAY = frozenset({"referencia_oxxo", "clabe", "url_pago"})
+REMINDER = ALLOWED | PAY
 
 # What each event knows: the tags its template may use.
 EVENT_TAGS: dict[str, frozenset[str]] = {
-    "invoice_issued": ALLOWED,
-    "notice_reminder": ALLOWED,
-    "due_today": ALLOWED,
-    "cutoff_warning": ALLOWED,
+    "invoice_issued": REMINDER,
+    "notice_reminder": REMINDER,
+    "due_today": REMINDER,
+    "cutoff_warning": REMINDER,
     "suspended": COMMON | {"saldo", "plan"},
     "service_suspended": COMMON | {"plan"},
     "reactivated": COMMON | {"saldo", "plan"},
@@ -109,7 +112,8 @@ class TemplateStore:
                 self.load(event, lang)
 
     def render(self, event: str, lang: str, context: dict[str, Any]) -> Rendered:
-        text = self.load(event, lang).render(**context).strip()
+        # a message queued before the payment tags existed renders as if the client had none
+        text = self.load(event, lang).render(**{**dict.fromkeys(PAY, ""), **context}).strip()
         if self.settings.sms_fold_accents:
             text = segments.fold(text)
         info = segments.analyze(text)
@@ -195,4 +199,7 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "url_contrato": "https://portal.redwisp.mx/contrato/WzEyLDAsMF0.Z3x1aQ.Rk2vbbLqjDSCe3uYfF4E1wYtYbA",
     "ticket": "7",
     "respuesta": "Reiniciamos su antena; ya tiene servicio.",
+    "referencia_oxxo": "93000262276908",
+    "clabe": "646180111802075448",
+    "url_pago": "https://portal.redwisp.mx/pagar/WzEyMzQsMF0.awdalQ.k7LVGiAAexuzbdQaHOAiRPqgtSs",
 }

@@ -34,6 +34,7 @@ from antena.core.reports.whatsapp import whatsapp_costs
 
 ZERO = Decimal("0.00")
 HISTORY_DAYS = 30
+ONLINE_METHODS = ("oxxo", "spei", "mercadopago")
 
 
 def day_range(day: dt.date, tz: ZoneInfo, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
@@ -99,6 +100,12 @@ class DailyReport:
     cycle_start: dt.date | None = None
     cycle_billed: Decimal = ZERO
     cycle_collected: Decimal = ZERO  # what those invoices have been paid so far
+
+    @property
+    def online(self) -> dict[str, Decimal]:
+        """Collections by online method (oxxo, spei, mercadopago), the part of ``by_method`` that
+        arrived by webhook (core/payments)."""
+        return {m: a for m, a in self.by_method.items() if m in ONLINE_METHODS}
 
     @property
     def cycle_rate(self) -> Decimal | None:

@@ -62,6 +62,15 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
         lines.append(_("By cashier: {list}").format(list=_amounts(settings, report.by_cashier, lang)))
     if report.by_method:
         lines.append(_("By method: {list}").format(list=_amounts(settings, report.by_method, lang)))
+    if report.online:
+        from antena.core.payments.queries import method_label
+
+        online = {method_label(m): a for m, a in report.online.items()}
+        lines.append(
+            _("Collected online: {amount} ({list})").format(
+                amount=m(sum(report.online.values(), Decimal(0))), list=_amounts(settings, online, lang)
+            )
+        )
     lines.append(cycle_line(report, settings, lang))
     lines.append(
         _("Not yet due: {amount}").format(amount=m(report.pending)) + f" ({invoices(report.pending_count)})"

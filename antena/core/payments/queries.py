@@ -1,0 +1,198 @@
+"""Reading online payment events for people: the cashiers' chat, ``antena online-payments list`` and
+the portal's payment page (what it polls while the customer waits for the webhook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from antena.core.bootstrap import App
+from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
+from antena.core.db.models import Client
+from antena.core.db.pay_models import EventStatus, OnlineEvent, ReviewReason
+from antena.core.errors import NotFound
+from antena.core.i18n import N_, _
+
+METHOD_LABELS = {
+    "oxxo": N_("OXXO"),
+    "spei": N_("SPEI"),
+    "mercadopago": N_("Mercado Pago"),
+    "efectivo": N_("cash"),
+    "transferencia": N_("transfer"),
+    "tarjeta": N_("card"),
+}
+REASON_LABELS = {
+    ReviewReason.UNKNOWN_REFERENCE.value: N_("unknown reference: no client has it"),
+    ReviewReason.AMOUNT_MISMATCH.value: N_("the amount does not pay the client's oldest invoices exactly"),
+    ReviewReason.BAD_AMOUNT.value: N_("the amount cannot be used"),
+    ReviewReason.REFUND.value: N_("refund"),
+    ReviewReason.CHARGEBACK.value: N_("chargeback"),
+    ReviewReason.APPLY_FAILED.value: N_("the payment could not be registered"),
+}
+STATUS_LABELS = {
+    EventStatus.RECEIVED.value: N_("received"),
+    EventStatus.APPLYING.value: N_("being applied"),
+    EventStatus.APPLIED.value: N_("applied"),
+    EventStatus.REVIEW.value: N_("waiting for a cashier"),
+    EventStatus.IGNORED.value: N_("ignored"),
+    EventStatus.DUPLICATE.value: N_("repeated"),
+    EventStatus.STALE.value: N_("out of order"),
+    EventStatus.REVERSED.value: N_("payment reversed"),
+}
+PROBLEM_LABELS = {
+    "not_cents": N_("the amount {value} is not a whole number of cents"),
+    "not_number": N_("the amount {value} is not a number"),
+    "exponent": N_("the amount {value} is written with an exponent"),
+    "not_positive": N_("the amount {value} is not a positive amount"),
+    "decimals": N_("the amount {value} has more than two decimals"),
+    "too_big": N_("the amount {value} is more than the largest payment allowed"),  # ANTENA_MAX_PAYMENT
+}
+ANNOUNCED = (EventStatus.APPLIED.value, EventStatus.REVIEW.value)
+
+
+def method_label(method: str | None) -> str:
+    return _(METHOD_LABELS[method]) if method in METHOD_LABELS else (method or "?")
+
+
+def reason_label(reason: str | None) -> str:
+    return _(REASON_LABELS[reason]) if reason in REASON_LABELS else (reason or "")
+
+
+def problem_label(detail: dict[str, Any]) -> str:
+    """Why an amount could not be used, with the amount as the provider wrote it ("" if none)."""
+    problem = detail.get("problem")
+    if problem not in PROBLEM_LABELS:
+        return ""
+    return _(PROBLEM_LABELS[problem]).format(value=detail.get("value", "?"))
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One event as cashiers see it."""
+
+    id: int
+    provider: str
+    event_type: str
+    status: str
+    reason: str | None
+    kind: str | None
+    method: str | None
+    amount: Decimal | None
+    reference: str | None
+    payment_id: str | None
+    client_id: int | None
+    client_name: str | None
+    local_payment_id: int | None
+    detail: dict[str, Any]
+    received_at: dt.datetime
+    decided_by: str | None
+    notified: int
+
+    @property
+    def applied_before(self) -> bool:
+        """A refund or chargeback of a payment we had registered (it can be reversed)."""
+        return bool(self.detail.get("applied")) and self.local_payment_id is not None
+
+
+def _view(row: OnlineEvent, client_name: str | None) -> EventView:
+    return EventView(
+        row.id,
+        row.provider,
+        row.event_type,
+        row.status,
+        row.reason,
+        row.kind,
+        row.method,
+        row.amount,
+        row.reference,
+        row.payment_id,
+        row.client_id,
+        client_name,
+        row.local_payment_id,
+        dict(row.detail or {}),
+        row.received_at,
+        row.decided_by,
+        row.notified,
+    )
+
+
+async def _views(app: App, where: list[Any], limit: int) -> list[EventView]:
+    async with app.reader() as uow:
+        rows = await uow.session.execute(
+            select(OnlineEvent, Client.name)
+            .outerjoin(Client, Client.id == OnlineEvent.client_id)
+            .where(*where)
+            .order_by(OnlineEvent.id.desc())
+            .limit(limit)
+        )
+        return [_view(row, name) for row, name in rows.all()]
+
+
+async def get_event(app: App, row_id: int) -> EventView:
+    found = await _views(app, [OnlineEvent.id == row_id], 1)
+    if not found:
+        raise NotFound(_("No online payment event {id}").format(id=row_id))
+    return found[0]
+
+
+async def list_events(app: App, *, everything: bool = False, limit: int = 50) -> list[EventView]:
+    """Events waiting for a cashier (``everything``: the latest of any status), newest first."""
+    where = [] if everything else [OnlineEvent.status == EventStatus.REVIEW.value]
+    return await _views(app, where, limit)
+
+
+async def unannounced(app: App, limit: int = 50) -> list[EventView]:
+    """Applied payments and reviews no cashier has been told about yet, oldest first."""
+    where = [OnlineEvent.status.in_(ANNOUNCED), OnlineEvent.notified == 0]
+    return list(reversed(await _views(app, where, limit)))
+
+
+async def mark_notified(app: App, row_id: int, chats: int) -> None:
+    async with app.uow() as uow:
+        await uow.session.execute(update(OnlineEvent).where(OnlineEvent.id == row_id).values(notified=chats))
+        await uow.commit()
+
+
+@dataclass(frozen=True)
+class PayState:
+    """What the portal's payment page shows and polls: it reloads when ``stamp`` changes."""
+
+    due: Decimal
+    pending: int
+    last_payment: int | None
+    last_online: int | None
+    link_version: int | None = None  # None: no such client
+
+    @property
+    def stamp(self) -> str:
+        return f"{self.due}:{self.pending}:{self.last_payment or 0}:{self.last_online or 0}"
+
+
+async def pay_state(app: App, client_id: int) -> PayState:
+    async with app.reader() as uow:
+        s = uow.session
+        due, count = (
+            await s.execute(
+                select(func.coalesce(func.sum(Invoice.total - Invoice.paid_amount), 0), func.count()).where(
+                    Invoice.client_id == client_id, Invoice.status == InvoiceStatus.PENDING
+                )
+            )
+        ).one()
+        last = await s.scalar(select(func.max(Payment.id)).where(Payment.client_id == client_id))
+        online = await s.scalar(select(func.max(OnlineEvent.id)).where(OnlineEvent.client_id == client_id))
+        version = await s.scalar(select(Client.link_version).where(Client.id == client_id))
+    return PayState(Decimal(str(due)).quantize(Decimal("0.01")), int(count), last, online, version)
+
+
+async def recent_online(app: App, client_id: int, since: dt.datetime) -> list[EventView]:
+    """The client's online payments seen since ``since`` (the page's "payment received")."""
+    where = [OnlineEvent.client_id == client_id, OnlineEvent.received_at >= since, OnlineEvent.kind == "paid"]
+    return await _views(app, where, 5)
