@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
+from pydantic import SecretStr
 
 from antena.bot.app import create_bot, create_dispatcher
 from antena.core import staff
@@ -58,8 +60,6 @@ async def bot(settings: Settings, isp: Any) -> AsyncIterator[BotRig]:
         bot_settings = settings.model_copy(
             update={"telegram_token": telegram.token, "telegram_api_url": telegram.base_url}
         )
-        from pydantic import SecretStr
-
         bot_settings = bot_settings.model_copy(update={"telegram_token": SecretStr(telegram.token)})
         app = bootstrap(bot_settings)
         for tg_id, name, role in [
@@ -70,13 +70,34 @@ async def bot(settings: Settings, isp: Any) -> AsyncIterator[BotRig]:
         ]:
             async with app.uow() as uow:
                 await staff.add_staff(uow, Actor.cli(), telegram_id=tg_id, name=name, role=role)
-        tg_bot = create_bot(app)
-        dp = create_dispatcher(app)
-        polling = asyncio.create_task(dp.start_polling(tg_bot, handle_signals=False, polling_timeout=1))
         try:
-            yield BotRig(telegram, app, tg_bot, dp)
+            async with polling(app, telegram) as rig:
+                yield rig
         finally:
-            await dp.stop_polling()
-            await asyncio.wait_for(polling, timeout=10)
-            await tg_bot.session.close()
             await app.aclose()
+
+
+@asynccontextmanager
+async def polling(app: App, telegram: TelegramDouble) -> AsyncIterator[BotRig]:
+    """A real aiogram bot and dispatcher on ``app`` polling ``telegram`` until the block ends."""
+    tg_bot = create_bot(app)
+    dp = create_dispatcher(app)
+    task = asyncio.create_task(dp.start_polling(tg_bot, handle_signals=False, polling_timeout=1))
+    try:
+        yield BotRig(telegram, app, tg_bot, dp)
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(task, timeout=10)
+        await tg_bot.session.close()
+
+
+@asynccontextmanager
+async def telegram_rig(app: App) -> AsyncIterator[BotRig]:
+    """The Bot API double, ``app`` pointed at it (as ``ANTENA_TELEGRAM_*`` point it at Telegram)
+    and the bot polling it: for tests that run on the ``app`` fixture (no staff are added)."""
+    async with TelegramDouble() as telegram:
+        app.settings = app.settings.model_copy(
+            update={"telegram_token": SecretStr(telegram.token), "telegram_api_url": telegram.base_url}
+        )
+        async with polling(app, telegram) as rig:
+            yield rig

@@ -1,16 +1,11 @@
-"""How contracts, installations and tickets read in chat (short lines a technician reads on a phone),
-their signed buttons, and the notices staff get in Telegram (``deliver``).
-
-Staff notices go straight through the bot: the message outbox reaches customers only, and there is
-no staff channel in it yet. A notice that Telegram refuses is logged; the ticket is unchanged.
-"""
+"""How contracts, installations and tickets read in chat (short lines a technician reads on a phone)
+and their signed buttons. What staff are told of tickets unasked goes through the message outbox
+(``antena.core.ticket_notices``), whose "Open" button ``TicketCb`` here accepts."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
-from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -19,18 +14,19 @@ from antena.bot.callbacks import signed
 from antena.core.billing.display import short_date
 from antena.core.bootstrap import App
 from antena.core.contracts.service import ContractView, status_label
-from antena.core.fieldwork import StaffNotice
-from antena.core.i18n import _, language
+from antena.core.fieldwork import when
+from antena.core.i18n import _
 from antena.core.installations import InstallationView
+from antena.core.ticket_notices import TICKET_PREFIX
 from antena.core.tickets import TicketView
 from antena.core.tickets import status_label as ticket_status
 
-log = logging.getLogger(__name__)
 MAX_BUTTONS = 8
 
 
-class TicketCb(CallbackData, prefix="tk"):
-    """``show``, ``take``, ``answer`` or ``close`` ticket ``ticket_id``."""
+class TicketCb(CallbackData, prefix=TICKET_PREFIX):
+    """``show``, ``take``, ``answer`` or ``close`` ticket ``ticket_id``; core signs ``show`` for the
+    notices it queues (``ticket_notices.open_payload``): the field order is the format."""
 
     action: str
     ticket_id: int
@@ -55,11 +51,6 @@ class ContractCb(CallbackData, prefix="ct"):
 
 def button(app: App, text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text[:64], callback_data=signed(app.settings.signing_key(), data))
-
-
-def when(app: App, instant: dt.datetime) -> str:
-    local = instant.astimezone(app.settings.tz)
-    return f"{short_date(local.date(), region=app.settings.default_region)} {local:%H:%M}"
 
 
 def age(now: dt.datetime, since: dt.datetime) -> str:
@@ -175,53 +166,6 @@ def ticket_buttons(app: App, t: TicketView) -> InlineKeyboardMarkup | None:
         button(app, _("Close"), TicketCb(action="close", ticket_id=t.id)),
     ]
     return InlineKeyboardMarkup(inline_keyboard=[row])
-
-
-# -- notices to staff -------------------------------------------------------------------------------
-
-
-def notice_text(notice: StaffNotice) -> str:
-    p: dict[str, Any] = notice.params
-    if notice.kind == "ticket_assigned":
-        return _("{by} gave you ticket {ticket} ({client}): {subject}").format(**p)
-    if notice.kind == "ticket_comment":
-        return _("{client} wrote on ticket {ticket}: {text}").format(**p)
-    return _("New ticket {ticket} from {client}: {subject}").format(**p)
-
-
-async def deliver(app: App, notices: Sequence[StaffNotice], bot: Any = None) -> int:
-    """Send each notice with an "Open" button; how many reached their chat. Without a bot and
-    without ``ANTENA_TELEGRAM_TOKEN`` nothing is sent (the caller says so)."""
-    if not notices:
-        return 0
-    own = bot is None
-    if own:
-        if app.settings.telegram_token is None:
-            log.info("%d staff notices not sent: ANTENA_TELEGRAM_TOKEN is not set", len(notices))
-            return 0
-        from antena.bot.app import create_bot
-
-        bot = create_bot(app)
-    sent = 0
-    try:
-        for notice in notices:
-            with language(notice.language or app.settings.locale):
-                text = notice_text(notice)
-                ticket = int(notice.params.get("ticket", 0))
-                markup = InlineKeyboardMarkup(
-                    inline_keyboard=[[button(app, _("Open"), TicketCb(action="show", ticket_id=ticket))]]
-                )
-            try:
-                await bot.send_message(notice.chat_id, text[:4000], reply_markup=markup)
-                sent += 1
-            except Exception:  # one blocked chat must not keep the others from hearing
-                log.warning(
-                    "could not send a %s notice to chat %s", notice.kind, notice.chat_id, exc_info=True
-                )
-    finally:
-        if own:
-            await bot.session.close()
-    return sent
 
 
 # -- on the client card ------------------------------------------------------------------------------

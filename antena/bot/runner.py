@@ -1,11 +1,13 @@
-"""Running the bot for real: long polling (webhook deleted first) or a webhook on the portal's app,
-the command menu in both languages, and Telegram's flood waits honoured."""
+"""Running the bot for real: long polling (webhook deleted first) or a webhook route served by the
+portal's web app (``webhook_router``), the command menu in both languages, and Telegram's flood
+waits honoured."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import hashlib
+import hmac
 import logging
 from typing import Any
 
@@ -14,16 +16,20 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommand, BotCommandScopeDefault, Update
+from fastapi import APIRouter, Request
+from fastapi import Response as HttpResponse
 
 from antena.bot.app import create_bot, create_dispatcher
 from antena.bot.commands import STAFF
 from antena.core.bootstrap import App
 from antena.core.i18n import language
+from antena.core.paths import TELEGRAM_WEBHOOK
 
 LOG = logging.getLogger(__name__)
 MAX_FLOOD_WAIT = 60.0
-WEBHOOK_PATH = "/telegram/webhook"
+WEBHOOK_PATH = TELEGRAM_WEBHOOK
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class HonourRetryAfter(BaseRequestMiddleware):
@@ -117,3 +123,24 @@ async def start_webhook(app: App) -> tuple[Bot, Dispatcher]:
 async def feed_webhook(bot: Bot, dp: Dispatcher, update: dict[str, Any]) -> None:
     """One update from Telegram's POST, handled before answering (Telegram retries on errors)."""
     await dp.feed_raw_update(bot, update)
+
+
+def webhook_router(app: App, bot: Bot, dp: Dispatcher) -> APIRouter:
+    """``POST WEBHOOK_PATH`` for the portal's web app (``create_portal_app(routers=[…])``)."""
+    router = APIRouter()
+    secret = webhook_secret(app)
+
+    @router.post(WEBHOOK_PATH)
+    async def telegram_webhook(request: Request) -> HttpResponse:
+        """Only Telegram knows the secret we gave it in setWebhook; anyone else gets 401."""
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            return HttpResponse(status_code=401)
+        try:
+            update = await request.json()
+            Update.model_validate(update, context={"bot": bot})
+        except ValueError:  # not JSON, not UTF-8, or JSON that is not an Update (pydantic's error)
+            return HttpResponse(status_code=400)
+        await feed_webhook(bot, dp, update)
+        return HttpResponse(status_code=200)
+
+    return router

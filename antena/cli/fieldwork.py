@@ -20,7 +20,7 @@ from antena.core.bootstrap import App
 from antena.core.clients.outcome import describe
 from antena.core.clients.resolve import find_one
 from antena.core.errors import InvalidInput
-from antena.core.fieldwork import StaffNotice, parse_id
+from antena.core.fieldwork import parse_id
 from antena.core.i18n import _
 
 installation_app = typer.Typer(help="Installations: add, list, done, cancel.", no_args_is_help=True)
@@ -153,20 +153,6 @@ def _ticket(t: tickets.TicketView, today: dt.date) -> str:
     )
 
 
-def _tell(notices: list[StaffNotice]) -> None:
-    """Staff notices straight to Telegram (the CLI has no bot running: one is made for this)."""
-    if not notices:
-        return
-
-    async def work(app: App) -> int:
-        from antena.bot.fieldwork_ui import deliver
-
-        return await deliver(app, notices)
-
-    if run(work, needs_schema=False) < len(notices):
-        typer.echo(_("Not told in Telegram (no bot token, or Telegram could not be reached)."), err=True)
-
-
 @ticket_app.command("open")
 def ticket_open(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
@@ -224,7 +210,7 @@ def ticket_assign(
     ticket_id: str = typer.Argument(..., metavar="ID"),
     telegram_id: str = typer.Argument(..., metavar="TELEGRAM_ID"),
 ) -> None:
-    """Give the ticket to a staff member; they are told in Telegram."""
+    """Give the ticket to a staff member; they are told in Telegram (queued: `antena run` sends it)."""
 
     async def work(app: App) -> tickets.TicketResult:
         ident = parse_id(ticket_id, _("Ticket number"))
@@ -234,7 +220,10 @@ def ticket_assign(
     typer.echo(
         _("Ticket {id} assigned to {name}.").format(id=result.ticket.id, name=result.ticket.assigned_to)
     )
-    _tell(result.notices)
+    if result.staff_told and run_settings().telegram_token is None:
+        typer.echo(_("Not told in Telegram: ANTENA_TELEGRAM_TOKEN is not set."), err=True)
+    elif result.staff_told:
+        typer.echo(_("{name} will be told in Telegram.").format(name=result.ticket.assigned_to))
 
 
 @ticket_app.command("comment")

@@ -65,12 +65,14 @@ def run_command(
                 jobs.append(run_scheduler(app, stop))
             else:
                 typer.echo(_(CALENDAR_OFF))
-        bot = dp = None
+        bot = None
+        webhook_routes = []  # the webhook is a route of the portal's web server
         if "bot" in parts:
             from antena.bot import runner
 
             if webhook:
                 bot, dp = await runner.start_webhook(app)
+                webhook_routes.append(runner.webhook_router(app, bot, dp))
                 typer.echo(
                     _("Telegram bot on a webhook: {url}").format(url=app.settings.telegram_webhook_url)
                 )
@@ -80,7 +82,7 @@ def run_command(
         if "portal" in parts:
             from antena.portal.app import create_portal_app, serve_until, web_server
 
-            server = web_server(create_portal_app(app, bot=bot, dp=dp), app.settings.portal_bind)
+            server = web_server(create_portal_app(app, routers=webhook_routes), app.settings.portal_bind)
             typer.echo(_("Web server on http://{bind}").format(bind=app.settings.portal_bind))
             jobs.append(serve_until(server, stop))
         try:

@@ -1,21 +1,24 @@
 """What contracts, installations and tickets share: checking what people type, finding the staff
-member meant, and the notices staff get in Telegram (as data; the bot words and sends them)."""
+member meant, and how a moment reads in chat and on the portal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from antena.core.audit import Actor
+from antena.core.billing.display import short_date
 from antena.core.db.models import Client, Role, StaffUser
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 _ID = re.compile(r"^#?([0-9]{1,9})$")
 FIELD_ROLES = (Role.TECHNICIAN, Role.MANAGER, Role.ADMIN)  # who may be sent to a client's home
@@ -94,12 +97,7 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise NotAllowed(_("Your role may not do this."))
 
 
-@dataclass(frozen=True)
-class StaffNotice:
-    """Something a staff member should hear in Telegram now: ``kind`` and its values, worded in
-    the staff member's language by the bot (``antena.bot.staff_notices``)."""
-
-    chat_id: int
-    kind: str  # ticket_assigned | ticket_new | ticket_comment
-    params: dict[str, Any] = field(default_factory=dict)
-    language: str | None = None
+def when(app: App, instant: dt.datetime) -> str:
+    """A moment as staff and customers read it: short date and time in ``ANTENA_TIMEZONE``."""
+    local = instant.astimezone(app.settings.tz)
+    return f"{short_date(local.date(), region=app.settings.default_region)} {local:%H:%M}"

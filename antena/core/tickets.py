@@ -1,7 +1,7 @@
 """Support tickets: a customer's problem from the first words (portal, linked chat, or staff taking
 a call) to its fix. Each change is one unit of work with its audit entry; what the customer must
-hear (an answer, the close) goes to the message outbox in the same transaction, and what staff
-must hear in Telegram comes back as ``StaffNotice`` data for the entry point to deliver.
+hear (an answer, the close) and what staff must hear in Telegram (``ticket_notices``) go to the
+message outbox in the same transaction.
 
 Technicians see their own tickets and the unassigned ones; they answer and close only their own.
 """
@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from antena.core import staff
+from antena.core import staff, ticket_notices
 from antena.core.audit import Actor, record
 from antena.core.db.fieldwork_models import Ticket, TicketEvent, TicketStatus
 from antena.core.db.models import Client, Role, StaffUser
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
-from antena.core.fieldwork import StaffNotice, clean_text, field_staff, load_client, staff_member
+from antena.core.fieldwork import clean_text, field_staff, load_client, staff_member
 from antena.core.i18n import N_, _
 from antena.core.notify import fieldwork as notices
 
@@ -78,7 +78,7 @@ class TicketView:
 @dataclass(frozen=True)
 class TicketResult:
     ticket: TicketView
-    notices: list[StaffNotice] = field(default_factory=list)
+    staff_told: int = 0  # staff messages queued for Telegram (sent by the worker)
     customer_told: bool = False
 
 
@@ -126,17 +126,29 @@ def _event(
     body: str | None = None,
     *,
     customer: bool = False,
-) -> None:
-    uow.session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            at=uow.app.clock.now(),
-            kind=kind,
-            author=author,
-            from_customer=customer,
-            body=body,
-        )
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        at=uow.app.clock.now(),
+        kind=kind,
+        author=author,
+        from_customer=customer,
+        body=body,
     )
+    uow.session.add(event)
+    return event
+
+
+async def _tell(
+    uow: UnitOfWork,
+    chats: list[tuple[int, str | None]],
+    kind: str,
+    params: dict[str, object],
+    event: TicketEvent,
+) -> int:
+    """Staff hear of ``event`` through the message outbox, in this same transaction."""
+    await uow.flush()
+    return await ticket_notices.tell(uow, chats, kind, params, event.id)
 
 
 async def _staff_chats(uow: UnitOfWork, roles: tuple[Role, ...]) -> list[tuple[int, str | None]]:
@@ -155,7 +167,7 @@ def _subject(text: str) -> str:
 
 async def _new(
     uow: UnitOfWork, client: Client, text: str, channel: str, by: str, author: str, *, customer: bool
-) -> Ticket:
+) -> tuple[Ticket, TicketEvent]:
     ticket = Ticket(
         client_id=client.id,
         subject=_subject(text),
@@ -166,8 +178,7 @@ async def _new(
     )
     uow.session.add(ticket)
     await uow.flush()
-    _event(uow, ticket, "opened", author, text, customer=customer)
-    return ticket
+    return ticket, _event(uow, ticket, "opened", author, text, customer=customer)
 
 
 async def open_ticket(uow: UnitOfWork, actor: Actor, client_id: int, subject: str) -> TicketResult:
@@ -175,7 +186,7 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, client_id: int, subject: st
     staff.require(actor, "tickets")
     text = clean_text(subject, _("Subject"), max_len=MAX_TEXT, multiline=True)
     client = await load_client(uow, client_id)
-    ticket = await _new(
+    ticket, _opened = await _new(
         uow, client, text, actor.channel, actor.name, await _author(uow, actor), customer=False
     )
     record(
@@ -202,7 +213,7 @@ async def customer_opens(uow: UnitOfWork, client_id: int, text: str, channel: st
             )
         )
     actor = Actor(name=f"{channel}:{client.id}", channel=channel)
-    ticket = await _new(uow, client, body, channel, actor.name, client.name, customer=True)
+    ticket, opened = await _new(uow, client, body, channel, actor.name, client.name, customer=True)
     record(
         uow.session,
         actor,
@@ -211,10 +222,8 @@ async def customer_opens(uow: UnitOfWork, client_id: int, text: str, channel: st
         arguments={"subject": ticket.subject},
     )
     params = {"ticket": ticket.id, "client": client.name, "subject": ticket.subject}
-    chats = await _staff_chats(uow, NEW_TICKET_ROLES)
-    return TicketResult(
-        await view(uow, ticket.id), [StaffNotice(chat, "ticket_new", params, lang) for chat, lang in chats]
-    )
+    told = await _tell(uow, await _staff_chats(uow, NEW_TICKET_ROLES), "ticket_new", params, opened)
+    return TicketResult(await view(uow, ticket.id), told)
 
 
 def _may_act(actor: Actor, ticket: Ticket, owner: StaffUser | None) -> None:
@@ -258,11 +267,11 @@ async def take(uow: UnitOfWork, actor: Actor, ticket_id: int) -> TicketResult:
 
 async def _give(uow: UnitOfWork, actor: Actor, ticket: Ticket, member: StaffUser) -> TicketResult:
     ticket.assigned_to_id = member.id
-    _event(uow, ticket, "assigned", await _author(uow, actor), member.name)
+    given = _event(uow, ticket, "assigned", await _author(uow, actor), member.name)
     record(uow.session, actor, "ticket.assign", target=str(ticket.id), arguments={"to": member.telegram_id})
     await uow.flush()
     current = await view(uow, ticket.id)
-    notes = []
+    told = 0
     if member.id != actor.staff_id:
         params = {
             "ticket": ticket.id,
@@ -270,8 +279,8 @@ async def _give(uow: UnitOfWork, actor: Actor, ticket: Ticket, member: StaffUser
             "subject": ticket.subject,
             "by": await _author(uow, actor),
         }
-        notes.append(StaffNotice(member.telegram_id, "ticket_assigned", params, member.language))
-    return TicketResult(current, notes)
+        told = await _tell(uow, [(member.telegram_id, member.language)], "ticket_assigned", params, given)
+    return TicketResult(current, told)
 
 
 async def comment(uow: UnitOfWork, actor: Actor, ticket_id: int, text: str) -> TicketResult:
@@ -302,7 +311,7 @@ async def customer_comments(
     if ticket.status is not TicketStatus.OPEN:
         raise NotAllowed(_("Ticket {id} is closed: open a new one").format(id=ticket.id))
     client = await load_client(uow, client_id)
-    _event(uow, ticket, "comment", client.name, body, customer=True)
+    written = _event(uow, ticket, "comment", client.name, body, customer=True)
     record(
         uow.session,
         Actor(name=f"{channel}:{client.id}", channel=channel),
@@ -319,7 +328,7 @@ async def customer_comments(
         if owner and owner.active
         else await _staff_chats(uow, (Role.MANAGER, Role.ADMIN))
     )
-    return TicketResult(current, [StaffNotice(chat, "ticket_comment", params, lang) for chat, lang in chats])
+    return TicketResult(current, await _tell(uow, chats, "ticket_comment", params, written))
 
 
 async def close(uow: UnitOfWork, actor: Actor, ticket_id: int, note: str | None = None) -> TicketResult:

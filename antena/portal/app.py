@@ -1,23 +1,20 @@
 """The web application served by ``antena run`` at ``ANTENA_PORTAL_BIND``: the customer portal, a
-health check and, when ``ANTENA_TELEGRAM_WEBHOOK_URL`` is set, the Telegram webhook."""
+health check and, when ``ANTENA_TELEGRAM_WEBHOOK_URL`` is set, the Telegram webhook (a route the
+bot's runner hands in through ``routers``: the portal itself knows nothing of the bot)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import uvicorn
-from aiogram import Bot, Dispatcher
-from aiogram.types import Update
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from antena.bot.runner import WEBHOOK_PATH, feed_webhook, webhook_secret
 from antena.core.bootstrap import App
 from antena.core.errors import CoreError, NotAllowed, NotFound
 from antena.core.i18n import language
@@ -35,68 +32,46 @@ from antena.portal.web import (
     request_language,
 )
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
 
 
 class Portal:
-    """What the portal's routes share: the token rate limit and the bot that tells the cashiers."""
+    """What the portal's routes share: the token rate limit and the bot's username for t.me links."""
 
-    def __init__(self, app: App, bot: Bot | None, limiter: RateLimit | None = None) -> None:
+    def __init__(self, app: App, limiter: RateLimit | None = None) -> None:
         self.app = app
-        self._bot = bot
-        self._own_bot = False
         self._username: str | None = app.settings.telegram_bot_username
         self.limiter = limiter or RateLimit(limit=10, window=60)
 
-    def bot(self) -> Bot | None:
-        """The running bot, else one made from ``ANTENA_TELEGRAM_TOKEN`` (polling mode), else none."""
-        if self._bot is None and self.app.settings.telegram_token is not None:
-            from antena.bot.app import create_bot
-
-            self._bot, self._own_bot = create_bot(self.app), True
-        return self._bot
-
     async def bot_username(self) -> str | None:
-        if self._username is None and (bot := self.bot()) is not None:
+        """``ANTENA_TELEGRAM_BOT_USERNAME``, else asked once with getMe (core's Telegram channel)."""
+        if self._username is None and self.app.settings.telegram_token is not None:
+            from antena.core.notify.channels import TelegramChannel
+
+            channel = TelegramChannel(self.app.settings)
             try:
-                self._username = (await bot.me()).username
+                self._username = (await channel.bot.me()).username
             except Exception:  # Telegram unreachable: no link this time, ask again next time
                 log.warning("getMe failed; set ANTENA_TELEGRAM_BOT_USERNAME", exc_info=True)
+            finally:
+                await channel.aclose()
         return self._username
-
-    async def aclose(self) -> None:
-        if self._own_bot and self._bot is not None:
-            await self._bot.session.close()
 
 
 def create_portal_app(
-    app: App, *, bot: Bot | None = None, dp: Dispatcher | None = None, limiter: RateLimit | None = None
+    app: App, *, limiter: RateLimit | None = None, routers: Sequence[APIRouter] = ()
 ) -> FastAPI:
+    """The portal; ``routers`` adds routes served beside it (``antena run``: the Telegram webhook)."""
     web = FastAPI(title="Antena", docs_url=None, redoc_url=None, openapi_url=None)
-    portal = Portal(app, bot, limiter)
+    portal = Portal(app, limiter)
     web.state.portal = portal
 
     @web.get("/healthz")
     async def healthz() -> dict[str, Any]:
         return {"ok": True}
 
-    if bot is not None and dp is not None:
-        secret = webhook_secret(app)
-
-        @web.post(WEBHOOK_PATH)
-        async def telegram_webhook(request: Request) -> Response:
-            """Only Telegram knows the secret we gave it in setWebhook; anyone else gets 401."""
-            if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
-                return Response(status_code=401)
-            try:
-                update = await request.json()
-                Update.model_validate(update, context={"bot": bot})
-            except ValueError:  # not JSON, not UTF-8, or JSON that is not an Update (pydantic's error)
-                return Response(status_code=400)
-            await feed_webhook(bot, dp, update)
-            return Response(status_code=200)
-
+    for extra in routers:
+        web.include_router(extra)
     web.include_router(build_router(app, portal))
     web.include_router(usage_page.make_router(app))  # "Mi consumo"
     web.include_router(my_payments.make_router(app))  # "My payments"

@@ -9,11 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from antena.bot.fieldwork_ui import when as when_text
 from antena.core import links, tickets
 from antena.core.bootstrap import App
 from antena.core.contracts import documents, signing
@@ -21,6 +20,7 @@ from antena.core.contracts.pdf import contract_pdf
 from antena.core.contracts.service import EDITABLE, latest_for_client
 from antena.core.db.models import Client
 from antena.core.errors import CoreError, NotFound
+from antena.core.fieldwork import when as when_text
 from antena.core.i18n import N_, _, get_language
 from antena.portal.web import PortalError, RateLimit, check_csrf, render
 
@@ -67,7 +67,7 @@ TEMPLATE_MESSAGES = (
 
 
 def build_router(app: App, portal: Any) -> APIRouter:
-    """``portal`` carries the rate limiter and the bot that tells staff about new tickets."""
+    """``portal`` carries the rate limiter (staff hear of tickets through the message outbox)."""
     router = APIRouter()
     limiter: RateLimit = portal.limiter
 
@@ -233,22 +233,14 @@ def build_router(app: App, portal: Any) -> APIRouter:
         return await support_page(request, await customer(request))
 
     @router.post("/portal/soporte")
-    async def support_send(
-        request: Request, background: BackgroundTasks, csrf: str = Form(""), text: str = Form("")
-    ) -> Response:
+    async def support_send(request: Request, csrf: str = Form(""), text: str = Form("")) -> Response:
         client = await customer(request)
         check_csrf(request, csrf)
         try:
             result = await app.perform(tickets.customer_opens, client.id, text, "portal")
         except CoreError as exc:
             return await support_page(request, client, 400, error=str(exc), values={"text": text[:2000]})
-        background.add_task(tell_staff, result.notices)
         return RedirectResponse(f"/portal/soporte/{result.ticket.id}", 303)
-
-    async def tell_staff(notices: list[Any]) -> None:
-        from antena.bot.fieldwork_ui import deliver
-
-        await deliver(app, notices, portal.bot())
 
     @router.get("/portal/soporte/{ticket_id}")
     async def ticket_page(request: Request, ticket_id: int) -> Response:
@@ -263,14 +255,12 @@ def build_router(app: App, portal: Any) -> APIRouter:
     async def ticket_comment(
         request: Request,
         ticket_id: int,
-        background: BackgroundTasks,
         csrf: str = Form(""),
         text: str = Form(""),
     ) -> Response:
         client = await customer(request)
         check_csrf(request, csrf)
-        result = await app.perform(tickets.customer_comments, client.id, ticket_id, text, "portal")
-        background.add_task(tell_staff, result.notices)
+        await app.perform(tickets.customer_comments, client.id, ticket_id, text, "portal")
         return RedirectResponse(f"/portal/soporte/{ticket_id}", 303)
 
     # -- documents ------------------------------------------------------------------------------------

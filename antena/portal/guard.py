@@ -21,9 +21,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from antena.bot.runner import WEBHOOK_PATH
 from antena.core.bootstrap import App
 from antena.core.i18n import gettext, language
+from antena.core.paths import TELEGRAM_WEBHOOK, TWILIO_STATUS
 from antena.portal.web import render, request_language
 
 CSP = (
@@ -33,7 +33,11 @@ CSP = (
 HSTS = "max-age=31536000"
 CSRF_HEADER = "x-csrf-token"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-NOT_FORMS = frozenset({WEBHOOK_PATH, "/twilio/status"})  # machines posting, with their own secrets
+# Machines posting, with their own secrets (Telegram, Twilio, the payment providers, Meta).
+NOT_FORMS = frozenset({TELEGRAM_WEBHOOK, TWILIO_STATUS, "/whatsapp/webhook"}) | {
+    "/pagos/conekta/webhook",
+    "/pagos/mercadopago/webhook",
+}
 SESSION_PREFIX = "/portal/"  # every form under /portal/ belongs to a signed-in customer
 
 SignedIn = Callable[[Request], Awaitable[bool]]

@@ -1,7 +1,8 @@
 """Contracts, installations and tickets in Telegram: a real aiogram bot polling the Bot API double,
 the RouterOS emulator behind the ISP. A technician marks a visit done from the chat (the service
 appears on the emulator, the first invoice is issued); a customer's ticket goes from /soporte to
-the technician's Take, Answer and Close, and the customer hears each step in their chat."""
+the staff's Telegram (through the message outbox, as ``antena run``'s worker sends it), to the
+technician's Open, Take, Answer and Close, and the customer hears each step in their chat."""
 
 from __future__ import annotations
 
@@ -91,10 +92,16 @@ async def test_a_ticket_from_the_customers_chat_to_its_close(bot: BotRig, isp: A
 
     opened = await bot.say(CUSTOMER, "/soporte Sin internet desde ayer", language_code="es")
     assert "ticket 1" in opened["text"]
+    assert not any("Sin internet" in t for t in texts(bot, TECH)), "queued: the worker sends it"
+    try:
+        await outbox.send_due(app)  # a pass of `antena run`'s message worker
+    finally:
+        await outbox.aclose(app)
     for chat in (TECH, MANAGER, ADMIN, OTHER_TECH):
         await bot.telegram.wait_for_message(chat, lambda r: "Sin internet desde ayer" in (r["text"] or ""))
     assert not any("Sin internet" in t for t in texts(bot, CASHIER))
     notice = next(r for r in bot.telegram.sent(TECH) if "Sin internet" in (r["text"] or ""))
+    assert notice["text"] == "New ticket 1 from Lucía Núñez: Sin internet desde ayer"
 
     card = await bot.tap_text(TECH, notice["message"], "Open")  # notices speak ANTENA_LOCALE
     assert "Ticket 1" in card["text"] and "Lucía Núñez" in card["text"]

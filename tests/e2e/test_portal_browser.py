@@ -55,7 +55,7 @@ def cut(emu: Any) -> list[str]:
 @pytest.fixture
 async def portal_url(bot: BotRig) -> AsyncIterator[str]:
     port = free_port()
-    server = web_server(create_portal_app(bot.app, bot=bot.bot), f"127.0.0.1:{port}")
+    server = web_server(create_portal_app(bot.app), f"127.0.0.1:{port}")
     serving = asyncio.create_task(server.serve())
     for _ in range(200):
         if server.started:

@@ -1,5 +1,6 @@
 """The portal's contract signing page, "Soporte" and "Mis documentos" over HTTP (httpx on the ASGI
-app): refusals of bad links, signatures and files, the customer's tickets, their documents."""
+app): refusals of bad links, signatures and files, the customer's tickets (staff hear of them in
+Telegram through the message outbox, with an "Open" button the bot honours), their documents."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from antena.core import links, tickets
+from antena.core import links, staff, tickets
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.contracts import documents, service, signing
 from antena.core.db.fieldwork_models import Contract, ContractStatus, Document, Ticket
+from antena.core.db.models import Client
+from antena.core.notify import outbox
 from antena.portal.app import create_portal_app
 from antena.portal.web import RateLimit
+from tests.botkit import MANAGER, TECH, BotRig, telegram_rig
 from tests.fieldwork_helpers import PNG_PHOTO, data_url, new_contract, sign, signature_png, sold_client
 from tests.integration.test_portal import csrf_of
 
@@ -143,6 +147,36 @@ async def form_post_raw(web: httpx.AsyncClient, url: str, csrf: str) -> httpx.Re
 async def test_support_and_documents_in_the_portal(web: httpx.AsyncClient, app: App, isp: Any) -> None:
     lucia = await sold_client(app, isp)
     other = await sold_client(app, isp, "Pedro Ruiz", "10.0.0.10")
+    for tg, name, role in [(TECH, "Ana Técnica", "technician"), (MANAGER, "Gerente", "manager")]:
+        async with app.uow() as uow:
+            await staff.add_staff(uow, Actor.cli(), telegram_id=tg, name=name, role=role)
+    async with telegram_rig(app) as rig:
+        try:
+            await _support(web, app, rig, lucia, other)
+        finally:
+            await outbox.aclose(app)
+
+    made = await new_contract(app, lucia.id)
+    docs = await web.get("/portal/documentos")
+    assert "Read and sign your contract" in docs.text and "No documents yet." in docs.text
+    photo = documents.prepare_upload("address", PNG_PHOTO, app.settings.portal_max_upload)
+    await sign(app, made.link or "", uploads=[photo])
+    docs = await web.get("/portal/documentos")
+    assert f"/portal/documentos/contrato/{made.contract.id}.pdf" in docs.text
+    pdf = await web.get(f"/portal/documentos/contrato/{made.contract.id}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    async with app.reader() as uow:
+        doc = (await uow.session.scalars(select(Document))).one()
+    assert (await web.get(f"/portal/documentos/{doc.id}")).status_code == 404, "not visible yet"
+    await app.perform(documents.set_visible, Actor.cli(), doc.id, True)
+    got = await web.get(f"/portal/documentos/{doc.id}")
+    assert got.status_code == 200 and got.content == PNG_PHOTO and got.headers["content-type"] == "image/png"
+    assert (await web.get(f"/portal/documentos/contrato/{made.contract.id + 1}.pdf")).status_code == 404
+    home = await web.get("/portal")
+    assert "/portal/soporte" in home.text and "/portal/documentos" in home.text
+
+
+async def _support(web: httpx.AsyncClient, app: App, rig: BotRig, lucia: Client, other: Client) -> None:
     assert (await web.get("/portal/soporte")).status_code == 401
     theirs = (await app.perform(tickets.customer_opens, other.id, "De Pedro", "telegram")).ticket
     await web.get(path_of(await links.portal_link(app, lucia.id)))
@@ -163,22 +197,14 @@ async def test_support_and_documents_in_the_portal(web: httpx.AsyncClient, app: 
     async with app.reader() as uow:
         mine = (await uow.session.scalars(select(Ticket).where(Ticket.client_id == lucia.id))).one()
     assert mine.channel == "portal"
-
-    made = await new_contract(app, lucia.id)
-    docs = await web.get("/portal/documentos")
-    assert "Read and sign your contract" in docs.text and "No documents yet." in docs.text
-    photo = documents.prepare_upload("address", PNG_PHOTO, app.settings.portal_max_upload)
-    await sign(app, made.link or "", uploads=[photo])
-    docs = await web.get("/portal/documentos")
-    assert f"/portal/documentos/contrato/{made.contract.id}.pdf" in docs.text
-    pdf = await web.get(f"/portal/documentos/contrato/{made.contract.id}.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    async with app.reader() as uow:
-        doc = (await uow.session.scalars(select(Document))).one()
-    assert (await web.get(f"/portal/documentos/{doc.id}")).status_code == 404, "not visible yet"
-    await app.perform(documents.set_visible, Actor.cli(), doc.id, True)
-    got = await web.get(f"/portal/documentos/{doc.id}")
-    assert got.status_code == 200 and got.content == PNG_PHOTO and got.headers["content-type"] == "image/png"
-    assert (await web.get(f"/portal/documentos/contrato/{made.contract.id + 1}.pdf")).status_code == 404
-    home = await web.get("/portal")
-    assert "/portal/soporte" in home.text and "/portal/documentos" in home.text
+    await outbox.send_due(app)  # a pass of `antena run`'s message worker
+    (new,) = [r for r in rig.telegram.sent(TECH) if "Se cae en las noches" in (r["text"] or "")]
+    assert new["text"] == f"New ticket {mine.id} from Lucía Núñez: Se cae en las noches"
+    card = await rig.tap_text(TECH, new["message"], "Open")
+    assert f"(#{lucia.id})" in card["text"] and "Se cae en las noches" in card["text"]
+    told = await rig.telegram.wait_for_message(MANAGER, lambda r: "Desde las 9 pm" in (r["text"] or ""))
+    assert told["text"] == f"Lucía Núñez wrote on ticket {mine.id}: Desde las 9 pm", "nobody has it yet"
+    assert not [r for r in rig.telegram.sent(TECH) if "wrote on ticket" in (r["text"] or "")]
+    linked = await web.get("/portal/telegram")  # the bot's name asked with getMe (no username set)
+    assert linked.status_code == 303
+    assert linked.headers["location"].startswith("https://t.me/antena_test_bot?start=")

@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from antena.bot.app import create_bot, create_dispatcher
-from antena.bot.runner import WEBHOOK_PATH, webhook_secret
+from antena.bot.runner import WEBHOOK_PATH, webhook_router, webhook_secret
 from antena.core import links
 from antena.core.bootstrap import App, bootstrap
 from antena.core.config import Settings
@@ -305,7 +305,7 @@ async def test_the_webhook_answers_400_to_anything_that_is_not_an_update(setting
         bot, dp = create_bot(app), create_dispatcher(app)
         try:
             async with (
-                serving(app, bot=bot, dp=dp) as address,
+                serving(app, routers=[webhook_router(app, bot, dp)]) as address,
                 httpx.AsyncClient(
                     base_url=f"http://{address}",
                     headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(app)},

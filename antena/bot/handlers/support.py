@@ -5,14 +5,14 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from antena.bot.callbacks import refused
 from antena.bot.commands import usage
-from antena.bot.fieldwork_ui import TicketCb, deliver, ticket_buttons, ticket_text, tickets_list
+from antena.bot.fieldwork_ui import TicketCb, ticket_buttons, ticket_text, tickets_list
 from antena.bot.filters import Allowed, Cmd, IsStaff
 from antena.bot.handlers.customers import IsCustomer
 from antena.core import tickets
@@ -66,14 +66,13 @@ async def ticket_command(message: Message, app: App, actor: Actor, args: str) ->
     await show(message, app, actor, parse_id(args.split()[0], _("Ticket")))
 
 
-async def _after(message: Message, app: App, bot: Bot, result: TicketResult, text: str) -> None:
+async def _after(message: Message, app: App, result: TicketResult, text: str) -> None:
     await message.answer(text)
-    await deliver(app, result.notices, bot)
     await message.answer(ticket_text(app, result.ticket), reply_markup=ticket_buttons(app, result.ticket))
 
 
 async def ticket_button(
-    query: CallbackQuery, callback_data: TicketCb, app: App, actor: Actor, state: FSMContext, bot: Bot
+    query: CallbackQuery, callback_data: TicketCb, app: App, actor: Actor, state: FSMContext
 ) -> None:
     action, ticket_id = callback_data.action, callback_data.ticket_id
     valid = action in {"show", "take", "answer", "close"}
@@ -82,19 +81,19 @@ async def ticket_button(
     await query.answer()
     assert isinstance(query.message, Message)
     try:
-        await _act(query.message, app, actor, state, bot, action, ticket_id)
+        await _act(query.message, app, actor, state, action, ticket_id)
     except CoreError as exc:  # the button is answered already: the refusal goes to the chat
         await query.message.answer(str(exc))
 
 
 async def _act(
-    message: Message, app: App, actor: Actor, state: FSMContext, bot: Bot, action: str, ticket_id: int
+    message: Message, app: App, actor: Actor, state: FSMContext, action: str, ticket_id: int
 ) -> None:
     if action == "show":
         await show(message, app, actor, ticket_id)
     elif action == "take":
         result = await app.perform(tickets.take, actor, ticket_id)
-        await _after(message, app, bot, result, _("Ticket {id} is yours.").format(id=ticket_id))
+        await _after(message, app, result, _("Ticket {id} is yours.").format(id=ticket_id))
     elif action == "answer":
         async with app.reader() as uow:
             found = await tickets.view(uow, ticket_id)
@@ -109,26 +108,22 @@ async def _act(
     else:
         result = await app.perform(tickets.close, actor, ticket_id)
         await _after(
-            message,
-            app,
-            bot,
-            result,
-            _("Ticket {id} closed; the customer will be told.").format(id=ticket_id),
+            message, app, result, _("Ticket {id} closed; the customer will be told.").format(id=ticket_id)
         )
 
 
-async def answer_text(message: Message, app: App, actor: Actor, state: FSMContext, bot: Bot) -> None:
+async def answer_text(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     await state.clear()
     result = await app.perform(tickets.comment, actor, int(data.get("ticket_id", 0)), message.text or "")
     told = _("the customer will be told") if result.customer_told else _("the customer cannot be reached")
-    await _after(message, app, bot, result, _("Answer saved; {told}.").format(told=told))
+    await _after(message, app, result, _("Answer saved; {told}.").format(told=told))
 
 
 # -- customers ---------------------------------------------------------------------------------------
 
 
-async def customer_support(message: Message, app: App, customer: Client, bot: Bot, args: str = "") -> None:
+async def customer_support(message: Message, app: App, customer: Client, args: str = "") -> None:
     """``/soporte <texto>``: a new ticket; ``/soporte`` alone: the customer's recent tickets."""
     if not args.strip():
         async with app.reader() as uow:
@@ -141,7 +136,6 @@ async def customer_support(message: Message, app: App, customer: Client, bot: Bo
     await message.answer(
         _("We got your report: ticket {id}. We will answer you here.").format(id=result.ticket.id)
     )
-    await deliver(app, result.notices, bot)
 
 
 def make_router() -> Router:

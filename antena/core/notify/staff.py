@@ -1,6 +1,7 @@
-"""Messages to staff (a payment report for the cashiers, the daily report for the managers) go
-through the same message outbox as customer messages: stored in the transaction of the event that
-causes them, sent by the worker, retried, visible, sent once per chat (``dedupe_key``).
+"""Messages to staff (a payment report for the cashiers, the daily report for the managers, ticket
+notices for field staff) go through the same message outbox as customer messages: stored in the
+transaction of the event that causes them, sent by the worker, retried, visible, sent once per
+chat (``dedupe_key``).
 
 A staff row has ``staff_chat_id`` set and an event named ``staff.*``; the worker renders it at send
 time with the renderer named in ``RENDERERS`` (``module:function``, imported when first needed, so
@@ -27,6 +28,7 @@ Renderer = Callable[["App", "Message"], Awaitable[StaffNote | None]]
 RENDERERS: dict[str, str] = {
     "staff.payment_report": "antena.core.payment_reports:staff_note",
     "staff.daily_report": "antena.core.reports.staff_note:staff_note",
+    "staff.ticket": "antena.core.ticket_notices:staff_note",
 }
 
 
