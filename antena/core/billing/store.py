@@ -31,6 +31,7 @@ from antena.core.db.billing_models import (
     InvoiceStatus,
     PendingCharge,
 )
+from antena.core.db.bulk import insert_many
 from antena.core.db.models import Client, ClientStatus, Plan, Service, Zone
 from antena.core.db.types import Money
 
@@ -248,28 +249,8 @@ async def pending_carries(session: AsyncSession, client_id: int) -> list[Carry]:
 async def bulk_insert(
     session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """``INSERT`` many rows through the driver's own ``executemany``, in the caller's transaction.
-
-    Each value is still converted by its column's type (``Money``, dates, enums) for the dialect
-    in use, but column by column instead of through one parameter dict per row: the Core
-    statement's per-row bookkeeping was most of the invoice run's time at 100,000 invoices.
-    """
-    if not rows:
-        return
-    conn = await session.connection()
-    dialect = conn.dialect
-    stmt = table.insert().values({name: bindparam(name, type_=table.c[name].type) for name in columns})
-    compiled = stmt.compile(dialect=dialect, for_executemany=True)
-    if not compiled.positional or list(compiled.positiontup or ()) != list(columns):
-        await session.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
-        return
-    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for i, name in enumerate(columns):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:  # once per distinct value: a run has few dates, plans and amounts
-            memo = {v: process(v) for v in set(values[i])}
-            values[i] = [memo[v] for v in values[i]]
-    await conn.exec_driver_sql(str(compiled), list(zip(*values, strict=True)))
+    """``INSERT`` many rows through the driver's own ``executemany`` (``antena.core.db.bulk``)."""
+    await insert_many(session, table, columns, rows)
 
 
 async def write_drafts(
