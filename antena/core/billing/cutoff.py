@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,12 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from antena.core.audit import Actor, record
 from antena.core.billing import overdue
 from antena.core.billing.calendar import BillingCalendar, is_cutoff_day
-from antena.core.billing.common import client_calendar
+from antena.core.billing.store import zone_calendars
 from antena.core.clients import lifecycle
 from antena.core.clients.outcome import ActionReport, ClientAction, describe
 from antena.core.db.billing_models import PaymentPromise, PromiseStatus
-from antena.core.db.models import Client, ClientStatus
+from antena.core.db.ids import among
+from antena.core.db.models import Client, ClientStatus, Service
 from antena.core.db.uow import UnitOfWork
+from antena.core.gc_tuning import relaxed
 from antena.core.i18n import N_, _
 
 # Why a client who owes was left alone: a stable code, and its label (a msgid, translated when shown).
@@ -120,16 +123,54 @@ class _Plan:
     kept: list[int] = field(default_factory=list)
 
 
-def _skip_reason(client: Client) -> str | None:
+@dataclass(frozen=True)
+class _Candidate:
+    """What the plan reads of a client who owes: status, calendar and whether a service is live."""
+
+    id: int
+    name: str
+    status: ClientStatus
+    calendar: BillingCalendar
+    has_service: bool
+
+
+def _skip_reason(client: _Candidate) -> str | None:
     if client.status is ClientStatus.FREE:
         return SKIP_FREE
     if client.status is ClientStatus.CANCELLED:
         return SKIP_CANCELLED
     if client.status is ClientStatus.SUSPENDED:
         return SKIP_SUSPENDED
-    if not lifecycle.live_services(client):
+    if not client.has_service:
         return SKIP_NO_SERVICE
     return None
+
+
+async def _candidates(session: AsyncSession, ids: list[int], *, lock: bool = False) -> list[_Candidate]:
+    """These clients with their calendar (own, else the zone's), read as plain rows;
+    ``lock``: their rows are locked until the transaction ends (PostgreSQL)."""
+    zones = await zone_calendars(session)
+    own: dict[tuple[int, int, int, int], BillingCalendar] = {}
+    out: list[_Candidate] = []
+    query = select(
+        Client.id, Client.name, Client.status, Client.zone_id,
+        Client.own_issue_day, Client.own_notice_day, Client.own_pay_day, Client.own_cutoff_day,
+    ).where(among(session, Client.id, ids))  # fmt: skip
+    if lock:
+        query = query.with_for_update(of=Client)
+    rows = (await session.execute(query)).all()
+    services = select(Service.client_id).where(
+        among(session, Service.client_id, ids), Service.cancelled.is_(False)
+    )
+    live = set((await session.execute(services)).scalars())
+    for cid, name, status, zone_id, oi, on, op, oc in rows:
+        if oi is None:
+            cal = zones[zone_id]
+        else:
+            key = cast(tuple[int, int, int, int], (oi, on, op, oc))  # the four are set together
+            cal = own.get(key) or own.setdefault(key, BillingCalendar(*key))
+        out.append(_Candidate(cid, name, ClientStatus(status), cal, cid in live))
+    return out
 
 
 async def _plan(session: AsyncSession, day: dt.date) -> _Plan:
@@ -145,49 +186,41 @@ async def _plan(session: AsyncSession, day: dt.date) -> _Plan:
     for client_id, ps in promises.items():
         if client_id not in owing:  # paid (or nothing overdue any more): kept
             plan.kept += [p.id for p in ps]
-    ids = sorted(owing)
-    for start in range(0, len(ids), overdue.CHUNK):
-        chunk = ids[start : start + overdue.CHUNK]
-        clients = (await session.execute(select(Client).where(Client.id.in_(chunk)))).scalars()
-        for client in clients:
-            ps = promises.get(client.id, [])
-            live = [p for p in ps if p.promised_until >= day]
-            expired = [p for p in ps if p.promised_until < day]
-            plan.broken += [p.id for p in expired]
-            if not expired and not _cut_today(client, day, ripe, falls_today):
-                continue
-            reason = SKIP_PROMISE if live else _skip_reason(client)
-            if reason is not None:
-                plan.skipped.append((client.id, client.name, reason))
-            else:
-                plan.targets.append(client.id)
+    for client in await _candidates(session, sorted(owing)):
+        ps = promises.get(client.id, [])
+        live = [p for p in ps if p.promised_until >= day]
+        expired = [p for p in ps if p.promised_until < day]
+        plan.broken += [p.id for p in expired]
+        if not expired and not _cut_today(client, day, ripe, falls_today):
+            continue
+        reason = SKIP_PROMISE if live else _skip_reason(client)
+        if reason is not None:
+            plan.skipped.append((client.id, client.name, reason))
+        else:
+            plan.targets.append(client.id)
     return plan
 
 
-def _cut_today(client: Client, day: dt.date, ripe: set[int], falls_today: set[int]) -> bool:
+def _cut_today(client: _Candidate, day: dt.date, ripe: set[int], falls_today: set[int]) -> bool:
     """On the calendar's cut-off day, when an overdue invoice's own cut-off date has come; or on
     the day an invoice's cut-off date falls (staff moved it with ``invoice edit``)."""
     if client.id in falls_today:
         return True
-    return client.id in ripe and cuts_on(client_calendar(client), day)
+    return client.id in ripe and cuts_on(client.calendar, day)
 
 
 async def _still_due(session: AsyncSession, day: dt.date, targets: list[int]) -> list[int]:
     """Lock the targets' rows, then ask again: a payment or a colleague's suspension that committed
-    after the plan was read (PostgreSQL; SQLite's write lock already excludes them) wins."""
-    keep: set[int] = set()
-    for start in range(0, len(targets), overdue.CHUNK):
-        chunk = targets[start : start + overdue.CHUNK]
-        query = select(Client).where(Client.id.in_(chunk)).execution_options(populate_existing=True)
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(of=Client)
-        for client in (await session.execute(query)).scalars():
-            if _skip_reason(client) is None:
-                keep.add(client.id)
+    after the plan was read wins. On SQLite the plan was read inside this transaction, which took
+    the write lock when it began (``BEGIN IMMEDIATE``): nothing can have committed since."""
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return targets
+    keep = {c.id for c in await _candidates(session, targets, lock=True) if _skip_reason(c) is None}
     owing = await overdue.clients_owing(session, day, sorted(keep)) if keep else set()
     return [i for i in targets if i in keep and i in owing]
 
 
+@relaxed
 async def run_cutoff(
     uow: UnitOfWork, actor: Actor, day: dt.date | None = None, *, deliver: bool = True
 ) -> CutoffSummary:
@@ -212,7 +245,8 @@ async def run_cutoff(
     now = app.clock.now()
     summary.promises_broken = await _settle(session, plan.broken, PromiseStatus.BROKEN, now)
     summary.promises_kept = await _settle(session, plan.kept, PromiseStatus.KEPT, now)
-    summary.repaired = [i for i in plan.targets if i not in targets]
+    cut = set(targets)
+    summary.repaired = [i for i in plan.targets if i not in cut]
     record(
         session,
         actor,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast, overload
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from antena.core.audit import Actor, record
 from antena.core.billing.cancel import cancel_pending_invoices
@@ -17,16 +17,21 @@ from antena.core.bootstrap import App
 from antena.core.clients import history
 from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.specs import fallback_released_ip, op, released_ip
+from antena.core.clients.subjects import ServiceRow, Subject, load_subjects, sync_loaded
+from antena.core.db.bulk import insert_many
+from antena.core.db.ids import among
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Router, Service
 from antena.core.db.router_tasks import RouterTask
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
+from antena.core.gc_tuning import relaxed
 from antena.core.i18n import _
 from antena.core.notify import events as notify_events
 from antena.core.routeros.ops import OpKind, RouterOp
 from antena.core.routeros.outbox import deliver_now, enqueue, enqueue_many
 
 DELETE_CONFIRMATION = "eliminar_clientes"
+HISTORY = cast(Table, ClientStatusChange.__table__)
 
 
 async def load_clients(session: AsyncSession, client_ids: Sequence[int]) -> list[Client]:
@@ -38,8 +43,12 @@ async def load_clients(session: AsyncSession, client_ids: Sequence[int]) -> list
     return [clients[i] for i in ids]
 
 
-def live_services(client: Client) -> list[Service]:
-    return [s for s in client.services if not s.cancelled]
+@overload
+def live_services(client: Client) -> list[Service]: ...
+@overload
+def live_services(client: Subject) -> list[ServiceRow]: ...
+def live_services(client: Client | Subject) -> list[Service] | list[ServiceRow]:
+    return [s for s in client.services if not s.cancelled]  # type: ignore[return-value]
 
 
 def set_status(
@@ -63,35 +72,32 @@ def set_status(
 
 async def _set_status_bulk(
     session: AsyncSession,
-    clients: Sequence[Client],
+    clients: Sequence[Subject],
     status: ClientStatus,
     now: dt.datetime,
     actor: Actor,
     reason: str | None,
 ) -> None:
-    """One UPDATE and one multi-row INSERT for a whole cut-off, not one round trip per client."""
+    """One UPDATE and one executemany of the history for a whole cut-off."""
     ids = [c.id for c in clients]
-    for start in range(0, len(ids), 500):
-        await session.execute(
-            update(Client)
-            .where(Client.id.in_(ids[start : start + 500]))
-            .values(status=status, status_changed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    if ids:
-        await session.execute(
-            ClientStatusChange.__table__.insert(),
-            [
-                {"client_id": i, "status": status, "changed_at": now, "actor": actor.name, "reason": reason}
-                for i in ids
-            ],
-        )
+    await session.execute(
+        update(Client)
+        .where(among(session, Client.id, ids))
+        .values(status=status, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await insert_many(
+        session,
+        HISTORY,
+        ("client_id", "status", "changed_at", "actor", "reason"),
+        [(i, status, now, actor.name, reason) for i in ids],
+    )
     for client in clients:
-        set_committed_value(client, "status", status)
-        set_committed_value(client, "status_changed_at", now)
+        client.status = status
+    sync_loaded(session, dict.fromkeys(ids, status), now)
 
 
-def _action(client: Client, note: str | None = None) -> ClientAction:
+def _action(client: Client | Subject, note: str | None = None) -> ClientAction:
     service = live_services(client)[0] if live_services(client) else (client.services or [None])[0]
     return ClientAction(
         client_id=client.id,
@@ -131,7 +137,7 @@ def event_key(name: str, now: dt.datetime) -> str:
     return f"{name}:{now.isoformat(timespec='microseconds')}"
 
 
-def _refusal(client: Client, target: ClientStatus) -> str | None:
+def _refusal(client: Client | Subject, target: ClientStatus) -> str | None:
     if client.status is ClientStatus.CANCELLED:
         return _("the client is cancelled")
     if not live_services(client):
@@ -141,6 +147,7 @@ def _refusal(client: Client, target: ClientStatus) -> str | None:
     return None
 
 
+@relaxed
 async def change_access(
     uow: UnitOfWork,
     actor: Actor,
@@ -167,9 +174,14 @@ async def change_access(
     suspend_list = app.settings.suspend_list
     name = action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}")
     prefix = key or event_key(name, now)
-    clients = await load_clients(uow.session, client_ids)
+    ids = list(dict.fromkeys(client_ids))
+    found = await load_subjects(uow.session, ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(_("No client with id {id}").format(id=missing[0]))
+    clients = [found[i] for i in ids]
     single = len(clients) == 1
-    changed: list[Client] = []
+    changed: list[Subject] = []
     planned: list[tuple[Router, RouterOp]] = []
     keys: list[str] = []
     for client in clients:
@@ -193,7 +205,8 @@ async def change_access(
     restored = await _restore_free(uow.session, changed, target)
     for status, group in ((target, [c for c in changed if c.id not in restored]),
                           (ClientStatus.FREE, [c for c in changed if c.id in restored])):  # fmt: skip
-        await _set_status_bulk(uow.session, group, status, now, actor, reason)
+        if group:
+            await _set_status_bulk(uow.session, group, status, now, actor, reason)
     for action in report.actions:
         if action.client_id in restored:
             action.status = ClientStatus.FREE
@@ -216,7 +229,7 @@ async def change_access(
     return report
 
 
-async def _restore_free(session: AsyncSession, changed: Sequence[Client], target: ClientStatus) -> set[int]:
+async def _restore_free(session: AsyncSession, changed: Sequence[Subject], target: ClientStatus) -> set[int]:
     """Activating a client that was free when suspended by hand makes it free again, not paying."""
     if target is not ClientStatus.ACTIVE:
         return set()
@@ -362,9 +375,7 @@ async def delete(
     if from_router:
         for service in client.services:
             for kind in (OpKind.REMOVE_SERVICE, OpKind.ACTIVATE):
-                task = enqueue(
-                    uow.session, service.router, op(kind, client, service, suspend_list), actor
-                )
+                task = enqueue(uow.session, service.router, op(kind, client, service, suspend_list), actor)
                 if task is None:
                     action.api_disabled = True
                 else:

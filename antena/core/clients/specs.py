@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 
+from antena.core.clients.subjects import ServiceRow, Subject
 from antena.core.db.models import Client, Plan, Service, ServiceType
 from antena.core.routeros.ops import OpKind, PlanSpec, RouterOp, ServiceSpec
 
 
-def queue_name(client: Client) -> str:
+def queue_name(client: Client | Subject) -> str:
     """Queue names must be unique on a router; the id keeps two "Juan Pérez" apart."""
     return f"{client.name} ({client.id})"
 
 
-def service_spec(client: Client, service: Service) -> ServiceSpec:
+def service_spec(client: Client | Subject, service: Service | ServiceRow) -> ServiceSpec:
     plan = service.plan
     kind = plan.service_type
     if kind in (ServiceType.PPPOE, ServiceType.HOTSPOT):
@@ -46,7 +47,7 @@ def plan_spec(plan: Plan) -> PlanSpec:
     )
 
 
-def op(kind: OpKind, client: Client, service: Service, suspend_list: str) -> RouterOp:
+def op(kind: OpKind, client: Client | Subject, service: Service | ServiceRow, suspend_list: str) -> RouterOp:
     return RouterOp(kind=kind, service=service_spec(client, service), suspend_list=suspend_list)
 
 

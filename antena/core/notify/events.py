@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from antena.core.billing.calendar import BillingCalendar, is_notice_day
 from antena.core.billing.display import babel_locale
 from antena.core.bootstrap import App
+from antena.core.clients.subjects import Subject
 from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
+from antena.core.db.ids import among
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client, ClientStatus, Plan, Service, Zone
 from antena.core.i18n import normalize_language
@@ -63,7 +65,7 @@ def date(app: App, day: dt.date | None, lang: str) -> str:
     return _date(day, lang, app.settings.default_region) if day else ""
 
 
-def language_of(app: App, client: Client) -> str:
+def language_of(app: App, client: Client | Subject) -> str:
     return normalize_language(client.language, app.settings.locale)
 
 
@@ -76,7 +78,7 @@ def autologin(app: App, client_id: int, link_version: int | None = 0) -> str:
     return autologin_url(app, client_id, int(link_version or 0))
 
 
-def base_context(app: App, client: Client) -> dict[str, Any]:
+def base_context(app: App, client: Client | Subject) -> dict[str, Any]:
     return {
         "empresa": app.settings.company_name,
         "cliente": client.name,
@@ -84,7 +86,7 @@ def base_context(app: App, client: Client) -> dict[str, Any]:
     }
 
 
-def plan_name(client: Client) -> str:
+def plan_name(client: Client | Subject) -> str:
     """The plan of the client's first live service; services are loaded with the client."""
     try:
         live = [s for s in client.services if not s.cancelled]
@@ -161,32 +163,35 @@ async def _undo_pending(
 ) -> set[int]:
     """Drop the opposite notices still waiting out their grace; the clients they were for."""
     dropped: set[int] = set()
-    ids = list(client_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        waiting = (
-            await session.execute(
-                select(Message.id, Message.client_id).where(
-                    Message.client_id.in_(chunk),
-                    Message.event.in_(list(events)),
-                    Message.status == MessageStatus.PENDING,
-                    Message.attempts == 0,
-                    Message.next_attempt_at > now,
-                )
+    waiting = (
+        await session.execute(
+            select(Message.id, Message.client_id).where(
+                among(session, Message.client_id, client_ids),
+                Message.event.in_(list(events)),
+                Message.status == MessageStatus.PENDING,
+                Message.attempts == 0,
+                Message.next_attempt_at > now,
             )
-        ).all()
-        if waiting:
-            await session.execute(
-                update(Message)
-                .where(Message.id.in_([mid for mid, _cid in waiting]))
-                .values(status=MessageStatus.SKIPPED, last_error=UNDONE, updated_at=now)
-            )
-            dropped.update(cid for _mid, cid in waiting if cid is not None)
+        )
+    ).all()
+    if waiting:
+        ids = [mid for mid, _cid in waiting]
+        await session.execute(
+            update(Message)
+            .where(among(session, Message.id, ids))
+            .values(status=MessageStatus.SKIPPED, last_error=UNDONE, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        dropped.update(cid for _mid, cid in waiting if cid is not None)
     return dropped
 
 
 async def access_changed(
-    session: AsyncSession, app: App, clients: Sequence[Client], target: ClientStatus, now: dt.datetime
+    session: AsyncSession,
+    app: App,
+    clients: Sequence[Client | Subject],
+    target: ClientStatus,
+    now: dt.datetime,
 ) -> int:
     """Suspended or reactivated (clients whose status really changed): one bulk insert for all.
 
@@ -227,16 +232,12 @@ async def access_changed(
 
 
 async def owed_many(session: AsyncSession, client_ids: Sequence[int]) -> dict[int, Decimal]:
-    out: dict[int, Decimal] = {}
-    ids = list(client_ids)
-    for start in range(0, len(ids), 5000):
-        rows = await session.execute(
-            select(Invoice.client_id, func.sum(Invoice.total - Invoice.paid_amount))
-            .where(Invoice.client_id.in_(ids[start : start + 5000]), Invoice.status == InvoiceStatus.PENDING)
-            .group_by(Invoice.client_id)
-        )
-        out.update({cid: Decimal(v or 0) for cid, v in rows})
-    return out
+    rows = await session.execute(
+        select(Invoice.client_id, func.sum(Invoice.total - Invoice.paid_amount))
+        .where(among(session, Invoice.client_id, client_ids), Invoice.status == InvoiceStatus.PENDING)
+        .group_by(Invoice.client_id)
+    )
+    return {cid: Decimal(v or 0) for cid, v in rows}
 
 
 async def payment_received(

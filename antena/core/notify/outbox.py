@@ -23,15 +23,16 @@ import random
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core import failpoints
 from antena.core.bootstrap import App
+from antena.core.db.bulk import insert_many
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client
 from antena.core.db.uow import MESSAGES_QUEUED, WAKE_MESSAGES
@@ -141,21 +142,27 @@ class Draft:
     not_before: dt.datetime | None = None  # held until then (the grace of a suspension notice)
 
 
-async def enqueue_many(session: AsyncSession, drafts: Sequence[Draft], *, chunk: int = 5000) -> int:
-    """Bulk ``enqueue`` (the day's reminders): executemany, duplicates skipped. Returns rows tried."""
+_COLUMNS = (
+    "client_id", "staff_chat_id", "event", "language", "context", "dedupe_key", "channel", "status",
+    "attempts", "next_attempt_at", "created_at", "updated_at",
+)  # fmt: skip
+
+
+async def enqueue_many(session: AsyncSession, drafts: Sequence[Draft], *, chunk: int = 20_000) -> int:
+    """Bulk ``enqueue`` (the day's reminders, a cut-off's notices): the driver's executemany,
+    duplicates skipped. Returns rows tried."""
     if not drafts:
         return 0
     now = dt.datetime.now(dt.UTC)
-    stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    pending = MessageStatus.PENDING.value
+    table = cast(Table, Message.__table__)
     for start in range(0, len(drafts), chunk):
         rows = [
-            _row(
-                d.client_id, d.event, d.language, d.context, d.dedupe_key, d.channel, now, d.staff_chat_id,
-                d.not_before,
-            )
+            (d.client_id, d.staff_chat_id, d.event, d.language, d.context, d.dedupe_key[:160], d.channel,
+             pending, 0, d.not_before or DUE_AT_ONCE, now, now)
             for d in drafts[start : start + chunk]
-        ]
-        await session.execute(stmt, rows)
+        ]  # fmt: skip
+        await insert_many(session, table, _COLUMNS, rows, skip_conflicts_on=["dedupe_key"])
     session.info[MESSAGES_QUEUED] = True
     return len(drafts)
 
