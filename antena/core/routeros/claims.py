@@ -1,31 +1,30 @@
 """How a worker takes one router's queue and writes down what the router did.
 
-Claiming is by lease, taken in a short transaction (``FOR UPDATE SKIP LOCKED`` on the router row
+Claiming is by lease, taken in a short transaction (``FOR UPDATE SKIP LOCKED`` on the router rows
 on PostgreSQL), so several workers never apply the same task twice and never run one router's
-queue out of order; a lease held by a dead process of this machine is taken over at once.
+queue out of order; a lease held by a dead process of this machine is taken over at once. One
+transaction claims every router a pass wants (a cut-off day's 15 routers are one BEGIN, not 15
+writers queueing for SQLite's lock). Recording results lives in ``records``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import random
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from antena.core import failpoints
-from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
-from antena.core.routeros.ops import OpResult, Outcome, RouterAccess, RouterOp
+from antena.core.routeros.ops import Outcome, RouterAccess
 
-LOG = logging.getLogger(__name__)
 BATCH_LIMIT = 5000
 
 
@@ -83,170 +82,90 @@ def dead_here(owner: str | None) -> bool:
     return False
 
 
-async def claim(app: App, router_id: int, *, up_to: int | None, due_only: bool) -> list[RouterTask]:
-    """Lease the router's pending tasks in order; empty if another worker holds the router."""
+@dataclass(frozen=True)
+class Claimed:
+    """A leased task: what applying it and recording its result need (no ORM instance)."""
+
+    id: int
+    router_id: int
+    client_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def claim_routers(
+    app: App, wanted: Mapping[int, int | None], *, due_only: bool
+) -> list[tuple[Router, list[Claimed]]]:
+    """Lease the pending tasks of these routers (router id → last task id wanted, ``None``: all), in
+    order, in ONE short transaction; a router another worker holds is left out."""
+    if not wanted:
+        return []
     now = app.clock.now()
+    claimed: list[tuple[Router, list[Claimed]]] = []
     async with app.uow() as uow:
         s = uow.session
-        lock = select(Router.id).where(Router.id == router_id)
+        lock = select(Router.id).where(Router.id.in_(sorted(wanted)))
         if app.db.dialect == "postgresql":
             lock = lock.with_for_update(skip_locked=True)
-        if (await s.execute(lock)).scalar_one_or_none() is None:
+        mine = set((await s.execute(lock)).scalars())
+        if not mine:
             return []
         holders = await s.execute(
-            select(RouterTask.lease_owner)
+            select(RouterTask.router_id, RouterTask.lease_owner)
             .where(
-                RouterTask.router_id == router_id,
+                RouterTask.router_id.in_(mine),
                 RouterTask.status == TaskStatus.PENDING,
                 RouterTask.lease_until > now,
             )
             .distinct()
         )
-        if any(not dead_here(owner) for owner in holders.scalars()):
-            return []
-        query = (
-            select(RouterTask)
-            .where(RouterTask.router_id == router_id, RouterTask.status == TaskStatus.PENDING)
-            .order_by(RouterTask.id)
-            .limit(BATCH_LIMIT)
-        )
-        if up_to is not None:
-            query = query.where(RouterTask.id <= up_to)
-        tasks = list((await s.execute(query)).scalars())
-        if not tasks or (due_only and tasks[0].next_attempt_at > now):
-            return []
-        ids = [t.id for t in tasks]
+        mine -= {router_id for router_id, owner in holders if not dead_here(owner)}
+        if due_only and mine:
+            mine &= await _due(s, mine, now)
+        routers = {r.id: r for r in (await s.execute(select(Router).where(Router.id.in_(mine)))).scalars()}
         lease = dt.timedelta(seconds=app.settings.router_lease_seconds)
-        for start in range(0, len(ids), 500):
-            await s.execute(
-                update(RouterTask)
-                .where(RouterTask.id.in_(ids[start : start + 500]))
-                .values(lease_owner=worker_id(), lease_until=now + lease)
-                .execution_options(synchronize_session=False)
-            )
+        for router_id in sorted(routers):
+            tasks = await _lease(s, router_id, wanted[router_id], worker_id(), now + lease)
+            if tasks:
+                claimed.append((routers[router_id], tasks))
         await uow.commit()
-        return tasks
+    return claimed
 
 
-async def apply_router(app: App, router: Router, tasks: list[RouterTask]) -> list[Delivery]:
-    ops = [RouterOp.from_json(t.payload) for t in tasks]
-    access = access_for(router, app.settings.router_timeout)
-    try:
-        results = await app.gateway.apply(access, ops)
-    except Exception as exc:  # a gateway bug must not lose the tasks
-        LOG.exception("gateway failed on router %s", router.name)
-        results = [OpResult(Outcome.UNREACHABLE, f"internal error: {exc}")] + [
-            OpResult(Outcome.SKIPPED, "") for _ in ops[1:]
-        ]
-    else:
-        # A crash here leaves the tasks leased by a dead process: the next worker takes them over
-        # at once and applies them again, which the router operations make harmless (idempotent).
-        failpoints.reach("router.applied")
-    return await record_results(app, router, tasks, results)
-
-
-def _audit(session: AsyncSession, router: Router, row: RouterTask, action: str, outcome: str) -> None:
-    """A task that finally applied or gave up is reported in the audit log (``/tareas`` shows the rest)."""
-    record(
-        session,
-        Actor.system(),
-        action,
-        target=router.name,
-        arguments={"task": row.id, "client_id": row.client_id, "kind": row.kind},
-        outcome=outcome[:255],
+async def _due(s: AsyncSession, router_ids: set[int], now: dt.datetime) -> set[int]:
+    """The routers whose oldest pending task is due (a later one never overtakes it)."""
+    oldest = (
+        select(func.min(RouterTask.id))
+        .where(RouterTask.router_id.in_(router_ids), RouterTask.status == TaskStatus.PENDING)
+        .group_by(RouterTask.router_id)
     )
+    rows = await s.execute(
+        select(RouterTask.router_id, RouterTask.next_attempt_at).where(RouterTask.id.in_(oldest))
+    )
+    return {router_id for router_id, when in rows if when <= now}
 
 
-async def record_results(
-    app: App, router: Router, tasks: list[RouterTask], results: Sequence[OpResult]
-) -> list[Delivery]:
-    """Write each outcome; the failure reason of the batch explains the tasks it held back."""
-    now = app.clock.now()
-    settings = app.settings
-    blocking = next((r.detail for r in results if r.outcome is Outcome.UNREACHABLE), "")
-    deliveries: list[Delivery] = []
-    async with app.uow() as uow:
-        # The common case, a first try that applied, is written in one executemany round trip.
-        quick = [
-            (task, result)
-            for task, result in zip(tasks, results, strict=True)
-            if result.outcome is Outcome.APPLIED and task.attempts == 0
-        ]
-        if quick:
-            table = RouterTask.__table__
-            await uow.session.execute(
-                table.update()
-                .where(table.c.id == bindparam("tid"), table.c.status == TaskStatus.PENDING.value)
-                .values(
-                    status=TaskStatus.DONE.value,
-                    result=bindparam("res"),
-                    attempts=1,
-                    finished_at=now,
-                    updated_at=now,
-                    lease_owner=None,
-                    lease_until=None,
-                ),
-                [{"tid": task.id, "res": result.detail[:255]} for task, result in quick],
-            )
-            for task, result in quick:
-                deliveries.append(
-                    Delivery(
-                        task.id,
-                        router.id,
-                        router.name,
-                        task.client_id,
-                        task.kind,
-                        Outcome.APPLIED,
-                        result.detail,
-                    )
-                )
-        quick_ids = {task.id for task, _result in quick}
-        ids = [t.id for t in tasks if t.id not in quick_ids]
-        rows = {
-            r.id: r
-            for chunk in range(0, len(ids), 500)
-            for r in (
-                await uow.session.execute(
-                    select(RouterTask).where(RouterTask.id.in_(ids[chunk : chunk + 500]))
-                )
-            ).scalars()
-        }
-        for task, result in zip(tasks, results, strict=True):
-            if task.id in quick_ids:
-                continue
-            row = rows.get(task.id)
-            if row is None or row.status is not TaskStatus.PENDING:
-                continue
-            row.lease_owner, row.lease_until = None, None
-            outcome, detail = result.outcome, result.detail
-            if outcome is Outcome.APPLIED:
-                row.status, row.result, row.finished_at = TaskStatus.DONE, detail[:255], now
-                row.attempts += 1
-                if row.attempts > 1:
-                    _audit(uow.session, router, row, "router.task.applied", detail or "ok")
-            elif outcome is Outcome.REFUSED:
-                row.attempts += 1
-                row.status, row.last_error, row.finished_at = TaskStatus.FAILED, detail[:500], now
-                _audit(uow.session, router, row, "router.task.failed", detail)
-            elif outcome is Outcome.LOGIN_REFUSED:  # a wrong password: the slow schedule, never given up
-                row.attempts += 1
-                row.last_error, row.error_code = detail[:500], "login_refused"
-                row.next_attempt_at = now + dt.timedelta(seconds=settings.router_login_retry)
-            else:
-                reason = detail or blocking or "not attempted"
-                row.attempts += 1
-                row.last_error, row.error_code = reason[:500], None
-                if row.attempts >= settings.router_max_attempts:
-                    row.status, row.finished_at = TaskStatus.FAILED, now
-                    row.last_error = f"gave up after {row.attempts} attempts: {reason}"[:500]
-                    _audit(uow.session, router, row, "router.task.failed", row.last_error)
-                else:
-                    row.next_attempt_at = now + backoff(
-                        row.attempts, settings.router_backoff_base, settings.router_backoff_max
-                    )
-                outcome, detail = Outcome.UNREACHABLE, reason
-            deliveries.append(
-                Delivery(row.id, router.id, router.name, row.client_id, row.kind, outcome, detail)
-            )
-        await uow.commit()
-    return deliveries
+async def _lease(
+    s: AsyncSession, router_id: int, up_to: int | None, owner: str, until: dt.datetime
+) -> list[Claimed]:
+    """Take the router's first ``BATCH_LIMIT`` pending tasks (up to ``up_to``) with one UPDATE …
+    RETURNING: what is leased is exactly what is returned."""
+    table = cast(Table, RouterTask.__table__)
+    c = table.c
+    first = select(c.id).where(c.router_id == router_id, c.status == TaskStatus.PENDING)
+    if up_to is not None:
+        first = first.where(c.id <= up_to)
+    first = first.order_by(c.id).limit(BATCH_LIMIT)
+    rows = await s.execute(
+        table.update()
+        .where(c.id.in_(first.scalar_subquery()))
+        .values(lease_owner=owner, lease_until=until)
+        .returning(c.id, c.client_id, c.kind, c.payload, c.attempts)
+    )
+    tasks = [
+        Claimed(i, router_id, client_id, kind, payload, attempts)
+        for i, client_id, kind, payload, attempts in rows
+    ]
+    tasks.sort(key=lambda t: t.id)
+    return tasks

@@ -21,10 +21,18 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import librouteros
-from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, MultiTrapError, TrapError
+from librouteros.exceptions import (
+    ConnectionClosed,
+    FatalError,
+    LibRouterosError,
+    MultiTrapError,
+    ProtocolError,
+    TrapError,
+)
 
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
 from antena.core.routeros.ops import RouterAccess
+from antena.core.routeros.wire import SentenceReader, encode_sentence
 
 Row = dict[str, str]
 Value = str | int | bool
@@ -89,7 +97,7 @@ def _prop(key: str) -> str:
     return key if key.startswith(".") else key.replace("_", "-")
 
 
-def _attribute_words(props: Mapping[str, Value | None]) -> list[str]:
+def attribute_words(props: Mapping[str, Value | None]) -> list[str]:
     return [f"={_prop(key)}={_text(value)}" for key, value in props.items() if value is not None]
 
 
@@ -142,6 +150,9 @@ class RouterConnection:
         self._api = api
         self._timeout = timeout
         self._lock = asyncio.Lock()
+        transport = api.protocol.transport
+        self._writer = transport.writer
+        self._sentences = SentenceReader(transport.reader)
         self._broken: str | None = None
         self.counter = counter if counter is not None else CommandCounter()
         #: Commands sent on this connection (login excluded).
@@ -212,13 +223,13 @@ class RouterConnection:
                 raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
             self.commands += 1
             self.counter.count += 1
-            protocol = self._api.protocol
             rows: list[Row] = []
             traps: list[str] = []
             try:
-                await protocol.writeSentence(command, *words)
+                self._writer.write(encode_sentence((command, *words)))
+                await self._writer.drain()
                 while True:
-                    reply, raw = await protocol.readSentence()
+                    reply, raw = await self._sentences.read(self._timeout)
                     if reply == "!re":
                         rows.append(_parse(raw))
                     elif reply == "!trap":
@@ -239,6 +250,53 @@ class RouterConnection:
         if traps:
             raise RouterError("; ".join(traps))
         return rows, done
+
+    async def pipeline(
+        self, commands: Sequence[tuple[str, Sequence[str]]], *, window: int = 16
+    ) -> list[Row | RouterError]:
+        """Send many commands tagged, up to ``window`` of them awaiting their answers at once, so
+        the router always has the next one (a cut-off's adds: no idle round trip per command).
+        For each command, in order: the attributes of its ``!done``, or its error (the router's
+        trap; ``RouterUnreachable`` for every command the lost connection left unanswered)."""
+        results: list[Row | RouterError | None] = [None] * len(commands)
+        traps: dict[int, list[str]] = {}
+        async with self._lock:
+            if self._broken is not None:
+                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+            sent = answered = 0
+            try:
+                while answered < len(commands):
+                    if sent < len(commands) and sent - answered <= window // 2:  # top the window up
+                        batch = bytearray()
+                        while sent < len(commands) and sent - answered < window:
+                            command, words = commands[sent]
+                            batch += encode_sentence((command, *words, f".tag={sent}"))
+                            sent += 1
+                            self.commands += 1
+                            self.counter.count += 1
+                        self._writer.write(batch)
+                        await self._writer.drain()
+                    reply, raw = await self._sentences.read(self._timeout)
+                    attrs = _parse(raw)
+                    tag = int(attrs.pop(".tag", "-1"))
+                    if not 0 <= tag < sent:
+                        raise ProtocolError(f"reply for an unknown tag {tag}")
+                    if reply == "!trap":
+                        traps.setdefault(tag, []).append(attrs.get("message", "unknown error"))
+                    elif reply == "!done" and results[tag] is None:
+                        trapped = traps.pop(tag, None)
+                        results[tag] = RouterError("; ".join(trapped)) if trapped else attrs
+                        answered += 1
+            except _TRANSPORT_ERRORS as exc:
+                self._broken = _reason(exc, self._timeout)
+                await self._abort()
+                lost = RouterUnreachable(self._broken)
+                results = [lost if r is None else r for r in results]
+            except BaseException:
+                self._broken = "connection lost"
+                await self._abort()
+                raise
+        return [r if r is not None else RouterUnreachable("connection lost") for r in results]
 
     async def _abort(self) -> None:
         with contextlib.suppress(Exception):
@@ -267,7 +325,7 @@ class RouterConnection:
 
     async def call(self, command: str, *words: str, **attrs: Value | None) -> list[Row]:
         """Any command (``/ppp/active/remove``, ``/ip/arp/make-static``, ...): its rows."""
-        rows, done = await self.execute(command, [*_attribute_words(attrs), *words])
+        rows, done = await self.execute(command, [*attribute_words(attrs), *words])
         return [*rows, done] if done else rows
 
     async def print(
@@ -291,13 +349,13 @@ class RouterConnection:
 
     async def add(self, path: str, **props: Value | None) -> str:
         """Add a row; returns its ``.id``."""
-        _, done = await self.execute(f"{path}/add", _attribute_words(props))
+        _, done = await self.execute(f"{path}/add", attribute_words(props))
         return done.get("ret", "")
 
     async def set(self, path: str, row_id: str | Sequence[str], **props: Value | None) -> None:
         """Change ``props`` of one row, or of several with one command (comma-separated ids)."""
         ids = row_id if isinstance(row_id, str) else ",".join(row_id)
-        await self.execute(f"{path}/set", [f"=.id={ids}", *_attribute_words(props)])
+        await self.execute(f"{path}/set", [f"=.id={ids}", *attribute_words(props)])
 
     async def unset(self, path: str, row_id: str, *props: str) -> None:
         """Return ``props`` of a row to their unset state."""
@@ -319,11 +377,12 @@ class Channel:
         conn = self._conn
         conn.commands += 1
         conn.counter.count += 1
-        await conn._guarded(conn._api.protocol.writeSentence(command, *words))
+        conn._writer.write(encode_sentence((command, *words)))
+        await conn._guarded(conn._writer.drain())
 
     async def read(self) -> tuple[str, Row]:
         """The next sentence: its reply word and its words (``.tag`` included)."""
-        reply, raw = await self._conn._guarded(self._conn._api.protocol.readSentence())
+        reply, raw = await self._conn._guarded(self._conn._sentences.read(self._conn.timeout))
         return reply, _parse(raw)
 
 

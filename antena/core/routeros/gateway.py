@@ -17,13 +17,16 @@ from dataclasses import dataclass
 
 from antena.core.config import Settings
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
-from antena.core.routeros.client import RouterConnection, open_connections
+from antena.core.routeros.client import RouterConnection, attribute_words, open_connections
 from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterAccess, RouterOp
 from antena.core.routeros.provisioning import Actions, apply_op, plan, read_snapshot
 from antena.core.routeros.services import is_duplicate, is_gone, remove_ids
 
 #: Ids per comma-separated ``remove``/``set``: keeps each API word a sane size.
 BATCH_IDS = 500
+#: Commands one bulk connection keeps in flight (tagged): the router always has the next one.
+PIPELINE_WINDOW = 8
+_NONE = Actions()
 
 Props = tuple[tuple[str, str], ...]
 _Batch = tuple[tuple[str, str, Props], list[tuple[str, int]]]  # (verb, path, props), [(row id, op)]
@@ -187,6 +190,14 @@ class _BulkRun:
             await self._batched_writes()
 
     async def _worker(self, conn: RouterConnection, queue: list[_Unit]) -> None:
+        # A client whose whole change is one add (a cut-off's suspensions) goes out pipelined;
+        # the others one command at a time, each client's commands in order.
+        singles = [u for u in queue if u.planned and len(self.actions.get(u.indices[0], _NONE).adds) == 1]
+        if len(singles) > 1:
+            await self._pipelined_adds(conn, [u.indices[0] for u in singles])
+            queue = [
+                u for u in queue if not (u.planned and len(self.actions.get(u.indices[0], _NONE).adds) == 1)
+            ]
         for unit in queue:
             for index in unit.indices:
                 if self.lost is not None:
@@ -202,6 +213,30 @@ class _BulkRun:
                         self.done[index] = OpResult(Outcome.APPLIED, detail, conn.commands - before)
                 except RouterError as exc:
                     self._fail(index, exc, conn.commands - before)
+
+    async def _pipelined_adds(self, conn: RouterConnection, indices: list[int]) -> None:
+        """The single add of each of these planned ops, sent as one pipeline on ``conn``."""
+        if self.lost is not None:
+            return
+        commands = []
+        for index in indices:
+            ((path, props),) = self.actions[index].adds
+            commands.append((f"{path}/add", attribute_words(props)))
+        try:
+            answers = await conn.pipeline(commands, window=PIPELINE_WINDOW)
+        except RouterError as exc:  # the connection was already unusable
+            self._fail(indices[0], exc)
+            return
+        for index, answer in zip(indices, answers, strict=True):
+            if not isinstance(answer, RouterError) or (
+                is_duplicate(answer) and not isinstance(answer, RouterUnreachable)
+            ):
+                self.added.add(index)
+            elif isinstance(answer, RouterUnreachable):
+                if self.lost is None:  # the first unanswered one carries the reason; the rest are skipped
+                    self._fail(index, answer, 1)
+            else:
+                self._fail(index, answer, 1)
 
     async def _planned_adds(self, conn: RouterConnection, index: int) -> None:
         for path, props in self.actions[index].adds:

@@ -9,7 +9,7 @@ comment, not the name or the IP, is how an object is found again.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
 COMMENT_PREFIX = "antena:"
@@ -102,6 +102,9 @@ def plan_placeholder(plan: PlanSpec) -> ServiceSpec:
     return ServiceSpec(client_id=0, service_type=plan.service_type, name=plan.name, profile=plan.name)
 
 
+_SERVICE_FIELDS = tuple(f.name for f in fields(ServiceSpec))
+
+
 @dataclass(frozen=True)
 class RouterOp:
     kind: OpKind
@@ -114,7 +117,13 @@ class RouterOp:
         return cls(kind, plan_placeholder(plan), plan=plan)
 
     def to_json(self) -> dict[str, Any]:
-        data = {"kind": self.kind.value, "service": asdict(self.service), "suspend_list": self.suspend_list}
+        # the fields are plain values: a flat copy is what ``asdict`` returns, without its deep copy
+        service = self.service
+        data: dict[str, Any] = {
+            "kind": self.kind.value,
+            "service": {name: getattr(service, name) for name in _SERVICE_FIELDS},
+            "suspend_list": self.suspend_list,
+        }
         if self.plan is not None:
             data["plan"] = asdict(self.plan)
         return data

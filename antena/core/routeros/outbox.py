@@ -12,22 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Table, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
+from antena.core.db.bulk import insert_many
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.db.uow import next_key
-from antena.core.routeros.claims import Delivery, access_for, apply_router, backoff, claim, worker_id
+from antena.core.gc_tuning import relaxed
+from antena.core.routeros.claims import Delivery, access_for, backoff, claim_routers, worker_id
 from antena.core.routeros.ops import Outcome, RouterOp
+from antena.core.routeros.records import apply_router
+
+CHUNK = 2000  # ids per IN (...) list: under SQLite's and asyncpg's parameter limits
 
 __all__ = [
     "Delivery",
@@ -91,14 +95,31 @@ async def enqueue_many(
     now = dt.datetime.now(dt.UTC)
     if keys is None:
         keys = [next_key(session, f"{r.id}:{op.service.client_id}:{op.kind.value}") for r, op in planned]
-    rows = [
+    table = RouterTask.__table__
+    pending = TaskStatus.PENDING
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
+        # SQLite can only return ids in order row by row; our transaction holds the write lock
+        # (BEGIN IMMEDIATE), so the new ids are simply the ones after the current maximum, and the
+        # rows go in with the driver's executemany.
+        before = (await session.execute(select(func.coalesce(func.max(RouterTask.id), 0)))).scalar_one()
+        rows = [
+            (router.id, op.service.client_id, op.kind.value, keys[i][:160], op.to_json(), pending, 0, now,
+             actor.name, now, now)
+            for i, (router, op) in enumerate(planned)
+        ]  # fmt: skip
+        await insert_many(session, cast(Table, table), _TASK_COLUMNS, rows, skip_conflicts_on=["key"])
+        result = await session.execute(
+            select(RouterTask.id, RouterTask.client_id).where(RouterTask.id > before).order_by(RouterTask.id)
+        )
+        return [(task_id, client_id) for task_id, client_id in result.all()]
+    dicts = [
         {
             "router_id": router.id,
             "client_id": op.service.client_id,
             "kind": op.kind.value,
             "key": keys[i][:160],
             "payload": op.to_json(),
-            "status": TaskStatus.PENDING,
+            "status": pending,
             "attempts": 0,
             "next_attempt_at": now,
             "actor": actor.name,
@@ -108,44 +129,37 @@ async def enqueue_many(
         for i, (router, op) in enumerate(planned)
     ]
     insert = _insert(session).on_conflict_do_nothing(index_elements=["key"])
-    table = RouterTask.__table__
-    if session.bind is not None and session.bind.dialect.name == "sqlite":
-        # SQLite can only return ids in order row by row; our transaction holds the write lock
-        # (BEGIN IMMEDIATE), so the new ids are simply the ones after the current maximum.
-        before = (await session.execute(select(func.coalesce(func.max(RouterTask.id), 0)))).scalar_one()
-        await session.execute(insert, rows)
-        result = await session.execute(
-            select(RouterTask.id, RouterTask.client_id).where(RouterTask.id > before).order_by(RouterTask.id)
-        )
-    else:
-        result = await session.execute(
-            insert.returning(table.c.id, table.c.client_id, sort_by_parameter_order=True), rows
-        )
+    result = await session.execute(
+        insert.returning(table.c.id, table.c.client_id, sort_by_parameter_order=True), dicts
+    )
     return [(task_id, client_id) for task_id, client_id in result.all()]
 
 
+_TASK_COLUMNS = (
+    "router_id", "client_id", "kind", "key", "payload", "status", "attempts", "next_attempt_at", "actor",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
+@relaxed
 async def deliver_now(app: App, task_ids: Iterable[int]) -> list[Delivery]:
-    """Try these tasks at once (and, first, anything older still queued for the same routers)."""
+    """Try these tasks at once (and, first, anything older still queued for the same routers):
+    every router claimed in one transaction, then all applied in parallel."""
     wanted = sorted(set(task_ids))
     if not wanted:
         return []
+    up_to: dict[int, int] = {}
     async with app.reader() as uow:
-        rows = (
-            await uow.session.execute(
-                select(RouterTask.router_id, RouterTask.id).where(RouterTask.id.in_(wanted))
+        for start in range(0, len(wanted), CHUNK):
+            rows = await uow.session.execute(
+                select(RouterTask.router_id, func.max(RouterTask.id))
+                .where(RouterTask.id.in_(wanted[start : start + CHUNK]))
+                .group_by(RouterTask.router_id)
             )
-        ).all()
-    up_to: dict[int, int] = defaultdict(int)
-    for router_id, task_id in rows:
-        up_to[router_id] = max(up_to[router_id], task_id)
-
-    async def one(router_id: int, last: int) -> list[Delivery]:
-        tasks = await claim(app, router_id, up_to=last, due_only=False)
-        if not tasks:
-            return []
-        return await apply_router(app, tasks[0].router, tasks)
-
-    results = await asyncio.gather(*(one(r, last) for r, last in up_to.items()))
+            for router_id, last in rows:
+                up_to[router_id] = max(up_to.get(router_id, 0), last)
+    claimed = await claim_routers(app, up_to, due_only=False)
+    results = await asyncio.gather(*(apply_router(app, router, tasks) for router, tasks in claimed))
     deliveries = [d for batch in results for d in batch]
     found = {d.task_id for d in deliveries}
     missing = [t for t in wanted if t not in found]
@@ -156,21 +170,24 @@ async def deliver_now(app: App, task_ids: Iterable[int]) -> list[Delivery]:
 
 
 async def _status_of(app: App, ids: list[int]) -> list[Delivery]:
+    out = []
     async with app.reader() as uow:
-        tasks = (await uow.session.execute(select(RouterTask).where(RouterTask.id.in_(ids)))).scalars()
-        out = []
-        for t in tasks:
-            outcome = {
-                TaskStatus.DONE: Outcome.APPLIED,
-                TaskStatus.FAILED: Outcome.REFUSED,
-            }.get(t.status, Outcome.UNREACHABLE)
-            detail = t.result or t.last_error or "queued"
-            out.append(Delivery(t.id, t.router_id, t.router.name, t.client_id, t.kind, outcome, detail))
-        return out
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            tasks = (await uow.session.execute(select(RouterTask).where(RouterTask.id.in_(chunk)))).scalars()
+            for t in tasks:
+                outcome = {
+                    TaskStatus.DONE: Outcome.APPLIED,
+                    TaskStatus.FAILED: Outcome.REFUSED,
+                }.get(t.status, Outcome.UNREACHABLE)
+                detail = t.result or t.last_error or "queued"
+                out.append(Delivery(t.id, t.router_id, t.router.name, t.client_id, t.kind, outcome, detail))
+    return out
 
 
 async def run_due(app: App, *, concurrency: int = 4) -> list[Delivery]:
-    """One worker pass: every router whose oldest pending task is due gets its queue applied."""
+    """One worker pass: every router whose oldest pending task is due gets its queue applied, at
+    most ``concurrency`` routers at a time (a router another worker holds is skipped)."""
     now = app.clock.now()
     async with app.reader() as uow:
         router_ids = (
@@ -188,10 +205,11 @@ async def run_due(app: App, *, concurrency: int = 4) -> list[Delivery]:
 
     async def one(router_id: int) -> list[Delivery]:
         async with gate:
-            tasks = await claim(app, router_id, up_to=None, due_only=True)
-            if not tasks:
+            claimed = await claim_routers(app, {router_id: None}, due_only=True)
+            if not claimed:
                 return []
-            return await apply_router(app, tasks[0].router, tasks)
+            ((router, tasks),) = claimed
+            return await apply_router(app, router, tasks)
 
     results = await asyncio.gather(*(one(r) for r in router_ids))
     return [d for batch in results for d in batch]

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from antena.core.errors import RouterError
 from antena.core.routeros.client import RouterConnection, Row
@@ -54,6 +55,7 @@ _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kKMG]?)$")
 _MULTIPLIER = {"": 1, "k": 1_000, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000}
 
 
+@lru_cache(maxsize=1 << 16)  # a cut-off compares every address of a router's suspend list
 def norm_host(value: str) -> str:
     """``10.0.0.5/32`` and ``10.0.0.5`` are the same host."""
     try:

@@ -1,0 +1,167 @@
+"""Writing down what a router did with a batch of tasks: one short transaction per batch.
+
+Tasks are grouped by what happens to them (applied, refused, login refused, retried later, given
+up) and each group is one ``executemany`` UPDATE, so a cut-off's 2,000 tasks per router, or the
+2,000 of a router that is down, cost a few statements, not an ORM object each. A task that is no
+longer pending (cancelled or retried by staff meanwhile) is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from antena.core import failpoints
+from antena.core.audit import Actor, record
+from antena.core.bootstrap import App
+from antena.core.db.models import Router
+from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.routeros.claims import Claimed, Delivery, access_for, backoff
+from antena.core.routeros.ops import OpResult, Outcome, RouterOp
+
+LOG = logging.getLogger(__name__)
+CHUNK = 2000  # ids per IN (...) list
+
+_TABLE = cast(Table, RouterTask.__table__)
+_C = _TABLE.c
+_PENDING = TaskStatus.PENDING.value
+
+
+def _update(**values: Any) -> Any:
+    """``UPDATE router_tasks SET … WHERE id = :tid AND status = 'pending'`` (lease released)."""
+    return (
+        _TABLE.update()
+        .where(_C.id == bindparam("tid"), _C.status == _PENDING)
+        .values(lease_owner=None, lease_until=None, **values)
+    )
+
+
+def _audit(session: AsyncSession, router: Router, task: Claimed, action: str, outcome: str) -> None:
+    """A task that finally applied or gave up is reported in the audit log (``/tareas`` shows the rest)."""
+    record(
+        session,
+        Actor.system(),
+        action,
+        target=router.name,
+        arguments={"task": task.id, "client_id": task.client_id, "kind": task.kind},
+        outcome=outcome[:255],
+    )
+
+
+async def _attempts(session: AsyncSession, ids: list[int]) -> dict[int, int]:
+    """Attempts so far of the tasks among ``ids`` that are still pending."""
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = await session.execute(
+            select(_C.id, _C.attempts).where(_C.id.in_(ids[start : start + CHUNK]), _C.status == _PENDING)
+        )
+        out.update({task_id: attempts for task_id, attempts in rows})
+    return out
+
+
+async def apply_router(app: App, router: Router, tasks: Sequence[Claimed]) -> list[Delivery]:
+    """Apply the claimed tasks of one router, then record what it answered (``records``)."""
+    ops = [RouterOp.from_json(t.payload) for t in tasks]
+    access = access_for(router, app.settings.router_timeout)
+    try:
+        results = await app.gateway.apply(access, ops)
+    except Exception as exc:  # a gateway bug must not lose the tasks
+        LOG.exception("gateway failed on router %s", router.name)
+        results = [OpResult(Outcome.UNREACHABLE, f"internal error: {exc}")] + [
+            OpResult(Outcome.SKIPPED, "") for _ in ops[1:]
+        ]
+    else:
+        # A crash here leaves the tasks leased by a dead process: the next worker takes them over
+        # at once and applies them again, which the router operations make harmless (idempotent).
+        failpoints.reach("router.applied")
+    return await record_results(app, router, tasks, results)
+
+
+async def record_results(
+    app: App, router: Router, tasks: Sequence[Claimed], results: Sequence[OpResult]
+) -> list[Delivery]:
+    """Write each outcome; the failure reason of the batch explains the tasks it held back."""
+    now = app.clock.now()
+    settings = app.settings
+    blocking = next((r.detail for r in results if r.outcome is Outcome.UNREACHABLE), "")
+    deliveries: list[Delivery] = []
+    groups: dict[str, list[dict[str, Any]]] = {
+        "applied": [], "refused": [], "login": [], "retry": [], "gave_up": [],
+    }  # fmt: skip
+    audits: list[tuple[Claimed, str, str]] = []
+    async with app.uow() as uow:
+        # The common case, a first try that applied, needs no read: its attempts are known (0).
+        quick = {
+            t.id
+            for t, r in zip(tasks, results, strict=True)
+            if r.outcome is Outcome.APPLIED and t.attempts == 0
+        }
+        current = await _attempts(uow.session, [t.id for t in tasks if t.id not in quick])
+        for task, result in zip(tasks, results, strict=True):
+            outcome, detail = result.outcome, result.detail
+            if task.id in quick:
+                groups["applied"].append({"tid": task.id, "res": detail[:255], "n": 1})
+            elif task.id not in current:  # no longer pending: someone decided about it meanwhile
+                continue
+            else:
+                attempts = current[task.id] + 1
+                if outcome is Outcome.APPLIED:
+                    groups["applied"].append({"tid": task.id, "res": detail[:255], "n": attempts})
+                    if attempts > 1:
+                        audits.append((task, "router.task.applied", detail or "ok"))
+                elif outcome is Outcome.REFUSED:
+                    groups["refused"].append({"tid": task.id, "err": detail[:500], "n": attempts})
+                    audits.append((task, "router.task.failed", detail))
+                elif outcome is Outcome.LOGIN_REFUSED:  # a wrong password: the slow schedule, never given up
+                    later = now + dt.timedelta(seconds=settings.router_login_retry)
+                    groups["login"].append(
+                        {"tid": task.id, "err": detail[:500], "n": attempts, "next": later}
+                    )
+                else:
+                    reason = detail or blocking or "not attempted"
+                    if attempts >= settings.router_max_attempts:
+                        error = f"gave up after {attempts} attempts: {reason}"[:500]
+                        groups["gave_up"].append({"tid": task.id, "err": error, "n": attempts})
+                        audits.append((task, "router.task.failed", error))
+                    else:
+                        later = now + backoff(
+                            attempts, settings.router_backoff_base, settings.router_backoff_max
+                        )
+                        groups["retry"].append(
+                            {"tid": task.id, "err": reason[:500], "n": attempts, "next": later}
+                        )
+                    outcome, detail = Outcome.UNREACHABLE, reason
+            deliveries.append(
+                Delivery(task.id, router.id, router.name, task.client_id, task.kind, outcome, detail)
+            )
+        await _write(uow.session, groups, now)
+        for task, action, outcome_text in audits:
+            _audit(uow.session, router, task, action, outcome_text)
+        await uow.commit()
+    return deliveries
+
+
+async def _write(session: AsyncSession, groups: dict[str, list[dict[str, Any]]], now: dt.datetime) -> None:
+    n: Any = bindparam("n")
+    err: Any = bindparam("err")
+    statements = {
+        "applied": _update(
+            status=TaskStatus.DONE.value, result=bindparam("res"), attempts=n, finished_at=now, updated_at=now
+        ),
+        "refused": _update(status=TaskStatus.FAILED.value, last_error=err, attempts=n, finished_at=now),
+        "login": _update(
+            last_error=err, error_code="login_refused", attempts=n, next_attempt_at=bindparam("next")
+        ),
+        "retry": _update(last_error=err, error_code=None, attempts=n, next_attempt_at=bindparam("next")),
+        "gave_up": _update(
+            status=TaskStatus.FAILED.value, last_error=err, error_code=None, attempts=n, finished_at=now
+        ),
+    }
+    for name, rows in groups.items():
+        if rows:
+            await session.execute(statements[name], rows)
