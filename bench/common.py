@@ -8,6 +8,7 @@ they print one line saying so and are skipped (exit code 0).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
 import shutil
@@ -133,10 +134,8 @@ def machine() -> str:
     except (ValueError, OSError):
         memory = ""
     load = ""
-    try:
+    with contextlib.suppress(OSError):
         load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
-    except OSError:
-        pass
     return (
         f"{os.cpu_count()} cores ({cpu}){memory}{load}; Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, {postgres_version()}, {platform.system()} {platform.release()}"

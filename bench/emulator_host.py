@@ -8,7 +8,8 @@ standard input:
 - ``down 1 2 3`` / ``up 1 2 3``: routers (1-based) refuse connections, or answer again;
 - ``stats``: per router, API commands received, ``add`` commands, suspend-list entries and
   whether any address is listed twice;
-- ``reset``: zero the counters; ``clear``: empty every suspend list; ``quit``.
+- ``cpu``: CPU seconds this process has used; ``reset``: zero the counters; ``clear``: empty
+  every suspend list; ``quit``.
 
 A separate process so the routers' work does not share the product's event loop (on a 2-core
 machine the product gets one core, the routers the other).
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
+import time
 
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.services import ADDRESS_LIST
@@ -35,7 +38,9 @@ def client_ip(router: int, i: int) -> str:
 
 def seed(emu: RouterEmulator, router: int, clients: int, first_id: int) -> None:
     for i in range(clients):
-        emu.add_row(ADDRESS_LIST, list=PLAN_LIST, address=client_ip(router, i), comment=f"antena:{first_id + i}")
+        emu.add_row(
+            ADDRESS_LIST, list=PLAN_LIST, address=client_ip(router, i), comment=f"antena:{first_id + i}"
+        )
 
 
 def stats(emus: list[RouterEmulator]) -> list[dict[str, object]]:
@@ -76,6 +81,8 @@ async def serve(routers: int, clients: int, latency: float) -> None:
                         emu.drop_connections()
             elif verb == "stats":
                 reply = stats(emus)
+            elif verb == "cpu":
+                reply = time.process_time()
             elif verb == "reset":
                 for emu in emus:
                     emu.reset_counts()
@@ -125,10 +132,8 @@ class EmulatorHost:
         if self.proc is None:
             return
         if self.proc.returncode is None:
-            try:
+            with contextlib.suppress(RuntimeError, ConnectionError, TimeoutError):
                 await self.ask("quit")
-            except (RuntimeError, ConnectionError, TimeoutError):
-                pass
             try:
                 await asyncio.wait_for(self.proc.wait(), timeout=10)
             except TimeoutError:

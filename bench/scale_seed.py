@@ -27,7 +27,9 @@ BATCH = 5_000
 async def seed_network(db: Database, ports: list[int], *, host: str = "127.0.0.1") -> None:
     actor = Actor.system()
     async with UnitOfWork(db) as uow:
-        await network.add_zone(uow, actor, name="Centro", issue_day=28, notice_day=30, pay_day=1, cutoff_day=5)
+        await network.add_zone(
+            uow, actor, name="Centro", issue_day=28, notice_day=30, pay_day=1, cutoff_day=5
+        )
     async with UnitOfWork(db) as uow:
         await network.add_plan(
             uow, actor, name="PCQ 10M", service_type="pcq", price="350", download="10M", upload="5M",
@@ -36,8 +38,9 @@ async def seed_network(db: Database, ports: list[int], *, host: str = "127.0.0.1
     for n, port in enumerate(ports, start=1):
         async with UnitOfWork(db) as uow:
             await network.add_router(
-                uow, actor, name=f"RB-{n}", host=host, port=port, username="api", password="bench", zone="Centro"
-            )
+                uow, actor, name=f"RB-{n}", host=host, port=port, username="api", password="bench",
+                zone="Centro",
+            )  # fmt: skip
 
 
 def _batches(routers: int, per_router: int) -> Any:
@@ -54,13 +57,15 @@ def _batches(routers: int, per_router: int) -> Any:
                  "status": ClientStatus.ACTIVE, "status_changed_at": now, "created_at": now}
             )  # fmt: skip
             services.append(
-                {"client_id": cid, "router_id": router, "plan_id": 1, "ip": client_ip(router, i), "created_at": now}
+                {"client_id": cid, "router_id": router, "plan_id": 1, "ip": client_ip(router, i),
+                 "created_at": now}
             )  # fmt: skip
             invoices.append(
-                {"number": cid, "client_id": cid, "kind": InvoiceKind.INTERNET, "status": InvoiceStatus.PENDING,
-                 "issue_date": dt.date(2026, 5, 28), "issue_month": "2026-05", "due_date": dt.date(2026, 6, 1),
-                 "cutoff_date": CUTOFF_DAY, "total": Decimal("350.00"), "paid_amount": Decimal("0.00"),
-                 "created_at": now, "actor": "bench"}
+                {"number": cid, "client_id": cid, "kind": InvoiceKind.INTERNET,
+                 "status": InvoiceStatus.PENDING, "issue_date": dt.date(2026, 5, 28),
+                 "issue_month": "2026-05", "due_date": dt.date(2026, 6, 1), "cutoff_date": CUTOFF_DAY,
+                 "total": Decimal("350.00"), "paid_amount": Decimal("0.00"), "created_at": now,
+                 "actor": "bench"}
             )  # fmt: skip
             if len(clients) >= BATCH:
                 yield clients, services, invoices
