@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 Row = dict[str, str]
 Normalizer = Callable[[str], str]
@@ -73,6 +74,7 @@ def normalize_bool(key: str, value: str) -> str:
     raise RouterOSTrap(f"invalid value for argument {key}")
 
 
+@lru_cache(maxsize=1 << 16)  # the same few thousand addresses, normalised on every add and query
 def host_address(value: str) -> str:
     """Address-list style: ``10.0.0.5/32`` is stored as ``10.0.0.5``; networks stay as given."""
     try:

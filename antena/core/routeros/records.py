@@ -1,13 +1,15 @@
-"""Writing down what a router did with a batch of tasks: one short transaction per batch.
+"""Writing down what routers did with their batches of tasks: short transactions, few statements.
 
 Tasks are grouped by what happens to them (applied, refused, login refused, retried later, given
-up) and each group is one ``executemany`` UPDATE, so a cut-off's 2,000 tasks per router, or the
-2,000 of a router that is down, cost a few statements, not an ORM object each. A task that is no
-longer pending (cancelled or retried by staff meanwhile) is left as it is.
+up) and each group is one ``executemany`` UPDATE for every router that finished meanwhile, so a
+cut-off's 2,000 tasks per router, or the 2,000 of a router that is down, cost a few statements,
+not an ORM object each. A task that is no longer pending (cancelled or retried by staff
+meanwhile) is left as it is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -82,68 +84,109 @@ async def apply_router(app: App, router: Router, tasks: Sequence[Claimed]) -> li
     return await record_results(app, router, tasks, results)
 
 
+Batch = tuple[Router, Sequence[Claimed], Sequence[OpResult]]
+_GROUPS = ("applied", "refused", "login", "retry", "gave_up")
+_Group = tuple[asyncio.AbstractEventLoop, asyncio.Lock, list[tuple[Batch, "asyncio.Future[list[Delivery]]"]]]
+
+
 async def record_results(
     app: App, router: Router, tasks: Sequence[Claimed], results: Sequence[OpResult]
 ) -> list[Delivery]:
-    """Write each outcome; the failure reason of the batch explains the tasks it held back."""
+    """Write each outcome; the failure reason of the batch explains the tasks it held back.
+
+    Routers of one cut-off finish within moments of each other: their results are written by
+    whoever gets to write first, all of them in one transaction (a group commit), instead of
+    15 writers taking turns at SQLite's lock."""
+    loop = asyncio.get_running_loop()
+    state: _Group | None = app.extras.get(_GROUP_KEY)
+    if state is None or state[0] is not loop:
+        state = app.extras[_GROUP_KEY] = (loop, asyncio.Lock(), [])
+    _loop, lock, waiting = state
+    mine: asyncio.Future[list[Delivery]] = loop.create_future()
+    waiting.append(((router, tasks, results), mine))
+    async with lock:
+        if not mine.done():
+            batch = list(waiting)
+            waiting.clear()
+            try:
+                written = await _record(app, [b for b, _f in batch])
+            except BaseException as exc:
+                for _b, future in batch:
+                    if not future.done() and future is not mine:
+                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+                raise
+            for (_b, future), deliveries in zip(batch, written, strict=True):
+                future.set_result(deliveries)
+    return await mine
+
+
+_GROUP_KEY = "router_results_group"  # app.extras: (event loop, lock, batches waiting to be written)
+
+
+async def _record(app: App, batches: list[Batch]) -> list[list[Delivery]]:
     now = app.clock.now()
     settings = app.settings
-    blocking = next((r.detail for r in results if r.outcome is Outcome.UNREACHABLE), "")
-    deliveries: list[Delivery] = []
-    groups: dict[str, list[dict[str, Any]]] = {
-        "applied": [], "refused": [], "login": [], "retry": [], "gave_up": [],
-    }  # fmt: skip
-    audits: list[tuple[Claimed, str, str]] = []
+    out: list[list[Delivery]] = []
+    groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _GROUPS}
+    audits: list[tuple[Router, Claimed, str, str]] = []
     async with app.uow() as uow:
         # The common case, a first try that applied, needs no read: its attempts are known (0).
         quick = {
             t.id
+            for _router, tasks, results in batches
             for t, r in zip(tasks, results, strict=True)
             if r.outcome is Outcome.APPLIED and t.attempts == 0
         }
-        current = await _attempts(uow.session, [t.id for t in tasks if t.id not in quick])
-        for task, result in zip(tasks, results, strict=True):
-            outcome, detail = result.outcome, result.detail
-            if task.id in quick:
-                groups["applied"].append({"tid": task.id, "res": detail[:255], "n": 1})
-            elif task.id not in current:  # no longer pending: someone decided about it meanwhile
-                continue
-            else:
-                attempts = current[task.id] + 1
-                if outcome is Outcome.APPLIED:
-                    groups["applied"].append({"tid": task.id, "res": detail[:255], "n": attempts})
-                    if attempts > 1:
-                        audits.append((task, "router.task.applied", detail or "ok"))
-                elif outcome is Outcome.REFUSED:
-                    groups["refused"].append({"tid": task.id, "err": detail[:500], "n": attempts})
-                    audits.append((task, "router.task.failed", detail))
-                elif outcome is Outcome.LOGIN_REFUSED:  # a wrong password: the slow schedule, never given up
-                    later = now + dt.timedelta(seconds=settings.router_login_retry)
-                    groups["login"].append(
-                        {"tid": task.id, "err": detail[:500], "n": attempts, "next": later}
-                    )
+        others = [t.id for _router, tasks, _results in batches for t in tasks if t.id not in quick]
+        current = await _attempts(uow.session, others)
+        for router, tasks, results in batches:
+            blocking = next((r.detail for r in results if r.outcome is Outcome.UNREACHABLE), "")
+            deliveries: list[Delivery] = []
+            for task, result in zip(tasks, results, strict=True):
+                outcome, detail = result.outcome, result.detail
+                if task.id in quick:
+                    groups["applied"].append({"tid": task.id, "res": detail[:255], "n": 1})
+                elif task.id not in current:  # no longer pending: someone decided about it meanwhile
+                    continue
                 else:
-                    reason = detail or blocking or "not attempted"
-                    if attempts >= settings.router_max_attempts:
-                        error = f"gave up after {attempts} attempts: {reason}"[:500]
-                        groups["gave_up"].append({"tid": task.id, "err": error, "n": attempts})
-                        audits.append((task, "router.task.failed", error))
+                    attempts = current[task.id] + 1
+                    if outcome is Outcome.APPLIED:
+                        groups["applied"].append({"tid": task.id, "res": detail[:255], "n": attempts})
+                        if attempts > 1:
+                            audits.append((router, task, "router.task.applied", detail or "ok"))
+                    elif outcome is Outcome.REFUSED:
+                        groups["refused"].append({"tid": task.id, "err": detail[:500], "n": attempts})
+                        audits.append((router, task, "router.task.failed", detail))
+                    elif (
+                        outcome is Outcome.LOGIN_REFUSED
+                    ):  # a wrong password: the slow schedule, never given up
+                        later = now + dt.timedelta(seconds=settings.router_login_retry)
+                        groups["login"].append(
+                            {"tid": task.id, "err": detail[:500], "n": attempts, "next": later}
+                        )
                     else:
-                        later = now + backoff(
-                            attempts, settings.router_backoff_base, settings.router_backoff_max
-                        )
-                        groups["retry"].append(
-                            {"tid": task.id, "err": reason[:500], "n": attempts, "next": later}
-                        )
-                    outcome, detail = Outcome.UNREACHABLE, reason
-            deliveries.append(
-                Delivery(task.id, router.id, router.name, task.client_id, task.kind, outcome, detail)
-            )
+                        reason = detail or blocking or "not attempted"
+                        if attempts >= settings.router_max_attempts:
+                            error = f"gave up after {attempts} attempts: {reason}"[:500]
+                            groups["gave_up"].append({"tid": task.id, "err": error, "n": attempts})
+                            audits.append((router, task, "router.task.failed", error))
+                        else:
+                            later = now + backoff(
+                                attempts, settings.router_backoff_base, settings.router_backoff_max
+                            )
+                            groups["retry"].append(
+                                {"tid": task.id, "err": reason[:500], "n": attempts, "next": later}
+                            )
+                        outcome, detail = Outcome.UNREACHABLE, reason
+                deliveries.append(
+                    Delivery(task.id, router.id, router.name, task.client_id, task.kind, outcome, detail)
+                )
+            out.append(deliveries)
         await _write(uow.session, groups, now)
-        for task, action, outcome_text in audits:
+        for router, task, action, outcome_text in audits:
             _audit(uow.session, router, task, action, outcome_text)
         await uow.commit()
-    return deliveries
+    return out
 
 
 async def _write(session: AsyncSession, groups: dict[str, list[dict[str, Any]]], now: dt.datetime) -> None:
