@@ -106,8 +106,10 @@ class Draft:
         return f"{self.issue_date.year:04d}-{self.issue_date.month:02d}"
 
 
-def _sum(lines: Iterable[DraftLine]) -> Decimal:
+def _sum(lines: Sequence[DraftLine]) -> Decimal:
     """Line amounts are already to the cent, so their sum is exact: no rounding step needed."""
+    if len(lines) == 1:  # most invoices: the plan alone
+        return ZERO + lines[0].amount
     return sum((line.amount for line in lines), ZERO)
 
 

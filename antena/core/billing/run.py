@@ -12,6 +12,8 @@ period, is skipped, so running the same date twice creates nothing the second ti
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +21,7 @@ from enum import StrEnum
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
 from antena.core.billing import store
@@ -29,6 +32,7 @@ from antena.core.billing.money import ZERO
 from antena.core.bootstrap import App
 from antena.core.db.models import ClientStatus
 from antena.core.errors import AlreadyExists
+from antena.core.gc_tuning import relaxed
 from antena.core.i18n import N_, _, language
 from antena.core.installations import awaiting_installation
 from antena.core.notify import events as notify_events
@@ -99,6 +103,7 @@ def _issue_days(day: dt.date) -> list[int]:
     return [d for d in range(1, 32) if is_issue_day(BillingCalendar(d, d, d, d), day)]
 
 
+@relaxed
 async def run_invoices(
     app: App, actor: Actor, on: dt.date | None = None, progress: Progress = no_progress
 ) -> RunReport:
@@ -152,33 +157,42 @@ async def _run(app: App, actor: Actor, day: dt.date, progress: Progress = no_pro
         waiting = await awaiting_installation(s)  # sold, not installed yet: nothing to bill
         drafts: list[Draft] = []
         steps = Steps(progress, len(clients) + 1, every=max(1, len(clients) // 200))
-        with language(app.settings.locale):  # invoice lines are written in the ISP's language
-            for client in clients:
-                steps.advance()
-                cycle = cycles[client.calendar]
-                reason = _skip(client, cycle, by_month, by_period)
-                if reason is None and client.id in waiting:
-                    reason = SkipReason.AWAITING_INSTALLATION
-                if reason is not None:
-                    report.skipped.setdefault(reason, []).append(client.id)
-                    continue
-                assert client.plan is not None
-                drafts.append(
-                    internet_draft(
-                        client.id,
-                        cycle,
-                        client.plan,
-                        installed_on=client.installed_on,
-                        prorate=client.id not in not_first,  # a first invoice charges from installation
-                        items=client.items,
-                        charges=client.charges,
-                        credit=client.balance,
+        writer = _Writer(app, s, actor)
+        try:
+            with language(app.settings.locale):  # invoice lines are written in the ISP's language
+                for client in clients:
+                    steps.advance()
+                    cycle = cycles[client.calendar]
+                    reason = _skip(client, cycle, by_month, by_period)
+                    if reason is None and client.id in waiting:
+                        reason = SkipReason.AWAITING_INSTALLATION
+                    if reason is not None:
+                        report.skipped.setdefault(reason, []).append(client.id)
+                        continue
+                    assert client.plan is not None
+                    drafts.append(
+                        internet_draft(
+                            client.id,
+                            cycle,
+                            client.plan,
+                            installed_on=client.installed_on,
+                            prorate=client.id not in not_first,  # a first invoice charges from installation
+                            items=client.items,
+                            charges=client.charges,
+                            credit=client.balance,
+                        )
                     )
-                )
-        written = await store.write_drafts(s, drafts, now=app.clock.now(), actor=actor.name)
+                    if len(drafts) % WRITE_CHUNK == 0:
+                        await writer.write(drafts[-WRITE_CHUNK:])
+                    elif len(drafts) % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # lets the chunk being written take its next step
+                rest = len(drafts) % WRITE_CHUNK
+                if rest:
+                    await writer.write(drafts[-rest:])
+            report.numbers = await writer.finish()
+        finally:
+            await writer.abandon()
         steps.advance()
-        report.numbers = [number for _id, number in written]
-        await notify_events.invoices_issued(s, app, [invoice_id for invoice_id, _n in written])
         report.total = sum((d.total for d in drafts), ZERO)
         record(
             s,
@@ -195,6 +209,50 @@ async def _run(app: App, actor: Actor, day: dt.date, progress: Progress = no_pro
         )
         await uow.commit()
     return report
+
+
+WRITE_CHUNK = 10_000  # drafts written together while the next ones are computed
+YIELD_EVERY = 500  # drafts computed between two chances for the writer to go on
+
+
+class _Writer:
+    """Writes the run's invoices chunk by chunk, in order, in the run's transaction, while the
+    caller computes the next chunk: the database (SQLite's thread, PostgreSQL's server) inserts
+    one chunk while Python builds the next, instead of each waiting for the other."""
+
+    def __init__(self, app: App, session: AsyncSession, actor: Actor) -> None:
+        self._app, self._session, self._actor = app, session, actor
+        self._task: asyncio.Task[None] | None = None
+        self._numbers: list[int] = []
+
+    async def write(self, drafts: list[Draft]) -> None:
+        previous = self._task
+        self._task = asyncio.ensure_future(self._write(previous, drafts))
+        await asyncio.sleep(0)  # start it: its first statement runs while the caller goes on
+
+    async def _write(self, previous: asyncio.Task[None] | None, drafts: list[Draft]) -> None:
+        if previous is not None:
+            await previous
+        app, s = self._app, self._session
+        written = await store.write_drafts(s, drafts, now=app.clock.now(), actor=self._actor.name)
+        self._numbers += [number for _id, number in written]
+        await notify_events.invoices_issued(s, app, [invoice_id for invoice_id, _n in written])
+
+    async def finish(self) -> list[int]:
+        if self._task is not None:
+            await self._task
+        return self._numbers
+
+    async def abandon(self) -> None:
+        """A failed run: the chunk in flight is stopped and waited for before the session closes
+        (the transaction is rolled back anyway); a no-op after ``finish``."""
+        task = self._task
+        if task is None:
+            return
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
 
 
 def _skip(

@@ -46,12 +46,14 @@ async def insert_many(
     else:
         stmt = table.insert().values(values_clause)
     compiled = stmt.compile(dialect=dialect, for_executemany=True)
-    if not compiled.positional or list(compiled.positiontup or ()) != list(columns):
+    order = list(compiled.positiontup or ())
+    if not compiled.positional or sorted(order) != sorted(columns):
         # a dialect with named parameters: the portable (slower) way
         await session.execute(stmt, [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for i, name in enumerate(columns):
+    by_name = dict(zip(columns, zip(*rows, strict=True), strict=True))
+    values: list[Sequence[Any]] = [by_name[name] for name in order]  # the statement's own order
+    for i, name in enumerate(order):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is None:
             continue

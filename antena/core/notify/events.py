@@ -438,24 +438,24 @@ async def invoices_issued(session: AsyncSession, app: App, invoice_ids: Sequence
     if not invoice_ids:
         return 0
     c, i = Client.__table__.c, Invoice.__table__.c
-    drafts: list[Draft] = []
-    ids = list(invoice_ids)
-    for start in range(0, len(ids), 5000):
-        rows = await session.execute(
-            select(i.id, i.client_id, c.language)
-            .join(Client.__table__, c.id == i.client_id)
-            .where(i.id.in_(ids[start : start + 5000]), c.messages_opt_out.is_(False))
+    rows = await session.execute(
+        select(i.id, i.client_id, c.language)
+        .join(Client.__table__, c.id == i.client_id)
+        .where(among(session, i.id, invoice_ids), c.messages_opt_out.is_(False))
+        .order_by(i.id)
+    )
+    default = app.settings.locale
+    languages: dict[str | None, str] = {}
+    drafts = [
+        Draft(
+            client_id,
+            "invoice_issued",
+            languages.get(lang) or languages.setdefault(lang, normalize_language(lang, default)),
+            {DEFERRED_INVOICE: invoice_id},
+            f"invoice_issued:{invoice_id}",
         )
-        for invoice_id, client_id, lang in rows:
-            drafts.append(
-                Draft(
-                    client_id,
-                    "invoice_issued",
-                    normalize_language(lang, app.settings.locale),
-                    {DEFERRED_INVOICE: invoice_id},
-                    f"invoice_issued:{invoice_id}",
-                )
-            )
+        for invoice_id, client_id, lang in rows
+    ]
     return await enqueue_many(session, drafts)
 
 
