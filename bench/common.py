@@ -7,7 +7,6 @@ they print one line saying so and are skipped (exit code 0).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import platform
@@ -46,10 +45,10 @@ async def pg_reachable(url: str | None = None) -> str | None:
         await db.dispose()
 
 
-def skip_without_pg(what: str) -> str | None:
+async def pg_url_or_note(what: str) -> str | None:
     """The PostgreSQL URL to use, or ``None`` after printing why ``what`` is skipped."""
     url = pg_url()
-    reason = asyncio.run(pg_reachable(url))
+    reason = await pg_reachable(url)
     if reason is None:
         return url
     print(f"{what}: SKIPPED, no PostgreSQL server reachable at {url.split('@')[-1]} ({reason})")

@@ -5,7 +5,7 @@ row; at 30,000–100,000 rows that bookkeeping costs more than the database itse
 statement is compiled once for the dialect, every value still goes through its column type's bind
 processor (``Money``, dates, enums, JSON), but column by column and once per distinct value, and the
 rows go to the driver's own ``executemany`` (sqlite3's C loop, asyncpg's pipelined prepared
-statement), in the caller's transaction.
+statement; on PostgreSQL a plain insert is a binary ``COPY``), in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -68,4 +68,20 @@ async def insert_many(
         else:
             memo = {v: process(v) for v in distinct}
             values[i] = [memo[v] for v in column]
-    await conn.exec_driver_sql(str(compiled), list(zip(*values, strict=True)))
+    records = list(zip(*values, strict=True))
+    if dialect.name == "postgresql" and skip_conflicts_on is None:
+        await _copy(session, table, order, records)
+        return
+    await conn.exec_driver_sql(str(compiled), records)
+
+
+async def _copy(
+    session: AsyncSession, table: Table, columns: list[str], records: list[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL: ``COPY … FROM STDIN`` (binary) through asyncpg, in the session's transaction."""
+    conn = await session.connection()
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    if not driver.is_in_transaction():  # the adapter begins lazily: make the COPY part of it
+        await conn.exec_driver_sql("SELECT 1")
+    await driver.copy_records_to_table(table.name, records=records, columns=columns, schema_name=table.schema)
