@@ -7,7 +7,7 @@ each, due on the bench day; then times
    Babel, sign each client's auto-login URL, insert 100,000 outbox rows in one transaction;
 2. rendering every queued message with its template (Jinja2) and counting its SMS segments.
 
-Goal: both together at most 15 s.
+Goal: both together at most 6 s (issue 16; it was 15 s). Baseline named: the goal.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from antena.core.notify.templates import TemplateStore
 from bench.import_bench import fresh_db, seed
 
 CLIENTS = 100_000
-GOAL_S = 15.0
+GOAL_S = 6.0
 DAY = dt.date(2026, 7, 1)  # pay day of the seeded zones (issue 28, notice 30, pay 1, cut-off 5)
 
 

@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -104,17 +105,26 @@ def _autologin_serializer(app: App) -> URLSafeTimedSerializer:
 
 def autologin_token(app: App, client_id: int, link_version: int) -> str:
     """Signed ``[client id, link version]``: valid six months, or until ``/link <cliente> nuevo``."""
-    signer = app.extras.get(_SIGNER_KEY)
-    if signer is None:
-        signer = app.extras[_SIGNER_KEY] = _AutologinSigner(app.settings.signing_key())
-    return signer.token(client_id, link_version, int(app.clock.now().timestamp()))
+    return _signer(app).token(client_id, link_version, int(app.clock.now().timestamp()))
+
+
+def _signer(app: App) -> _AutologinSigner:
+    """This app's signer for its current secret (derived once; a changed secret gets its own)."""
+    settings = app.settings
+    secret = settings.secret_key.get_secret_value() if settings.secret_key is not None else ""
+    key = (id(settings), secret or str(settings.data_dir))
+    signers: dict[tuple[int, str], _AutologinSigner] = app.extras.setdefault(_SIGNER_KEY, {})
+    found = signers.get(key)
+    if found is None:
+        found = signers[key] = _AutologinSigner(settings.signing_key())
+    return found
 
 
 def _b64(data: bytes) -> bytes:
     return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
-_SIGNER_KEY = "links_autologin_signer"  # app.extras: the key is derived once per process
+_SIGNER_KEY = "links_autologin_signers"  # app.extras: keys derived once per settings and secret
 _NEVER_SHORTER = 15  # payload bytes up to which zlib's output is never shorter by 2
 
 
@@ -159,6 +169,19 @@ class _AutologinSigner:
 
 def autologin_url(app: App, client_id: int, link_version: int) -> str:
     return f"{app.settings.portal_url.rstrip('/')}/a/{autologin_token(app, client_id, link_version)}"
+
+
+def autologin_urls(app: App) -> Callable[[int, int], str]:
+    """``autologin_url`` for a batch (the day's reminders): every link signed at the batch's
+    first second, the portal's address and the key looked up once."""
+    base = f"{app.settings.portal_url.rstrip('/')}/a/"
+    stamp = int(app.clock.now().timestamp())
+    token = _signer(app).token
+
+    def url(client_id: int, link_version: int) -> str:
+        return base + token(client_id, link_version, stamp)
+
+    return url
 
 
 def read_autologin(app: App, token: str, *, max_age: int | None = None) -> tuple[int, int]:

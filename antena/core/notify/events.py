@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.billing.calendar import BillingCalendar, is_notice_day
@@ -24,7 +24,9 @@ from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
 from antena.core.db.ids import among
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client, ClientStatus, Plan, Service, Zone
+from antena.core.gc_tuning import relaxed
 from antena.core.i18n import normalize_language
+from antena.core.links import autologin_urls
 from antena.core.notify.outbox import Draft, enqueue, enqueue_many
 from antena.core.payments.references import payment_tags
 
@@ -369,15 +371,16 @@ async def reminder_drafts(app: App, session: AsyncSession, day: dt.date) -> list
     )
     wanted: list[tuple[str, Any]] = []
     calendars: dict[tuple[int, int, int, int], BillingCalendar] = {}
-    for row in rows:
-        own = row.own_issue_day is not None
+    for row in rows.all():
+        (_iid, _number, _cid, _total, _paid, issue, due, cutoff, _name, _lang, _version,
+         o_notice, o_issue, o_pay, o_cutoff, z_issue, z_notice, z_pay, z_cutoff) = row  # fmt: skip
         days = (
-            (row.own_issue_day, row.own_notice_day, row.own_pay_day, row.own_cutoff_day)
-            if own
-            else (row.issue_day, row.notice_day, row.pay_day, row.cutoff_day)
+            (o_issue, o_notice, o_pay, o_cutoff)
+            if o_issue is not None
+            else (z_issue, z_notice, z_pay, z_cutoff)
         )
         cal = calendars.get(days) or calendars.setdefault(days, BillingCalendar(*days))
-        event = reminder_event(day, cal, row.issue_date, row.due_date, row.cutoff_date)
+        event = reminder_event(day, cal, issue, due, cutoff)
         if event is not None:
             wanted.append((event, row))
     plans = await _plans(session, {row.client_id for _e, row in wanted})
@@ -385,22 +388,34 @@ async def reminder_drafts(app: App, session: AsyncSession, day: dt.date) -> list
         session, app, list({row.client_id: row.link_version for _e, row in wanted}.items())
     )
     company = app.settings.company_name
+    default = app.settings.locale
+    languages: dict[str | None, str] = {}
+    formatted: dict[tuple[object, str], str] = {}  # amounts and dates repeat: Babel once for each
+    url = autologin_urls(app)
     drafts: list[Draft] = []
     for event, row in wanted:
-        lang = normalize_language(row.language, app.settings.locale)
+        (iid, number, cid, total, paid, _issue, due, cutoff, name, lang_code, version, *_days) = row
+        lang = languages.get(lang_code) or languages.setdefault(
+            lang_code, normalize_language(lang_code, default)
+        )
+        owed = total - paid
         context = {
             "empresa": company,
-            "cliente": row.name,
-            "url_autologin": autologin(app, row.client_id, row.link_version),
-            "factura": str(row.number),
-            "total": money(app, row.total, lang),
-            "saldo": money(app, row.total - row.paid_amount, lang),
-            "fecha_pago": date(app, row.due_date, lang),
-            "fecha_corte": date(app, row.cutoff_date, lang),
-            "plan": plans.get(row.client_id, ""),
-            **pay.get(row.client_id, {}),
+            "cliente": name,
+            "url_autologin": url(cid, int(version or 0)),
+            "factura": str(number),
+            "total": formatted.get((total, lang))
+            or formatted.setdefault((total, lang), money(app, total, lang)),
+            "saldo": formatted.get((owed, lang))
+            or formatted.setdefault((owed, lang), money(app, owed, lang)),
+            "fecha_pago": formatted.get((due, lang))
+            or formatted.setdefault((due, lang), date(app, due, lang)),
+            "fecha_corte": formatted.get((cutoff, lang))
+            or formatted.setdefault((cutoff, lang), date(app, cutoff, lang)),
+            "plan": plans.get(cid, ""),
+            **pay.get(cid, {}),
         }
-        drafts.append(Draft(row.client_id, event, lang, context, f"{event}:{row.id}"))
+        drafts.append(Draft(cid, event, lang, context, f"{event}:{iid}"))
     return drafts
 
 
@@ -409,19 +424,18 @@ async def _plans(session: AsyncSession, client_ids: set[int]) -> dict[int, str]:
         return {}
     s, p = Service.__table__.c, Plan.__table__.c
     out: dict[int, str] = {}
-    ids = sorted(client_ids)
-    for start in range(0, len(ids), 5000):
-        rows = await session.execute(
-            select(s.client_id, p.name)
-            .join(Plan.__table__, p.id == s.plan_id)
-            .where(and_(s.client_id.in_(ids[start : start + 5000]), s.cancelled.is_(False)))
-            .order_by(s.client_id, s.id)
-        )
-        for cid, name in rows:
-            out.setdefault(cid, name)
+    rows = await session.execute(
+        select(s.client_id, p.name)
+        .join(Plan.__table__, p.id == s.plan_id)
+        .where(among(session, s.client_id, client_ids), s.cancelled.is_(False))
+        .order_by(s.client_id, s.id)
+    )
+    for cid, name in rows.all():
+        out.setdefault(cid, name)
     return out
 
 
+@relaxed
 async def queue_reminders(app: App, day: dt.date) -> int:
     """Queue the day's calendar reminders (idempotent: a second run of the same day adds nothing)."""
     async with app.uow() as uow:

@@ -18,6 +18,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+_GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 SINGLE = {"GSM-7": 160, "UCS-2": 70}
 MULTI = {"GSM-7": 153, "UCS-2": 67}
@@ -43,7 +44,7 @@ _PUNCTUATION = {
 
 
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return _GSM7.issuperset(text)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ def analyze(text: str) -> SmsInfo:
     """Encoding and segment count of ``text`` as a phone network sends it."""
     if is_gsm7(text):
         encoding = "GSM-7"
-        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        units = len(text)
+        if not GSM7_EXTENSION.isdisjoint(text):  # those cost two septets
+            units += sum(text.count(ch) for ch in GSM7_EXTENSION)
     else:
         encoding = "UCS-2"
         units = len(text.encode("utf-16-le")) // 2
@@ -88,9 +91,10 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
-def warnings(text: str) -> list[str]:
-    """What staff should hear about a rendered message: more than one segment, over 164 characters."""
-    info = analyze(text)
+def warnings(text: str, info: SmsInfo | None = None) -> list[str]:
+    """What staff should hear about a rendered message: more than one segment, over 164 characters
+    (``info``: ``analyze(text)`` when the caller already has it)."""
+    info = info or analyze(text)
     found: list[str] = []
     if info.segments > 1:
         found.append(

