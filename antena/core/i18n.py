@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -98,12 +99,12 @@ def translations(lang: str) -> Translations:
     """A Babel/gettext ``Translations`` for Jinja2's i18n extension."""
     trans = Translations()
     simple, plurals, rule = _po(normalize_language(lang))
-    table: dict[object, str] = dict(simple)
+    table: dict[Any, str] = dict(simple)  # gettext's catalog: msgid, or (msgid, plural index)
     for singular, forms in plurals.items():
         for i, form in enumerate(forms):
             table[(singular, i)] = form
     trans._catalog = table
-    trans.plural = rule
+    trans.plural = rule  # type: ignore[assignment]  # gettext types it over floats; ours takes ints
     return trans
 
 
