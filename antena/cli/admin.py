@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.runner import run
-from antena.core import network, staff
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.db.migrate import upgrade
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff who use the Telegram bot.", no_args_is_help=True)
@@ -21,6 +22,7 @@ plan_app = typer.Typer(help="Internet plans.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the latest version (Alembic)."""
+    from antena.core.db.migrate import upgrade
 
     async def work(app: App) -> None:
         await upgrade(app.db)
@@ -36,6 +38,8 @@ def staff_add(
     role: str = typer.Option(..., "--role", help="admin|manager|cashier|technician"),
 ) -> None:
     """Allow a Telegram user to work the ISP with a role."""
+    from antena.core import staff
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         async with app.uow() as uow:
@@ -56,6 +60,8 @@ def zone_add(
     cutoff_day: str = typer.Option(..., "--cutoff-day", help="Day of month unpaid clients are cut"),
 ) -> None:
     """Add a zone with its billing calendar."""
+    from antena.core import network
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         async with app.uow() as uow:
@@ -96,6 +102,7 @@ def router_add(
     """Add a MikroTik router reached through its API (the login is tried first)."""
     from antena.cli.network_admin import finish, probe_lines
     from antena.core import router_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> router_admin.RouterResult:
         return await router_admin.add_router(
@@ -134,6 +141,7 @@ def plan_add(
     """Add an Internet plan; its profile or PCQ queues are created on every router."""
     from antena.cli.network_admin import finish
     from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> network_admin.PlanResult:
         return await network_admin.add_plan(

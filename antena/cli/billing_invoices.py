@@ -9,21 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.progress import progress_bar
 from antena.cli.runner import run
 from antena.core import csvsafe, validate
-from antena.core.audit import Actor
-from antena.core.billing import adjust, display, invoices, items, pdf, queries
-from antena.core.billing.run import RunReport, run_invoices
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.config import Settings
-from antena.core.db.billing_models import Invoice
 from antena.core.errors import AlreadyExists, InvalidInput
 from antena.core.i18n import N_, _
+
+if TYPE_CHECKING:
+    from antena.core.billing import queries
+    from antena.core.billing.run import RunReport
+    from antena.core.bootstrap import App
+    from antena.core.config import Settings
+    from antena.core.db.billing_models import Invoice
 
 CSV_HEADER = ("number", "client_id", "client", "type", "issue_date", "due_date", "total", "paid", "status")
 
@@ -42,11 +43,15 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _money(settings: Settings, amount: object) -> str:
+    from antena.core.billing import display
+
     return display.money(amount, settings.currency, settings.locale, settings.default_region)  # type: ignore[arg-type]
 
 
 def _described(app: App, invoice: Invoice) -> str:
     """One line about an invoice, then its lines: what staff check after issuing."""
+    from antena.core.billing import display, queries
+
     s = app.settings
     head = _("Invoice {number} for {client}: {total} ({status}), due {due}.").format(
         number=invoice.number,
@@ -62,6 +67,8 @@ def _described(app: App, invoice: Invoice) -> str:
 @billing_app.command("run")
 def billing_run(date: str = typer.Option("", "--date", help=DATE_HELP)) -> None:
     """Issue the Internet invoices of every calendar whose issue day is that date."""
+    from antena.core.audit import Actor
+    from antena.core.billing.run import run_invoices
 
     async def work(app: App) -> tuple[RunReport, App]:
         day = _date(date)
@@ -79,6 +86,8 @@ def invoices_list(
     as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
 ) -> None:
     """List invoices by number, optionally of one client and in one status."""
+    from antena.core.billing import queries
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tuple[list[queries.InvoiceRow], Settings]:
         wanted = queries.parse_status(status)
@@ -128,6 +137,7 @@ def invoice_pdf(
     lang: str = typer.Option("", "--lang", help="es|en (default: ANTENA_LOCALE)"),
 ) -> None:
     """Write an invoice as PDF."""
+    from antena.core.billing import pdf, queries
 
     async def work(app: App) -> Path:
         queries.parse_number(number)
@@ -151,6 +161,9 @@ def invoice_issue(
     ),
 ) -> None:
     """Issue the month's Internet invoice now (one per client per month unless --again)."""
+    from antena.core.audit import Actor
+    from antena.core.billing import display, invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day = _date(date)
@@ -161,9 +174,7 @@ def invoice_issue(
                     invoices.issue_now, Actor.cli(), client.id, day, prorate=prorate, merge=merge, again=again
                 )
             except AlreadyExists as exc:
-                raise AlreadyExists(
-                    str(exc) + ". " + _("To issue another one anyway, add --again.")
-                ) from exc
+                raise AlreadyExists(str(exc) + ". " + _("To issue another one anyway, add --again.")) from exc
             return _described(app, invoice)
         p = await invoices.preview_invoice(app, client.id, day, prorate=prorate, merge=merge)
         s = app.settings
@@ -190,6 +201,8 @@ def invoice_edit(
     cutoff_date: str = typer.Option("", "--cutoff-date", metavar="YYYY-MM-DD", help="New cut-off date"),
 ) -> None:
     """Move a pending invoice's due and cut-off dates (audited; the cut-off follows them)."""
+    from antena.core.audit import Actor
+    from antena.core.billing import adjust, display, queries
 
     async def work(app: App) -> str:
         queries.parse_number(number)
@@ -215,6 +228,9 @@ def invoice_first(
     no_prorate: bool = typer.Option(False, "--no-prorate", help="Charge the whole month"),
 ) -> None:
     """A new client's first invoice, prorated from the installation day."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day = _date(date)
@@ -233,6 +249,9 @@ def invoice_free(
     date: str = typer.Option("", "--date", help="Issue date (default: the next issue day)"),
 ) -> None:
     """A free month: a paid 0.00 Internet invoice, so no other is issued for that period."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day = _date(date)
@@ -257,6 +276,9 @@ def invoice_other(
     due: str = typer.Option("", "--due", help="Due date (default: the issue date)"),
 ) -> None:
     """Other income (equipment, installation, other services): never automatic, never cuts."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day, due_day, parsed = _date(date), _date(due), [_line(x) for x in line]
@@ -272,6 +294,9 @@ def invoice_other(
 @invoice_app.command("merge")
 def invoice_merge(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
     """Fold a client's older pending Internet invoices into the newest one."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         client = await find_one(app, cliente)
@@ -283,6 +308,8 @@ def invoice_merge(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None
 @invoice_app.command("cancel")
 def invoice_cancel(number: str = typer.Argument(..., metavar="NUMBER")) -> None:
     """Cancel an invoice; what it used or received goes back to the client's credit."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices, queries
 
     async def work(app: App) -> str:
         queries.parse_number(number)
@@ -313,6 +340,9 @@ def extra_add(
     end: str = typer.Option("", "--end", help="Last invoice date it applies to"),
 ) -> None:
     """Add a product or service to a client's Internet invoices."""
+    from antena.core.audit import Actor
+    from antena.core.billing import items
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         first, last = _date(start), _date(end)

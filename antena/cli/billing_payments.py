@@ -6,19 +6,21 @@ reactivation, or part of a cut-off) was saved but is queued because the router i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.clients import EX_TEMPFAIL
 from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
 from antena.core import validate
-from antena.core.audit import Actor
-from antena.core.billing.cutoff import CutoffSummary, cutoff_lines, run_cutoff
-from antena.core.billing.payments import PaymentResult, parse_amount, payment_lines, register_payment
-from antena.core.billing.promises import PromiseResult, promise_lines, register_promise
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import N_, _
+
+if TYPE_CHECKING:
+    from antena.core.billing.cutoff import CutoffSummary
+    from antena.core.billing.payments import PaymentResult
+    from antena.core.billing.promises import PromiseResult
+    from antena.core.bootstrap import App
 
 payment_app = typer.Typer(help="Payments received from clients.", no_args_is_help=True)
 promise_app = typer.Typer(help="Payment promises: reconnect a client until a date.", no_args_is_help=True)
@@ -49,6 +51,9 @@ def payment_add(
     ),
 ) -> None:
     """Register a payment; a suspended client who no longer owes is reactivated at once."""
+    from antena.core.audit import Actor
+    from antena.core.billing.payments import parse_amount, payment_lines, register_payment
+
     numbers = [n for n in number.split(",") if n.strip()] or [number]
 
     async def work(app: App) -> PaymentResult:
@@ -74,6 +79,9 @@ def promise_add(
     until: str = typer.Argument(..., metavar="YYYY-MM-DD", help="The promised payment date"),
 ) -> None:
     """Register a payment promise; a suspended client is reconnected until that date."""
+    from antena.core.audit import Actor
+    from antena.core.billing.promises import promise_lines, register_promise
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> PromiseResult:
         day = validate.iso_date(until)
@@ -89,6 +97,8 @@ def cutoff_run(
     date: str = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="Default: today"),
 ) -> None:
     """Suspend the clients whose cut-off day it is and who owe an overdue Internet invoice."""
+    from antena.core.audit import Actor
+    from antena.core.billing.cutoff import cutoff_lines, run_cutoff
 
     async def work(app: App) -> CutoffSummary:
         day = validate.iso_date(date) if date is not None else None

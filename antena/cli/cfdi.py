@@ -9,33 +9,37 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.clients import EX_TEMPFAIL
 from antena.cli.clients import app as clients_app
 from antena.cli.runner import fail, run
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.cfdi import documents, fiscal, jobs, requests
-from antena.core.cfdi.catalogs import FiscalData
-from antena.core.cfdi.documents import CfdiView
-from antena.core.clients.resolve import find_one
-from antena.core.db.cfdi_models import CfdiStatus
-from antena.core.db.uow import UnitOfWork
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.cfdi.catalogs import FiscalData
+    from antena.core.cfdi.documents import CfdiView
+    from antena.core.db.cfdi_models import CfdiStatus
+    from antena.core.db.uow import UnitOfWork
 
 cfdi_app = typer.Typer(help="CFDI 4.0: stamp, global invoice, cancel, XML and PDF.", no_args_is_help=True)
 
 
 def _line(app: App, doc: CfdiView) -> str:
+    from antena.core.billing.display import money
+    from antena.core.cfdi import documents
+
     amount = money(doc.total or Decimal("0.00"), app.settings.currency, app.settings.locale)
     return documents.describe(doc, amount)
 
 
 def _request(service: object, *args: object) -> tuple[CfdiView, str]:
     """Store the request, try it at once, and read where it stands."""
+    from antena.core.audit import Actor
+    from antena.core.cfdi import documents, jobs
 
     async def work(app: App) -> tuple[CfdiView, str]:
         async def go(uow: UnitOfWork) -> int:
@@ -50,6 +54,8 @@ def _request(service: object, *args: object) -> tuple[CfdiView, str]:
 
 
 def _finish(doc: CfdiView, line: str, done: CfdiStatus) -> None:
+    from antena.core.db.cfdi_models import CfdiStatus
+
     if doc.status is done:
         typer.echo(line)
     elif doc.status is CfdiStatus.FAILED or (
@@ -65,6 +71,9 @@ def _finish(doc: CfdiView, line: str, done: CfdiStatus) -> None:
 @cfdi_app.command("stamp")
 def stamp(number: str = typer.Argument(..., metavar="NUMBER", help="A paid invoice's number")) -> None:
     """Stamp the CFDI of a paid invoice whose client has fiscal data."""
+    from antena.core.cfdi import requests
+    from antena.core.db.cfdi_models import CfdiStatus
+
     doc, line = _request(requests.request_stamp, number)
     _finish(doc, line, CfdiStatus.STAMPED)
 
@@ -74,6 +83,9 @@ def global_(
     month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="A month that is over"),
 ) -> None:
     """The month's global CFDI (público en general) for paid invoices of clients without fiscal data."""
+    from antena.core.cfdi import requests
+    from antena.core.db.cfdi_models import CfdiStatus
+
     doc, line = _request(requests.request_global, month)
     _finish(doc, line, CfdiStatus.STAMPED)
 
@@ -86,6 +98,9 @@ def cancel(
 ) -> None:
     """Cancel a stamped CFDI with its reason (01 with errors and a replacement, 02 with errors,
     03 the sale did not happen, 04 a global invoice's sale got its own CFDI)."""
+    from antena.core.cfdi import requests
+    from antena.core.db.cfdi_models import CfdiStatus
+
     doc, line = _request(requests.request_cancel, ref, reason, replacement)
     _finish(doc, line, CfdiStatus.CANCELLED)
 
@@ -93,6 +108,8 @@ def cancel(
 @cfdi_app.command("list")
 def list_(client: str = typer.Option(None, "--client", metavar="CLIENTE")) -> None:
     """CFDIs, newest first."""
+    from antena.core.cfdi import documents
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> list[str]:
         client_id = (await find_one(app, client)).id if client else None
@@ -103,6 +120,8 @@ def list_(client: str = typer.Option(None, "--client", metavar="CLIENTE")) -> No
 
 
 def _write(kind: str, ref: str, out: Path) -> None:
+    from antena.core.cfdi import documents
+
     async def work(app: App) -> Path:
         if kind == "xml":
             doc, data = await documents.stamped_xml(app, ref)
@@ -158,6 +177,9 @@ def clients_fiscal(
     clear: bool = typer.Option(False, "--clear", help="Remove it: the client goes in the global invoice"),
 ) -> None:
     """Show or set the fiscal data a client's CFDI is stamped with."""
+    from antena.core.audit import Actor
+    from antena.core.cfdi import fiscal
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> list[str]:
         client = await find_one(app, cliente)

@@ -7,23 +7,25 @@ suspend, activate, cancel, reactivate and list (selections) live in ``client_sel
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.clients import app, report_and_exit
 from antena.cli.runner import run
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients import edits, lifecycle
-from antena.core.clients.outcome import ActionReport
-from antena.core.clients.records import ClientData
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.clients.outcome import ActionReport
 
 
 @app.command("free")
 def free(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
     """Mark a client free: never invoiced, reminded or cut automatically."""
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
@@ -53,6 +55,10 @@ def add(
     ),
 ) -> None:
     """Add a client with its service and create the service on its router."""
+    from antena.core.audit import Actor
+    from antena.core.clients import edits
+    from antena.core.clients.records import ClientData
+
     data = ClientData(
         name=name,
         zone=zone,
@@ -94,6 +100,10 @@ def edit(
     mac: str = typer.Option(None, "--mac"),
 ) -> None:
     """Change a client; renames, plan, IP and password changes reach the router."""
+    from antena.core.audit import Actor
+    from antena.core.clients import edits
+    from antena.core.clients.resolve import find_one
+
     changes = edits.ClientChanges(
         name=name,
         phone=phone,
@@ -124,6 +134,9 @@ def migrate(
     keep_old: bool = typer.Option(False, "--keep-old", help="Leave the service on the old router"),
 ) -> None:
     """Move a client to another zone/router (created on the new one, removed from the old one)."""
+    from antena.core.audit import Actor
+    from antena.core.clients import edits
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
@@ -145,9 +158,12 @@ def migrate(
 def delete(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
     router: bool = typer.Option(False, "--router", help="Also remove the service from the router"),
-    confirm: str = typer.Option("", "--confirm", help=f"Type {lifecycle.DELETE_CONFIRMATION} to confirm"),
+    confirm: str = typer.Option("", "--confirm", help="Type eliminar_clientes to confirm"),
 ) -> None:
     """Delete one client and all its history for good (prefer cancel)."""
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
@@ -182,7 +198,9 @@ def billing(
 ) -> None:
     """A client's billing options: own calendar, recharge mode, fees, installation date."""
     from antena.core import validate
+    from antena.core.audit import Actor
     from antena.core.clients.billing_options import CLEAR, BillingOptions, parse_calendar, set_billing_options
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> str:
         calendar = None

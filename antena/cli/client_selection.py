@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -19,18 +19,14 @@ from antena.cli.clients import app as clients_app
 from antena.cli.clients import report_and_exit
 from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import fail, run
-from antena.core import equipment
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients import lifecycle, selection
-from antena.core.clients.csv_export import write_rows
-from antena.core.clients.outcome import ActionReport
-from antena.core.clients.reactivate import reactivate as reactivate_client
-from antena.core.clients.resolve import find_one, status_label
-from antena.core.clients.selection import BulkAction, Filters
-from antena.core.db.models import ClientStatus
 from antena.core.i18n import N_, _, ngettext
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.clients import selection
+    from antena.core.clients.outcome import ActionReport
+    from antena.core.clients.selection import BulkAction, Filters
+    from antena.core.db.models import ClientStatus
 
 ZONE = typer.Option("", "--zone", help="Only clients of this zone")
 ROUTER = typer.Option("", "--router", help="Only clients with a service on this router")
@@ -44,6 +40,8 @@ YES = typer.Option(False, "--yes", "-y", help="Do it; without it a selection is 
 
 
 def _filters(zone: str, router: str, plan: str, status: str, owing: bool) -> Filters:
+    from antena.core.clients.selection import Filters
+
     return Filters(
         zone=zone or None, router=router or None, plan=plan or None, status=status or None, owing=owing
     )
@@ -58,6 +56,9 @@ def list_(
     as_csv: bool = typer.Option(False, "--csv", help="The columns of `clients export`, on standard output"),
 ) -> None:
     """List clients, optionally a selection, with what each owes (pending invoices)."""
+    from antena.core.clients import selection
+    from antena.core.clients.csv_export import write_rows
+
     filters = _filters(zone, router, plan, status, owing)
 
     async def work(app: App) -> tuple[list[selection.Row], str, App]:
@@ -79,6 +80,9 @@ def list_(
 
 
 def _table(app: App, rows: list[selection.Row]) -> None:
+    from antena.core.billing.display import money
+    from antena.core.clients.resolve import status_label
+
     s = app.settings
 
     def fmt(amount: Decimal) -> str:
@@ -112,11 +116,15 @@ def _table(app: App, rows: list[selection.Row]) -> None:
     )
 
 
-Perform = Callable[[App, list[int]], Awaitable[ActionReport]]
+if TYPE_CHECKING:
+    Perform = Callable[[App, list[int]], Awaitable[ActionReport]]
 
 
 def _bulk(action: BulkAction, names: list[str] | None, filters: Filters, yes: bool, perform: Perform) -> None:
     """Names, filters or both (the named clients that match); see the module's docstring."""
+    from antena.core.clients import selection
+    from antena.core.clients.resolve import find_one
+
     names = [n for n in (names or []) if n.strip()] or []
     if not names and not filters.given:
         fail(_("Say which clients: names, or a selection (--zone, --router, --plan, --status, --owing)."))
@@ -153,6 +161,9 @@ def _bulk(action: BulkAction, names: list[str] | None, filters: Filters, yes: bo
 
 
 def _access(target: ClientStatus) -> Perform:
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+
     async def perform(app: App, ids: list[int]) -> ActionReport:
         return await app.perform(lifecycle.change_access, Actor.cli(), ids, target=target)
 
@@ -169,6 +180,9 @@ def suspend(
     yes: bool = YES,
 ) -> None:
     """Suspend clients (by name, or a selection): their IP goes into the suspend address-list."""
+    from antena.core.clients.selection import BulkAction
+    from antena.core.db.models import ClientStatus
+
     _bulk(
         BulkAction.SUSPEND,
         clientes,
@@ -188,6 +202,9 @@ def activate(
     yes: bool = YES,
 ) -> None:
     """Activate clients (by name, or a selection): undo the suspension on the router."""
+    from antena.core.clients.selection import BulkAction
+    from antena.core.db.models import ClientStatus
+
     _bulk(
         BulkAction.ACTIVATE,
         clientes,
@@ -214,6 +231,11 @@ def cancel(
     cancel_invoices: bool = typer.Option(False, "--cancel-invoices", help="Also cancel pending invoices"),
 ) -> None:
     """Cancel clients' service (their history is kept)."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+    from antena.core.clients.selection import BulkAction
+
     mode = ip.strip() or None
     if mode not in (None, "keep", "release"):
         fail(_("Unknown cancel option {value}: use keep or release").format(value=ip))
@@ -237,6 +259,9 @@ def reactivate(
     plan: str = typer.Option("", "--plan", help="A new plan (of a kind the router serves)"),
 ) -> None:
     """Bring a cancelled client back: service recreated on the router, billing from today."""
+    from antena.core.audit import Actor
+    from antena.core.clients.reactivate import reactivate as reactivate_client
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> ActionReport:
         client = await find_one(app, cliente)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.csv_export import export_clients
-from antena.core.clients.csv_import import ImportRejected, ImportResult, RowError, import_clients
-from antena.core.clients.outcome import ActionReport, describe, summary
 from antena.core.errors import CoreError
 from antena.core.i18n import N_, _, ngettext
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.clients.csv_import import ImportResult, RowError
+    from antena.core.clients.outcome import ActionReport
 
 EX_TEMPFAIL = 75
 
@@ -40,6 +41,9 @@ def import_(
     push: bool = typer.Option(False, "--push", help="Also create each service on its router"),
 ) -> None:
     """Import clients from CSV: an existing id updates that client, a new or missing id creates one."""
+    from antena.core.audit import Actor
+    from antena.core.clients.csv_import import ImportRejected, import_clients
+
     actor = Actor.cli()
 
     async def work(app: App) -> tuple[ImportResult, ActionReport | None]:
@@ -83,6 +87,8 @@ def import_(
 def report_and_exit(report: ActionReport, *, compact: bool = False) -> None:
     """One line per client (``compact``: a count, and lines only for what did not simply apply);
     exit 75 when something is queued, 1 when a router refused."""
+    from antena.core.clients.outcome import describe, summary
+
     lines = summary(report)
     if compact:
         problems = [a for a in report.actions if a.queued or a.refused or a.api_disabled]
@@ -117,6 +123,8 @@ def export(
     ),
 ) -> None:
     """Export every client, one row per service, in the format `clients import` reads."""
+    from antena.core.audit import Actor
+    from antena.core.clients.csv_export import export_clients
 
     async def work(app: App) -> int:
         async with app.uow() as uow:

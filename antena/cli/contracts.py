@@ -7,20 +7,19 @@ import datetime as dt
 import html
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import fail, run
 from antena.core import validate
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.contracts import service
-from antena.core.contracts.documents import kind_label, set_visible
-from antena.core.contracts.service import ContractView, status_label
 from antena.core.errors import InvalidInput
-from antena.core.fieldwork import parse_id
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.contracts import service
+    from antena.core.contracts.service import ContractView
 
 contract_app = typer.Typer(
     help="Contracts: new (prints the signing link), list, show, edit, link, pdf, send, activate, end.",
@@ -34,10 +33,14 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _id(value: str) -> int:
+    from antena.core.fieldwork import parse_id
+
     return parse_id(value, _("Contract number"))
 
 
 def _line(c: ContractView) -> str:
+    from antena.core.contracts.service import status_label
+
     signed = c.signed_at.date().isoformat() if c.signed_at else "-"
     return (
         f"#{c.id}  {c.created_at.date().isoformat()}  {c.client_name} (#{c.client_id})  "
@@ -61,6 +64,9 @@ def new(
     draft: bool = typer.Option(False, "--draft", help="Keep it as a draft to edit; no link yet"),
 ) -> None:
     """Write a contract for the client and print its signing link."""
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.contracts import service
 
     async def work(app: App) -> service.NewContract:
         first, last = _date(start), _date(end)
@@ -84,6 +90,8 @@ def new(
 @contract_app.command("list")
 def list_(client: str = typer.Option("", "--client", help="name, IP, phone, service user or id")) -> None:
     """Contracts, newest first."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.contracts import service
 
     async def work(app: App) -> list[ContractView]:
         client_id = (await find_one(app, client)).id if client else None
@@ -100,6 +108,8 @@ def list_(client: str = typer.Option("", "--client", help="name, IP, phone, serv
 @contract_app.command("show")
 def show(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
     """A contract: its state, who signed it and when, its files and its text."""
+    from antena.core.contracts import service
+    from antena.core.contracts.documents import kind_label
 
     async def work(app: App) -> ContractView:
         async with app.reader() as uow:
@@ -133,6 +143,8 @@ def edit(
     end: str = typer.Option("", "--end", help="YYYY-MM-DD"),
 ) -> None:
     """Change a contract's text or dates; only before it is signed."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
 
     async def work(app: App) -> ContractView:
         body = None
@@ -161,6 +173,8 @@ def link(
     new_link: bool = typer.Option(False, "--new", help="Revoke every earlier signing link first"),
 ) -> None:
     """Print the signing link (valid ANTENA_CONTRACT_LINK_DAYS days)."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
 
     async def work(app: App) -> str:
         return await app.perform(service.issue_link, Actor.cli(), _id(contract_id), new=new_link)
@@ -188,6 +202,7 @@ def pdf(
 @contract_app.command("send")
 def send(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Send it: the signing link by the customer's channel, or the signed PDF by e-mail."""
+    from antena.core.audit import Actor
     from antena.core.contracts.sending import Sent, send_contract
 
     result = run(lambda app: send_contract(app, Actor.cli(), _id(contract_id)))
@@ -214,6 +229,9 @@ def send(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
 @contract_app.command("activate")
 def activate(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Activate a signed contract (installing the service does it too)."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
+
     c = run(lambda app: app.perform(service.activate, Actor.cli(), _id(contract_id)))
     typer.echo(_("Contract {id} of {name} is active.").format(id=c.id, name=c.client_name))
 
@@ -221,6 +239,9 @@ def activate(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
 @contract_app.command("end")
 def end_(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
     """End a contract (the client's service is not touched)."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
+
     c = run(lambda app: app.perform(service.end_contract, Actor.cli(), _id(contract_id)))
     typer.echo(_("Contract {id} of {name} has ended.").format(id=c.id, name=c.client_name))
 
@@ -231,6 +252,9 @@ def document(
     visible: bool = typer.Option(..., "--visible/--hidden", help="Show it in the customer's portal or not"),
 ) -> None:
     """Show a file (ID, proof of address, photo) in the customer's "Mis documentos", or hide it."""
+    from antena.core.audit import Actor
+    from antena.core.contracts.documents import set_visible
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> int:
         doc = await app.perform(

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import fail, load_settings, setup_logging
-from antena.core.bootstrap import bootstrap
-from antena.core.config import Settings
-from antena.core.db.migrate import upgrade
-from antena.core.demo import DemoSummary, seed_demo
 from antena.core.errors import CoreError
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core.config import Settings
+    from antena.core.demo import DemoSummary
 
 DEMO_DB = "demo.db"
 
@@ -31,6 +31,8 @@ def demo(
     if seed_only:
         _seed_only(settings, clients)
         return
+    import asyncio
+
     from antena.demo.live import DemoOptions, run_demo
 
     setup_logging(settings.data_dir / "demo.log")
@@ -53,6 +55,12 @@ def fresh_demo_settings(settings: Settings) -> Settings:
 
 
 def _seed_only(settings: Settings, clients: int) -> None:
+    import asyncio
+
+    from antena.core.bootstrap import bootstrap
+    from antena.core.db.migrate import upgrade
+    from antena.core.demo import seed_demo
+
     async def main() -> DemoSummary:
         app = bootstrap(settings)
         try:

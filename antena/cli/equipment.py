@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import csv
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import run
 from antena.cli.usage import safe_cell
-from antena.core import equipment
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import _, get_language, ngettext
+
+if TYPE_CHECKING:
+    from antena.core import equipment
+    from antena.core.bootstrap import App
 
 equipment_app = typer.Typer(help="Equipment: articles (model, serial, MAC, cost) and who holds them.",
                             no_args_is_help=True)  # fmt: skip
@@ -22,6 +22,8 @@ CSV_HEADER = ["serial", "model", "mac", "cost", "client_id", "client", "assigned
 
 
 def _money(app: App, article: equipment.Article) -> str:
+    from antena.core.billing.display import money
+
     return money(article.cost, app.settings.currency, get_language(), app.settings.default_region)
 
 
@@ -34,6 +36,8 @@ def add(
     notes: str = typer.Option("", "--notes"),
 ) -> None:
     """Put a new article in the warehouse."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         article = await app.perform(equipment.add_article, Actor.cli(), model=model, serial=serial, mac=mac,
@@ -52,6 +56,9 @@ def assign(
     note: str = typer.Option("", "--note", help="e.g. 'installed on the roof'"),
 ) -> None:
     """Give an article to a client (on installation or later)."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         client = await find_one(app, cliente)
@@ -69,6 +76,8 @@ def return_(
     note: str = typer.Option("", "--note", help="e.g. 'damaged power supply'"),
 ) -> None:
     """The client gave the article back: it is in the warehouse again."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         article = await app.perform(equipment.return_article, Actor.cli(), serial, note=note)
@@ -84,6 +93,8 @@ def list_(
     as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
 ) -> None:
     """The articles, with who holds each one."""
+    from antena.core import equipment
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tuple[list[equipment.Article], list[str]]:
         client_id = (await find_one(app, client)).id if client.strip() else None

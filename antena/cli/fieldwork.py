@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,16 +13,14 @@ from antena.cli.clients import EX_TEMPFAIL
 from antena.cli.contracts import contract_app
 from antena.cli.runner import load_settings as run_settings
 from antena.cli.runner import run
-from antena.core import installations as visits
-from antena.core import tickets, validate
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients.outcome import describe
-from antena.core.clients.resolve import find_one
+from antena.core import validate
 from antena.core.errors import InvalidInput
-from antena.core.fieldwork import parse_id
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core import installations as visits
+    from antena.core import tickets
+    from antena.core.bootstrap import App
 
 installation_app = typer.Typer(help="Installations: add, list, done, cancel.", no_args_is_help=True)
 ticket_app = typer.Typer(
@@ -30,6 +29,8 @@ ticket_app = typer.Typer(
 
 
 def _visit(v: visits.InstallationView) -> str:
+    from antena.core import installations as visits
+
     tech = v.technician or _("no technician")
     return (
         f"#{v.id}  {v.day.isoformat()}  {v.client_name} (#{v.client_id})  {v.phone or '-'}  "
@@ -45,6 +46,9 @@ def installation_add(
     address: str = typer.Option("", "--address", help="Where (default: the client's address)"),
 ) -> None:
     """Schedule a visit; a client never installed waits for it (no invoices until it is done)."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> visits.InstallationView:
         day = validate.iso_date(date)
@@ -68,6 +72,8 @@ def installation_list(
     date: str = typer.Option("", "--date", help="YYYY-MM-DD (default: every visit still to do)"),
 ) -> None:
     """Visits still to do (or every visit of one day), by date."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
 
     async def work(app: App) -> list[visits.InstallationView]:
         day = validate.iso_date(date) if date else None
@@ -89,7 +95,12 @@ def installation_done(
     photo: Path = typer.Option(None, "--photo", help="A photo (or PDF) of the installation"),
 ) -> None:
     """The visit is done: contract active, service on the router, first prorated invoice, customer told."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
+    from antena.core.billing.display import money
+    from antena.core.clients.outcome import describe
     from antena.core.contracts.documents import prepare_upload
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> visits.InstallationDone:
         ident = parse_id(installation_id, _("Installation number"))
@@ -133,6 +144,10 @@ def installation_done(
 @installation_app.command("cancel")
 def installation_cancel(installation_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Call a visit off (a new one can be scheduled)."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
+
     v = run(
         lambda app: app.perform(
             visits.cancel, Actor.cli(), parse_id(installation_id, _("Installation number"))
@@ -145,6 +160,8 @@ def installation_cancel(installation_id: str = typer.Argument(..., metavar="ID")
 
 
 def _ticket(t: tickets.TicketView, today: dt.date) -> str:
+    from antena.core import tickets
+
     days = (today - t.created_at.date()).days
     who = t.assigned_to or _("unassigned")
     return (
@@ -159,6 +176,9 @@ def ticket_open(
     subject: str = typer.Option(..., "--subject", help="What the customer reports"),
 ) -> None:
     """Open a ticket for a client (a call, a visit)."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tickets.TicketResult:
         client = await find_one(app, cliente)
@@ -174,6 +194,9 @@ def ticket_list(
     client: str = typer.Option("", "--client", help="name, IP, phone, service user or id"),
 ) -> None:
     """Tickets, newest first, with their age in days."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tuple[list[tickets.TicketView], dt.date]:
         wanted = tickets.parse_status(status)
@@ -193,6 +216,8 @@ def ticket_list(
 @ticket_app.command("show")
 def ticket_show(ticket_id: str = typer.Argument(..., metavar="ID")) -> None:
     """A ticket and its whole history."""
+    from antena.core import tickets
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tuple[tickets.TicketView, dt.date]:
         async with app.reader() as uow:
@@ -211,6 +236,9 @@ def ticket_assign(
     telegram_id: str = typer.Argument(..., metavar="TELEGRAM_ID"),
 ) -> None:
     """Give the ticket to a staff member; they are told in Telegram (queued: `antena run` sends it)."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tickets.TicketResult:
         ident = parse_id(ticket_id, _("Ticket number"))
@@ -232,6 +260,9 @@ def ticket_comment(
     text: str = typer.Argument(..., metavar="TEXT"),
 ) -> None:
     """Answer the customer (written in the history; the customer is told)."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tickets.TicketResult:
         return await app.perform(tickets.comment, Actor.cli(), parse_id(ticket_id, _("Ticket number")), text)
@@ -247,6 +278,9 @@ def ticket_close(
     note: str = typer.Option("", "--note", help="What was done"),
 ) -> None:
     """Close a ticket; the customer is told."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tickets.TicketResult:
         ident = parse_id(ticket_id, _("Ticket number"))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.runner import run
-from antena.core import links
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import _
+
+if TYPE_CHECKING:
+    from antena.core import links
+    from antena.core.bootstrap import App
 
 
 def link(
@@ -18,6 +20,9 @@ def link(
     whatsapp: bool = typer.Option(True, "--whatsapp/--no-whatsapp", help="Also print the wa.me link"),
 ) -> None:
     """Print the client's auto-login portal link (valid 6 months)."""
+    from antena.core import links
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> links.PortalLink:
         found = await find_one(app, client)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.admin import plan_app, router_app, staff_app, zone_app
 from antena.cli.runner import fail, run
-from antena.core import network_admin, router_admin, staff_admin
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
 from antena.core.i18n import _, ngettext
-from antena.core.routeros.identity import Probe, ProbeStatus
 from antena.core.routeros.ops import Outcome
-from antena.core.routeros.outbox import Delivery
 from antena.core.routeros.wording import translate
+
+if TYPE_CHECKING:
+    from antena.core import network_admin, router_admin
+    from antena.core.bootstrap import App
+    from antena.core.routeros.identity import Probe
+    from antena.core.routeros.outbox import Delivery
 
 EX_TEMPFAIL = 75
 
@@ -40,6 +42,8 @@ def _on_off(value: str | None) -> bool | None:
 
 def probe_lines(name: str, probe: Probe) -> tuple[list[str], list[str]]:
     """What the login check found: (lines for stdout, warnings for stderr)."""
+    from antena.core.routeros.identity import ProbeStatus
+
     if probe.status is ProbeStatus.OK:
         return [
             _("{name}: login OK, identity {identity}, RouterOS {version}.").format(
@@ -102,6 +106,7 @@ def finish(lines: list[str], deliveries: list[Delivery], *, tempfail: bool = Tru
 @zone_app.command("list")
 def zone_list() -> None:
     """Zones with their calendar days, routers and clients."""
+    from antena.core import network_admin
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
@@ -129,6 +134,8 @@ def zone_edit(
     cutoff_day: str = typer.Option(None, "--cutoff-day"),
 ) -> None:
     """Rename a zone or change its calendar days."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         z = await app.perform(
@@ -145,6 +152,8 @@ def zone_edit(
 @zone_app.command("remove")
 def zone_remove(zone: str = typer.Argument(..., metavar="NAME")) -> None:
     """Remove a zone without routers or clients."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         removed = await app.perform(network_admin.remove_zone, Actor.cli(), zone)
@@ -159,6 +168,7 @@ def zone_remove(zone: str = typer.Argument(..., metavar="NAME")) -> None:
 @router_app.command("list")
 def router_list() -> None:
     """Routers with their address, zone, API mode, clients and waiting changes."""
+    from antena.core import router_admin
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
@@ -198,6 +208,9 @@ def router_edit(
     no_check: bool = typer.Option(False, "--no-check", help="Save without trying the API login"),
 ) -> None:
     """Fix a router's address, user or password, rename or move it, switch its API on or off."""
+    from antena.core import router_admin
+    from antena.core.audit import Actor
+
     changes = router_admin.RouterChanges(
         name=name, host=host, port=port, username=username, password=password, zone=zone, api=_on_off(api)
     )
@@ -234,6 +247,8 @@ def router_edit(
 @router_app.command("remove")
 def router_remove(router: str = typer.Argument(..., metavar="NAME")) -> None:
     """Remove a router no client is on."""
+    from antena.core import router_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         removed = await app.perform(router_admin.remove_router, Actor.cli(), router)
@@ -248,6 +263,8 @@ def router_remove(router: str = typer.Argument(..., metavar="NAME")) -> None:
 @plan_app.command("list")
 def plan_list() -> None:
     """Plans with their type, price, speed and clients."""
+    from antena.core import network_admin
+    from antena.core.billing.display import money
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
@@ -275,6 +292,8 @@ def plan_edit(
     upload: str = typer.Option(None, "--upload", help="e.g. 10M"),
 ) -> None:
     """Rename a plan, change its price or speed (the speed reaches every router)."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> network_admin.PlanResult:
         async with app.uow() as uow:
@@ -306,6 +325,8 @@ def plan_edit(
 @plan_app.command("remove")
 def plan_remove(plan: str = typer.Argument(..., metavar="NAME")) -> None:
     """Remove a plan no client has (and its profile or queues from the routers)."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> list[Delivery]:
         async with app.uow() as uow:
@@ -323,6 +344,7 @@ def plan_remove(plan: str = typer.Argument(..., metavar="NAME")) -> None:
 @staff_app.command("list")
 def staff_list() -> None:
     """Staff with access to the bot: Telegram id, name and role."""
+    from antena.core import staff_admin
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
@@ -340,6 +362,8 @@ def staff_edit(
     role: str = typer.Option(None, "--role", help="admin|manager|cashier|technician"),
 ) -> None:
     """Change a staff member's name or role."""
+    from antena.core import staff_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         m = await app.perform(staff_admin.edit_staff, Actor.cli(), telegram_id, name=name, role=role)
@@ -353,6 +377,8 @@ def staff_edit(
 @staff_app.command("remove")
 def staff_remove(telegram_id: str = typer.Argument(..., metavar="TELEGRAM_ID")) -> None:
     """Take a staff member's access away (their next message to the bot is refused)."""
+    from antena.core import staff_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         m = await app.perform(staff_admin.remove_staff, Actor.cli(), telegram_id)

@@ -3,22 +3,24 @@ network reads of the chat commands, on the command line."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.admin import router_app
 from antena.cli.clients import app as clients_app
 from antena.cli.runner import run
-from antena.core import tr069
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.monitoring import health, text, tools
+from antena.core.monitoring import defaults
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 CLIENT = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id")
 
 
 def health_command(router: str = typer.Argument("", help="one router (default: all)")) -> None:
     """Each router's reachability, identity, version, uptime, CPU, memory, clients and tasks."""
+    from antena.core.monitoring import health, text
 
     async def work(app: App) -> tuple[str, bool]:
         rows = await health.routers_health(app, router.strip() or None)
@@ -33,6 +35,7 @@ def health_command(router: str = typer.Argument("", help="one router (default: a
 
 def online(target: str = typer.Argument("", help="a router or a client (default: every router)")) -> None:
     """PPPoE and Hotspot sessions now."""
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         return text.sessions_text(await tools.online(app, target), app.settings, limit=None)
@@ -41,9 +44,11 @@ def online(target: str = typer.Argument("", help="a router or a client (default:
 
 
 def traffic(
-    client: str = CLIENT, seconds: int = typer.Option(tools.TRAFFIC_SECONDS, "--seconds", min=1, max=30)
+    client: str = CLIENT, seconds: int = typer.Option(defaults.TRAFFIC_SECONDS, "--seconds", min=1, max=30)
 ) -> None:
     """A few seconds of the client's rate."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
@@ -53,9 +58,11 @@ def traffic(
 
 
 def torch(
-    client: str = CLIENT, seconds: float = typer.Option(tools.TORCH_SECONDS, "--seconds", min=1, max=30)
+    client: str = CLIENT, seconds: float = typer.Option(defaults.TORCH_SECONDS, "--seconds", min=1, max=30)
 ) -> None:
     """The client's top flows over a few seconds (/tool/torch)."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
@@ -67,9 +74,11 @@ def torch(
 def ping(
     target: str = typer.Argument(..., metavar="CLIENTE|IP"),
     router: str = typer.Option("", "--router", help="ping from this router (for an address no client has)"),
-    count: int = typer.Option(tools.PING_COUNT, "--count", min=1, max=20),
+    count: int = typer.Option(defaults.PING_COUNT, "--count", min=1, max=20),
 ) -> None:
     """Ping the client (or an address) from its router."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         address = tools.parse_address(target)
@@ -84,6 +93,10 @@ def ping(
 
 def reboot(client: str = CLIENT) -> None:
     """Reboot the client's TR-069 device through GenieACS."""
+    from antena.core import tr069
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
@@ -94,6 +107,9 @@ def reboot(client: str = CLIENT) -> None:
 
 def onu(client: str = CLIENT) -> None:
     """The ONU's optical RX power, read through GenieACS."""
+    from antena.core import tr069
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text
 
     async def work(app: App) -> str:
         found = await find_one(app, client)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from antena.cli.runner import fail, load_settings, run, setup_logging
-from antena.core.audit import Actor
-from antena.core.bootstrap import App, bootstrap
 from antena.core.i18n import N_, _
-from antena.core.routeros import outbox
 from antena.core.routeros.wording import login_refused_line
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 tasks_app = typer.Typer(
     help="Router tasks: changes waiting for, or refused by, a router.", no_args_is_help=True
@@ -43,6 +41,9 @@ def run_command(
         webhook = True
     if not parts:
         fail(_("Nothing to run."))
+
+    import asyncio
+    import signal
 
     async def main(app: App) -> None:
         stop = asyncio.Event()
@@ -124,6 +125,7 @@ def emulate_router(
 @tasks_app.command("list")
 def tasks_list() -> None:
     """Pending and failed router tasks, grouped by router, with the last error."""
+    from antena.core.routeros import outbox
 
     async def work(app: App) -> list[str]:
         tasks = await outbox.open_tasks(app)
@@ -155,6 +157,9 @@ def tasks_list() -> None:
 @tasks_app.command("retry")
 def tasks_retry(task: str = typer.Argument("all", help="task id or all")) -> None:
     """Try failed or waiting tasks again now."""
+    from antena.core.audit import Actor
+    from antena.core.routeros import outbox
+
     if task != "all" and not task.lstrip("#").isdigit():
         fail(_("Give a task number or all, not {value}").format(value=task))
 
@@ -184,4 +189,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tasks_app, name="tasks")
 
 
-__all__ = ["bootstrap", "register"]
+__all__ = ["register"]

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.runner import fail, run
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import _
-from antena.core.payments import barcode, checkout, queries, references, reviews
-from antena.core.payments.providers import CONEKTA, MERCADOPAGO, providers
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.payments import queries, references, reviews
 
 payref_app = typer.Typer(help="Permanent payment references (OXXO, CLABE) per client.", no_args_is_help=True)
 online_app = typer.Typer(
@@ -21,6 +21,8 @@ online_app = typer.Typer(
 
 
 def _lines(refs: references.ClientRefs) -> list[str]:
+    from antena.core.payments import barcode
+
     lines = [f"#{refs.client_id} {refs.client_name}"]
     if refs.oxxo:
         lines.append("  " + _("OXXO reference: {ref}").format(ref=barcode.grouped(refs.oxxo)))
@@ -38,6 +40,10 @@ def payref_create(
     everyone: bool = typer.Option(False, "--all", help="Every active or suspended client without them"),
 ) -> None:
     """Make the clients' OXXO reference and CLABE at Conekta (a client who has them keeps them)."""
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.payments import references
+
     if bool(clients) == everyone:
         fail(_("Name the clients, or use --all (not both)."))
 
@@ -70,6 +76,9 @@ def payref_show(
     client: str = typer.Argument(..., help="Client: name, service user, IP, phone or id"),
 ) -> None:
     """Print the client's OXXO reference and CLABE, and the link of the portal's payment page."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.payments import references
+    from antena.core.payments.providers import providers
 
     async def work(app: App) -> list[str]:
         found = await find_one(app, client)
@@ -83,6 +92,9 @@ def payref_show(
 
 
 def _event_line(app: App, view: queries.EventView) -> str:
+    from antena.core.billing.display import money
+    from antena.core.payments import queries
+
     amount = (
         money(view.amount, app.settings.currency, region=app.settings.default_region) if view.amount else "?"
     )
@@ -103,6 +115,7 @@ def online_list(
     limit: int = typer.Option(50, "--limit", min=1, max=1000),
 ) -> None:
     """Online payments waiting for a cashier's decision (unknown reference, amount, refund…)."""
+    from antena.core.payments import queries
 
     async def work(app: App) -> list[str]:
         views = await queries.list_events(app, everything=everything, limit=limit)
@@ -125,6 +138,9 @@ def online_decide(
     client: str = typer.Option(None, "--client", help="For apply: the client an unknown reference is for"),
 ) -> None:
     """Decide an online payment: apply it, ignore it, or reverse a refunded one."""
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.payments import reviews
 
     async def work(app: App) -> reviews.Decided:
         client_id = (await find_one(app, client)).id if client else None
@@ -150,6 +166,8 @@ def online_decide(
 @online_app.command("urls")
 def online_urls() -> None:
     """The webhook URLs to give each provider (from ANTENA_PORTAL_URL)."""
+    from antena.core.payments import checkout
+    from antena.core.payments.providers import CONEKTA, MERCADOPAGO, providers
 
     async def work(app: App) -> list[str]:
         on = providers(app)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import run
 from antena.core import validate
-from antena.core.bootstrap import App
-from antena.core.reports import daily_report
-from antena.core.reports.pdf import report_pdf_bytes, write_pdf
-from antena.core.reports.text import report_text
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 report_app = typer.Typer(help="Reports for managers.", no_args_is_help=True)
 
@@ -22,6 +22,9 @@ def daily(
     pdf: Path | None = typer.Option(None, "--pdf", help="also write the PDF to this file"),
 ) -> None:
     """Suspensions, collections, debts, failures and messages of one day."""
+    from antena.core.reports import daily_report
+    from antena.core.reports.pdf import report_pdf_bytes, write_pdf
+    from antena.core.reports.text import report_text
 
     async def work(app: App) -> tuple[str, Path | None]:
         day = validate.iso_date(date) if date else None

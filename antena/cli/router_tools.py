@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,14 +11,13 @@ from antena.cli.admin import router_app
 from antena.cli.clients import app as clients_app
 from antena.cli.progress import progress_bar
 from antena.cli.runner import run
-from antena.core import router_tools
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import N_, _
 from antena.core.progress import no_progress
 from antena.core.routeros.ops import Outcome
 from antena.core.routeros.wording import translate
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 
 @router_app.command("rules")
@@ -29,6 +29,8 @@ def rules(
     portal_port: int = typer.Option(None, "--portal-port"),
 ) -> None:
     """Install the blocking rules: suspended clients only reach DNS and the portal's notice page."""
+    from antena.core import router_tools
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         report = await router_tools.install_rules(
@@ -46,6 +48,7 @@ def rules(
 @router_app.command("sessions")
 def sessions(router: str = typer.Argument(..., help="router name")) -> None:
     """Who is connected now (PPPoE and Hotspot)."""
+    from antena.core import router_tools
 
     async def work(app: App) -> list[str]:
         found = await router_tools.sessions(app, router)
@@ -62,6 +65,8 @@ def drift_command(
     repair: bool = typer.Option(False, "--repair", help="Make the router match the database"),
 ) -> None:
     """Compare the router with the database: missing, extra and different objects, suspensions."""
+    from antena.core import router_tools
+    from antena.core.audit import Actor
 
     async def work(app: App) -> tuple[list[str], bool]:
         report = await router_tools.check(app, router)
@@ -90,6 +95,9 @@ def drift_command(
 @clients_app.command("bind-mac")
 def bind_mac(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
     """Bind the client's IP to the MAC the router sees (static ARP) and store the MAC."""
+    from antena.core import router_tools
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         client = await find_one(app, cliente)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import run
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import _, get_language, ngettext
-from antena.core.monitoring.units import size
-from antena.core.usage import history, sampler
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.usage import history, sampler
 
 usage_app = typer.Typer(help="Usage history (bytes per client, sampled from the routers' queues).",
                         no_args_is_help=True)  # fmt: skip
@@ -35,6 +36,8 @@ def export(
     as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
 ) -> None:
     """Each client's download and upload in one month."""
+    from antena.core.monitoring.units import size
+    from antena.core.usage import history
 
     async def work(app: App) -> list[history.MonthRow]:
         first = history.parse_month(month)
@@ -72,6 +75,9 @@ def export(
 @usage_app.command("show")
 def show(client: str = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id")) -> None:
     """One client's last 30 days and 13 months."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring.units import size
+    from antena.core.usage import history
 
     async def work(app: App) -> tuple[str, history.UsageChart]:
         found = await find_one(app, client)
@@ -90,6 +96,8 @@ def show(client: str = typer.Argument(..., metavar="CLIENTE", help="name, IP, ph
 @usage_app.command("sample")
 def sample() -> None:
     """Sample every router now (what the worker does every ANTENA_USAGE_INTERVAL)."""
+    from antena.core.monitoring.units import size
+    from antena.core.usage import sampler
 
     async def work(app: App) -> list[sampler.RouterSample]:
         return await sampler.sample_due(app, force=True)

@@ -3,14 +3,15 @@ client's Wi-Fi device is."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli import clients
 from antena.cli.runner import run
-from antena.core import wifi_change
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 
 def cpe(
@@ -29,6 +30,9 @@ def cpe(
     ),
 ) -> None:
     """Record the client's Wi-Fi device, so /wifi and the portal can change its network."""
+    from antena.core import wifi_change
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
