@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 EX_TEMPFAIL = 75
 
 app = typer.Typer(
-    help="Clients: add, edit, suspend, activate, cancel, delete, CSV import and export.", no_args_is_help=True
+    help=N_("Clients: add, edit, suspend, activate, cancel, delete, CSV import and export."),
+    no_args_is_help=True,
 )
 
 
@@ -34,13 +35,17 @@ def _read(file: str) -> bytes:
         raise CoreError(_("Cannot read {path}: {reason}").format(path=file, reason=exc.strerror)) from exc
 
 
-@app.command("import")
+@app.command(
+    "import",
+    help=N_("Import clients from CSV: an existing id updates that client, a new or missing id creates one."),
+)
 def import_(
-    file: str = typer.Argument(..., metavar="FILE.csv", help="CSV file to import; - reads standard input"),
-    partial: bool = typer.Option(False, "--partial", help="Import the good rows even if some are bad"),
-    push: bool = typer.Option(False, "--push", help="Also create each service on its router"),
+    file: str = typer.Argument(
+        ..., metavar="FILE.csv", help=N_("CSV file to import; - reads standard input")
+    ),
+    partial: bool = typer.Option(False, "--partial", help=N_("Import the good rows even if some are bad")),
+    push: bool = typer.Option(False, "--push", help=N_("Also create each service on its router")),
 ) -> None:
-    """Import clients from CSV: an existing id updates that client, a new or missing id creates one."""
     from antena.core.audit import Actor
     from antena.core.clients.csv_import import ImportRejected, import_clients
 
@@ -115,14 +120,15 @@ def _report(errors: Sequence[RowError], ignored: Sequence[str]) -> None:
         typer.echo(_("Ignored columns: {columns}").format(columns=", ".join(ignored)), err=True)
 
 
-@app.command("export")
+@app.command(
+    "export", help=N_("Export every client, one row per service, in the format `clients import` reads.")
+)
 def export(
-    file: str = typer.Argument(..., metavar="FILE.csv", help="Where to write; - writes standard output"),
+    file: str = typer.Argument(..., metavar="FILE.csv", help=N_("Where to write; - writes standard output")),
     with_secrets: bool = typer.Option(
-        False, "--with-secrets", help="Include PPPoE/Hotspot passwords (off by default)"
+        False, "--with-secrets", help=N_("Include PPPoE/Hotspot passwords (off by default)")
     ),
 ) -> None:
-    """Export every client, one row per service, in the format `clients import` reads."""
     from antena.core.audit import Actor
     from antena.core.clients.csv_export import export_clients
 

@@ -11,23 +11,26 @@ import typer
 
 from antena.cli.runner import run
 from antena.core import csvsafe, validate
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from antena.core.billing.payment_list import PaymentRow
     from antena.core.bootstrap import App
     from antena.core.config import Settings
 
-payments_app = typer.Typer(help="Payments received: list them, by client or by day.", no_args_is_help=True)
+payments_app = typer.Typer(
+    help=N_("Payments received: list them, by client or by day."), no_args_is_help=True
+)
 
 
-@payments_app.command("list")
+@payments_app.command(
+    "list", help=N_("List payments, oldest first: date, client, invoices, amount, method, reference, staff.")
+)
 def payments_list(
-    client: str = typer.Option("", "--client", help="name, IP, phone, service user or id"),
-    date: str = typer.Option("", "--date", metavar="YYYY-MM-DD", help="Payments received that day"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
+    client: str = typer.Option("", "--client", help=N_("name, IP, phone, service user or id")),
+    date: str = typer.Option("", "--date", metavar="YYYY-MM-DD", help=N_("Payments received that day")),
+    as_csv: bool = typer.Option(False, "--csv", help=N_("CSV on standard output")),
 ) -> None:
-    """List payments, oldest first: date, client, invoices, amount, method, reference, staff."""
     from antena.core.billing.payment_list import CSV_HEADER, list_payments
     from antena.core.clients.resolve import find_one
 
