@@ -97,11 +97,11 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         if stop.is_set():  # Ctrl-C while seeding: nothing to start
             say(_("Demo stopped."))
             return
+        customer = await _introduce(app, say, summary, month)  # nothing in it waits for the servers
         say(_("Starting the portal, the worker and the bot…"))
         server = await _start_portal(app, stop)
         jobs = _background(app, stop)
         try:
-            customer = await _introduce(app, say, summary, month)
             paid = [c.id for c in summary.made if c.id not in month.unpaid_clients]
 
             async def live_examples() -> None:  # while the chat already listens
