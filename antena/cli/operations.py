@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from antena.cli.runner import fail, load_settings, run, setup_logging
-from antena.core.audit import Actor
-from antena.core.bootstrap import App, bootstrap
 from antena.core.i18n import N_, _
-from antena.core.routeros import outbox
 from antena.core.routeros.wording import login_refused_line
 
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+
 tasks_app = typer.Typer(
-    help="Router tasks: changes waiting for, or refused by, a router.", no_args_is_help=True
+    help=N_("Router tasks: changes waiting for, or refused by, a router."), no_args_is_help=True
 )
 
 ONLY_CHOICES = ("bot", "worker", "portal")
@@ -24,9 +22,8 @@ CALENDAR_OFF = N_("Calendar off (ANTENA_AUTO_TASKS=off): use `antena billing run
 
 
 def run_command(
-    only: str = typer.Option("", "--only", help="Run one part: bot, worker or portal (default: all)"),
+    only: str = typer.Option("", "--only", help=N_("Run one part: bot, worker or portal (default: all)")),
 ) -> None:
-    """Run the bot, the worker (router retries, calendar) and the portal in one process."""
     if only and only not in ONLY_CHOICES:
         fail(_("--only takes bot, worker or portal, not {value}").format(value=only))
     settings = load_settings()
@@ -43,6 +40,9 @@ def run_command(
         webhook = True
     if not parts:
         fail(_("Nothing to run."))
+
+    import asyncio
+    import signal
 
     async def main(app: App) -> None:
         stop = asyncio.Event()
@@ -100,9 +100,8 @@ def emulate_router(
     host: str = typer.Option("127.0.0.1", "--host"),
     username: str = typer.Option("admin", "--username"),
     password: str = typer.Option("", "--password"),
-    latency: float = typer.Option(0.0, "--latency", help="Seconds before each reply"),
+    latency: float = typer.Option(0.0, "--latency", help=N_("Seconds before each reply")),
 ) -> None:
-    """Serve a RouterOS API emulator (for trying Antena without a MikroTik)."""
     from antena.core.routeros.emulator import main as emulator_main
 
     emulator_main(
@@ -121,9 +120,11 @@ def emulate_router(
     )
 
 
-@tasks_app.command("list")
+@tasks_app.command(
+    "list", help=N_("Pending and failed router tasks, grouped by router, with the last error.")
+)
 def tasks_list() -> None:
-    """Pending and failed router tasks, grouped by router, with the last error."""
+    from antena.core.routeros import outbox
 
     async def work(app: App) -> list[str]:
         tasks = await outbox.open_tasks(app)
@@ -152,9 +153,11 @@ def tasks_list() -> None:
         typer.echo(line)
 
 
-@tasks_app.command("retry")
-def tasks_retry(task: str = typer.Argument("all", help="task id or all")) -> None:
-    """Try failed or waiting tasks again now."""
+@tasks_app.command("retry", help=N_("Try failed or waiting tasks again now."))
+def tasks_retry(task: str = typer.Argument("all", help=N_("task id or all"))) -> None:
+    from antena.core.audit import Actor
+    from antena.core.routeros import outbox
+
     if task != "all" and not task.lstrip("#").isdigit():
         fail(_("Give a task number or all, not {value}").format(value=task))
 
@@ -179,9 +182,13 @@ def _what(task: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run_command)
-    app.command("emulate-router")(emulate_router)
+    app.command(
+        "run", help=N_("Run the bot, the worker (router retries, calendar) and the portal in one process.")
+    )(run_command)
+    app.command(
+        "emulate-router", help=N_("Serve a RouterOS API emulator (for trying Antena without a MikroTik).")
+    )(emulate_router)
     app.add_typer(tasks_app, name="tasks")
 
 
-__all__ = ["bootstrap", "register"]
+__all__ = ["register"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,25 +11,28 @@ from antena.cli.admin import router_app
 from antena.cli.clients import app as clients_app
 from antena.cli.progress import progress_bar
 from antena.cli.runner import run
-from antena.core import router_tools
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import N_, _
 from antena.core.progress import no_progress
 from antena.core.routeros.ops import Outcome
 from antena.core.routeros.wording import translate
 
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
-@router_app.command("rules")
+
+@router_app.command(
+    "rules",
+    help=N_("Install the blocking rules: suspended clients only reach DNS and the portal's notice page."),
+)
 def rules(
-    router: str = typer.Argument(..., help="router name"),
+    router: str = typer.Argument(..., help=N_("router name")),
     portal_ip: str = typer.Option(
-        None, "--portal-ip", help="IP of the portal (default: from ANTENA_PORTAL_URL)"
+        None, "--portal-ip", help=N_("IP of the portal (default: from ANTENA_PORTAL_URL)")
     ),
     portal_port: int = typer.Option(None, "--portal-port"),
 ) -> None:
-    """Install the blocking rules: suspended clients only reach DNS and the portal's notice page."""
+    from antena.core import router_tools
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         report = await router_tools.install_rules(
@@ -43,9 +47,9 @@ def rules(
     typer.echo(run(work))
 
 
-@router_app.command("sessions")
-def sessions(router: str = typer.Argument(..., help="router name")) -> None:
-    """Who is connected now (PPPoE and Hotspot)."""
+@router_app.command("sessions", help=N_("Who is connected now (PPPoE and Hotspot)."))
+def sessions(router: str = typer.Argument(..., help=N_("router name"))) -> None:
+    from antena.core import router_tools
 
     async def work(app: App) -> list[str]:
         found = await router_tools.sessions(app, router)
@@ -56,12 +60,16 @@ def sessions(router: str = typer.Argument(..., help="router name")) -> None:
         typer.echo(line)
 
 
-@router_app.command("drift")
+@router_app.command(
+    "drift",
+    help=N_("Compare the router with the database: missing, extra and different objects, suspensions."),
+)
 def drift_command(
-    router: str = typer.Argument(..., help="router name"),
-    repair: bool = typer.Option(False, "--repair", help="Make the router match the database"),
+    router: str = typer.Argument(..., help=N_("router name")),
+    repair: bool = typer.Option(False, "--repair", help=N_("Make the router match the database")),
 ) -> None:
-    """Compare the router with the database: missing, extra and different objects, suspensions."""
+    from antena.core import router_tools
+    from antena.core.audit import Actor
 
     async def work(app: App) -> tuple[list[str], bool]:
         report = await router_tools.check(app, router)
@@ -87,9 +95,13 @@ def drift_command(
         raise typer.Exit(1)
 
 
-@clients_app.command("bind-mac")
+@clients_app.command(
+    "bind-mac", help=N_("Bind the client's IP to the MAC the router sees (static ARP) and store the MAC.")
+)
 def bind_mac(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
-    """Bind the client's IP to the MAC the router sees (static ARP) and store the MAC."""
+    from antena.core import router_tools
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         client = await find_one(app, cliente)

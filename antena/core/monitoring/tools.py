@@ -13,6 +13,7 @@ from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
 from antena.core.errors import CoreError, InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
+from antena.core.monitoring.defaults import PING_COUNT, TORCH_SECONDS, TRAFFIC_SECONDS
 from antena.core.monitoring.targets import RouterRef, Target, api_routers, client_target, connected, ref
 from antena.core.routeros import inspect, monitor
 from antena.core.routeros.client import RouterConnection
@@ -20,9 +21,6 @@ from antena.core.routeros.inspect import ActiveSession
 from antena.core.routeros.monitor import QueueCounters, RateSample
 from antena.core.routeros.ops import client_id_from_comment
 
-TRAFFIC_SECONDS = 5
-TORCH_SECONDS = 5.0
-PING_COUNT = 5
 TOP_FLOWS = 8
 
 
