@@ -142,7 +142,7 @@ def tasks_list() -> None:
                 + (f", {t.last_error}" if t.last_error else "")
             )
         lines = lines or [_("No pending or failed router tasks.")]
-        from antena.core import reconcile
+        from antena.core import reconcile_view as reconcile
 
         last = await reconcile.last_pass(app)
         if last is not None:

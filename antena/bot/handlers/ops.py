@@ -20,7 +20,7 @@ from antena.bot.callbacks import refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
-from antena.core import equipment, reconcile
+from antena.core import equipment, reconcile_view
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
@@ -81,8 +81,8 @@ def _button(app: App, text: str, data: CallbackData) -> InlineKeyboardButton:
 
 async def tasks(message: Message, app: App) -> None:
     open_ = await outbox.open_tasks(app)
-    last = await reconcile.last_pass(app)
-    tail = ["", *reconcile.pass_lines(last, app.settings.tz)] if last is not None else []
+    last = await reconcile_view.last_pass(app)
+    tail = ["", *reconcile_view.pass_lines(last, app.settings.tz)] if last is not None else []
     if not open_:
         await message.answer("\n".join([_("No router tasks are waiting or failed."), *tail]))
         return

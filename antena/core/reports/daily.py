@@ -257,7 +257,7 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
 
         report.history = await _history(s, day, tz)
         report.tickets = await ticket_counts(s, day, tz)
-    from antena.core.reconcile import passes_between
+    from antena.core.reconcile_view import passes_between
 
     passes = await passes_between(app, start, end)
     report.reconciled = sorted({cid for p in passes for cid in p.reactivated})
