@@ -231,9 +231,14 @@ async def register_payment(
     uow.after_commit(_committed)  # first hook: before any router or message I/O
     session = uow.session
     invoices = await _load_invoices(session, numbers)
+    # populate_existing: the invoices' query already loaded this client without a lock; on
+    # PostgreSQL a cut-off may have suspended it since, and the reconnection must see that.
     client = (
         await session.execute(
-            select(Client).where(Client.id == invoices[0].client_id).with_for_update(of=Client)
+            select(Client)
+            .where(Client.id == invoices[0].client_id)
+            .with_for_update(of=Client)
+            .execution_options(populate_existing=True)
         )
     ).scalar_one()
     if ref is not None and (earlier := await _reference_used(session, client.id, ref)) is not None:

@@ -85,7 +85,12 @@ async def register_promise(uow: UnitOfWork, actor: Actor, client_id: int, until:
     now = app.clock.now()
     session = uow.session
     client = (
-        await session.execute(select(Client).where(Client.id == client_id).with_for_update(of=Client))
+        await session.execute(
+            select(Client)
+            .where(Client.id == client_id)
+            .with_for_update(of=Client)
+            .execution_options(populate_existing=True)
+        )
     ).scalar_one_or_none()
     if client is None:
         raise NotFound(_("No client with id {id}").format(id=client_id))
