@@ -10,6 +10,7 @@ from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.db.migrate import upgrade
 from antena.core.i18n import _
+from antena.core.words import role_label
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff who use the Telegram bot.", no_args_is_help=True)
@@ -41,7 +42,7 @@ def staff_add(
         async with app.uow() as uow:
             member = await staff.add_staff(uow, Actor.cli(), telegram_id=telegram_id, name=name, role=role)
             return _("Staff member {name} added as {role} (Telegram id {id}).").format(
-                name=member.name, role=member.role.value, id=member.telegram_id
+                name=member.name, role=role_label(member.role), id=member.telegram_id
             )
 
     typer.echo(run(work))

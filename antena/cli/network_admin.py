@@ -14,7 +14,8 @@ from antena.core.i18n import _, ngettext
 from antena.core.routeros.identity import Probe, ProbeStatus
 from antena.core.routeros.ops import Outcome
 from antena.core.routeros.outbox import Delivery
-from antena.core.routeros.wording import translate
+from antena.core.routeros.wording import render, render_all
+from antena.core.words import role_label
 
 EX_TEMPFAIL = 75
 
@@ -49,7 +50,7 @@ def probe_lines(name: str, probe: Probe) -> tuple[list[str], list[str]]:
     if probe.status is ProbeStatus.UNREACHABLE:
         return [], [
             _("warning: {name} is unreachable ({reason}); saved anyway, changes wait for it.").format(
-                name=name, reason=translate(probe.reason)
+                name=name, reason=render(probe.reason)
             )
         ]
     return [], []
@@ -61,11 +62,11 @@ def delivery_lines(deliveries: list[Delivery]) -> tuple[list[str], bool]:
     for d in deliveries:
         if d.outcome is Outcome.APPLIED:
             lines.append(
-                _("  {router}: applied ({detail})").format(router=d.router_name, detail=translate(d.detail))
+                _("  {router}: applied ({detail})").format(router=d.router_name, detail=render_all(d.notes))
             )
         elif d.outcome is Outcome.REFUSED:
             lines.append(
-                _("  {router}: refused: {detail}").format(router=d.router_name, detail=translate(d.detail))
+                _("  {router}: refused: {detail}").format(router=d.router_name, detail=render_all(d.notes))
             )
         elif d.outcome is Outcome.LOGIN_REFUSED:
             queued = True
@@ -77,7 +78,7 @@ def delivery_lines(deliveries: list[Delivery]) -> tuple[list[str], bool]:
             queued = True
             lines.append(
                 _("  {router}: unreachable ({reason}), queued").format(
-                    router=d.router_name, reason=translate(d.detail)
+                    router=d.router_name, reason=render_all(d.notes)
                 )
             )
     return lines, queued
@@ -327,7 +328,7 @@ def staff_list() -> None:
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
             members = await staff_admin.list_staff(uow)
-        return [f"{m.telegram_id}\t{m.name}\t{m.role.value}" for m in members] or [_("No staff yet.")]
+        return [f"{m.telegram_id}\t{m.name}\t{role_label(m.role)}" for m in members] or [_("No staff yet.")]
 
     for line in run(work):
         typer.echo(line)
@@ -344,7 +345,7 @@ def staff_edit(
     async def work(app: App) -> str:
         m = await app.perform(staff_admin.edit_staff, Actor.cli(), telegram_id, name=name, role=role)
         return _("Staff member {name} (Telegram id {id}) is now {role}.").format(
-            name=m.name, id=m.telegram_id, role=m.role.value
+            name=m.name, id=m.telegram_id, role=role_label(m.role)
         )
 
     typer.echo(run(work))

@@ -14,10 +14,10 @@ from antena.core import router_tools
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
-from antena.core.i18n import N_, _
+from antena.core.i18n import N_, _, ngettext
 from antena.core.progress import no_progress
 from antena.core.routeros.ops import Outcome
-from antena.core.routeros.wording import translate
+from antena.core.routeros.wording import drift_kind, render, render_all
 
 
 @router_app.command("rules")
@@ -65,18 +65,23 @@ def drift_command(
 
     async def work(app: App) -> tuple[list[str], bool]:
         report = await router_tools.check(app, router)
-        lines = [f"{item.kind}: {translate(item.description)}" for item in report.items]
+        lines = [f"{drift_kind(item.kind)}: {render(item.note)}" for item in report.items]
         if report.clean:
             return [_("{router} matches the database.").format(router=router)], True
         if not repair:
+            n = len(report.items)
             lines.append(
-                _("{n} differences; run again with --repair to fix them.").format(n=len(report.items))
+                ngettext(
+                    "{n} difference; run again with --repair to fix it.",
+                    "{n} differences; run again with --repair to fix them.",
+                    n,
+                ).format(n=n)
             )
             return lines, False
         results = await router_tools.repair(app, Actor.cli(), router, report, progress=bar)
         failed = [r for r in results if r.outcome is not Outcome.APPLIED]
         lines.append(_("Repaired {ok} of {n}.").format(ok=len(results) - len(failed), n=len(results)))
-        lines += [f"  ! {translate(r.detail)}" for r in failed]
+        lines += [f"  ! {render_all(r.notes)}" for r in failed]
         return lines, not failed
 
     with progress_bar(N_("Repairing {router}"), router=router) if repair else nullcontext(no_progress) as bar:
