@@ -34,10 +34,12 @@ def rules(
         report = await router_tools.install_rules(
             app, Actor.cli(), router, portal_ip=portal_ip, portal_port=portal_port
         )
-        return _(
-            "Blocking rules on {router}: {added} added, {updated} fixed, {present} already there."
-        ).format(
-            router=router, added=len(report.added), updated=len(report.updated), present=len(report.present)
+        added, fixed, present = len(report.added), len(report.updated), len(report.present)
+        return _("Blocking rules on {router}: {added}, {fixed}, {present}.").format(
+            router=router,
+            added=ngettext("{n} added", "{n} added", added).format(n=added),
+            fixed=ngettext("{n} fixed", "{n} fixed", fixed).format(n=fixed),
+            present=ngettext("{n} already there", "{n} already there", present).format(n=present),
         )
 
     typer.echo(run(work))

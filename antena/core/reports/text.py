@@ -82,18 +82,29 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
     lines.append(_("Routers unreachable: {list}").format(list=", ".join(report.routers_unreachable) or "0"))
     lines.append(_("Router tasks failed: {n}").format(n=report.tasks_failed))
     if report.reconciled or report.overdue_active:
-        text = _("Reconciler: {woken} reactivated (paid but still cut), {listed} active past their cut-off")
-        lines.append(text.format(woken=len(report.reconciled), listed=report.overdue_active))
+        woken, listed = len(report.reconciled), report.overdue_active
+        lines.append(
+            _("Reconciler: {woken}, {listed}").format(
+                woken=ngettext(
+                    "{n} reactivated (paid but still cut)", "{n} reactivated (paid but still cut)", woken
+                ).format(n=woken),
+                listed=ngettext(
+                    "{n} active past their cut-off", "{n} active past their cut-off", listed
+                ).format(n=listed),
+            )
+        )
+    sent, failed, segments = report.messages_sent, report.messages_failed, report.sms_segments
     lines.append(
-        _("Messages: {sent} sent, {failed} failed; SMS {segments} segments ≈ {cost}").format(
-            sent=report.messages_sent,
-            failed=report.messages_failed,
-            segments=report.sms_segments,
+        _("Messages: {sent}, {failed}; SMS {segments} ≈ {cost}").format(
+            sent=ngettext("{n} sent", "{n} sent", sent).format(n=sent),
+            failed=ngettext("{n} failed", "{n} failed", failed).format(n=failed),
+            segments=ngettext("{n} segment", "{n} segments", segments).format(n=segments),
             cost=m(report.sms_cost),
         )
     )
     lines.append(ticket_line(report.tickets))
     if report.whatsapp_messages:
-        line = _("WhatsApp Cloud: {n} messages ≈ {cost}")
-        lines.append(line.format(n=report.whatsapp_messages, cost=m(report.whatsapp_cost)))
+        n = report.whatsapp_messages
+        line = ngettext("WhatsApp Cloud: {n} message ≈ {cost}", "WhatsApp Cloud: {n} messages ≈ {cost}", n)
+        lines.append(line.format(n=n, cost=m(report.whatsapp_cost)))
     return "\n".join(lines)
