@@ -18,6 +18,7 @@ from antena.core.billing.queries import list_invoices, status_label
 from antena.core.bootstrap import App
 from antena.core.clients.card import Card, client_card
 from antena.core.clients.resolve import status_label as client_status_label
+from antena.core.clients.service_state import client_at, state_of
 from antena.core.db.billing_models import InvoiceStatus
 from antena.core.db.models import ClientStatus
 from antena.core.errors import CoreError
@@ -127,6 +128,7 @@ def build_router(app: App, portal: Any) -> APIRouter:
             day=lambda d: short_date(d, lang=get_language(), region=app.settings.default_region),
             status_label=status_label, client_status=client_status_label(card.client.status),
             suspended=card.client.status is ClientStatus.SUSPENDED, pay_online=payments_enabled(app),
+            wifi=await wifi_change.wifi_available(app, card.client.id),
         )  # fmt: skip
 
     @router.get("/portal/facturas/{number}.pdf")
@@ -143,7 +145,9 @@ def build_router(app: App, portal: Any) -> APIRouter:
     @router.get("/portal/pago")
     async def report_form(request: Request) -> Response:
         card = await require(request)
-        return render(app, request, "report.html", card=card, methods=METHODS, values={},
+        owed = card.pending_amount  # prefilled with what the pending invoices ask for
+        values = {"amount": f"{owed:.2f}"} if owed > 0 else {}
+        return render(app, request, "report.html", card=card, methods=METHODS, values=values,
                       method_label=payment_reports.method_label)  # fmt: skip
 
     @router.post("/portal/pago")
@@ -179,7 +183,14 @@ def build_router(app: App, portal: Any) -> APIRouter:
     @router.get("/portal/wifi")
     async def wifi(request: Request) -> Response:
         card = await require(request)
+        if not await wifi_change.wifi_available(app, card.client.id):
+            return _no_wifi(request)
         return render(app, request, "wifi.html", card=card, values={})
+
+    def _no_wifi(request: Request) -> Response:
+        text = _("Changing the Wi-Fi is not available for your service here. Ask {company} to change it.")
+        return render(app, request, "error.html", status_code=404,
+                      message=text.format(company=app.settings.company_name))  # fmt: skip
 
     @router.post("/portal/wifi")
     async def wifi_send(
@@ -189,7 +200,9 @@ def build_router(app: App, portal: Any) -> APIRouter:
         check_csrf(request, csrf)
         actor = Actor(name=f"portal:{card.client.id}", channel="portal")
         try:
-            done = await wifi_change.change_wifi(app, actor, card.client.id, ssid, password)
+            done = await wifi_change.change_my_wifi(app, actor, card.client.id, ssid, password)
+        except wifi_change.WifiUnavailable:
+            return _no_wifi(request)
         except CoreError as exc:
             return render(app, request, "wifi.html", status_code=400, card=card, values={"ssid": ssid},
                           error=str(exc))  # fmt: skip
@@ -206,11 +219,14 @@ def build_router(app: App, portal: Any) -> APIRouter:
 
     @router.get("/suspendido")
     async def suspended(request: Request) -> Response:
+        """The page the router shows a suspended client: what is really the case for this visitor."""
         card = await session_card(request)
-        balance = None
-        if card is not None:
-            balance = fmt(card.pending_amount)
-        return render(app, request, "suspended.html", card=card, balance=balance)
+        async with app.reader() as uow:
+            client_id = card.client.id if card is not None else await client_at(uow, _address(request))
+            state = await state_of(uow, client_id, app.clock.today()) if client_id is not None else None
+        return render(app, request, "suspended.html", card=card, state=state,
+                      owed=fmt(state.owed) if state is not None and state.owed > 0 else None,
+                      pay_online=card is not None and payments_enabled(app))  # fmt: skip
 
     @router.post("/salir")
     async def logout(request: Request, csrf: str = Form("")) -> Response:
@@ -229,3 +245,8 @@ def build_router(app: App, portal: Any) -> APIRouter:
         return RedirectResponse(target, 303)
 
     return router
+
+
+def _address(request: Request) -> str | None:
+    """Where the request comes from: a customer's service IP when the router redirected them."""
+    return request.client.host if request.client else None
