@@ -24,7 +24,7 @@ from antena.core.db.models import ClientStatus
 from antena.core.errors import CoreError
 from antena.core.i18n import LANGUAGES, N_, _, get_language
 from antena.core.payments.providers import enabled as payments_enabled
-from antena.portal.web import PortalError, RateLimit, check_csrf, render
+from antena.portal.web import PortalError, RateLimit, check_csrf, end_session, render
 
 log = logging.getLogger(__name__)
 METHODS = ("transferencia", "efectivo", "tarjeta")
@@ -47,10 +47,10 @@ async def signed_in_card(app: App, request: Request) -> Card | None:
     try:
         card = await client_card(app, cid)
     except Exception:  # the client was deleted
-        request.session.clear()
+        end_session(request)
         return None
     if card.client.link_version != version:
-        request.session.clear()
+        end_session(request)
         return None
     return card
 
@@ -105,11 +105,8 @@ def build_router(app: App, portal: Any) -> APIRouter:
             log.info("auto-login refused from %s: %s", ip, exc.reason)
             status = 410 if exc.reason == "expired" else 400
             return render(app, request, "link_refused.html", status_code=status)
-        lang = request.session.get("lang")
-        request.session.clear()
+        end_session(request)
         request.session.update({"cid": client.id, "v": client.link_version})
-        if lang in LANGUAGES:
-            request.session["lang"] = lang
         return RedirectResponse("/portal", 303)
 
     @router.get("/portal")
@@ -231,10 +228,7 @@ def build_router(app: App, portal: Any) -> APIRouter:
     @router.post("/salir")
     async def logout(request: Request, csrf: str = Form("")) -> Response:
         check_csrf(request, csrf)
-        lang = request.session.get("lang")
-        request.session.clear()
-        if lang in LANGUAGES:
-            request.session["lang"] = lang
+        end_session(request)
         return render(app, request, "logged_out.html")
 
     @router.get("/idioma/{code}")

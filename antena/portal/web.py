@@ -48,6 +48,14 @@ def request_language(request: Request, default: str) -> str:
     return normalize_language(default)
 
 
+def end_session(request: Request) -> None:
+    """Forget who is signed in, but keep the language the customer chose with the switch."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang in LANGUAGES:
+        request.session["lang"] = lang
+
+
 def render(app: App, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     settings = app.settings
     base = {

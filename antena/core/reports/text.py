@@ -9,6 +9,7 @@ from antena.core.config import Settings
 from antena.core.i18n import _, ngettext
 from antena.core.reports.daily import DailyReport
 from antena.core.reports.tickets import ticket_line
+from antena.core.words import method_label
 
 
 def money(settings: Settings, amount: Decimal, lang: str | None = None) -> str:
@@ -61,10 +62,9 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
     if report.by_cashier:
         lines.append(_("By cashier: {list}").format(list=_amounts(settings, report.by_cashier, lang)))
     if report.by_method:
-        lines.append(_("By method: {list}").format(list=_amounts(settings, report.by_method, lang)))
+        methods = {method_label(k): v for k, v in report.by_method.items()}  # efectivo / cash
+        lines.append(_("By method: {list}").format(list=_amounts(settings, methods, lang)))
     if report.online:
-        from antena.core.payments.queries import method_label
-
         online = {method_label(m): a for m, a in report.online.items()}
         lines.append(
             _("Collected online: {amount} ({list})").format(
