@@ -235,13 +235,19 @@ async def wifi_available(app: App, client_id: int) -> bool:
     return service is not None and bool(service.cpe_host or service.cpe_kind == "genieacs")
 
 
+def unavailable_text(company: str) -> str:
+    """What a customer reads where the Wi-Fi change is not offered to them."""
+    return _("Changing the Wi-Fi is not available for your service here. Ask {company} to change it.").format(
+        company=company
+    )
+
+
 async def change_my_wifi(app: App, actor: Actor, client_id: int, ssid: str, password: str) -> str:
     """The customer changes their own Wi-Fi: refused in their words when it is not offered to them,
     and a device that fails is told as "your modem", never as an address or a staff hint."""
     company = app.settings.company_name
     if not await wifi_available(app, client_id):
-        text = _("Changing the Wi-Fi is not available for your service here. Ask {company} to change it.")
-        raise WifiUnavailable(text.format(company=company))
+        raise WifiUnavailable(unavailable_text(company))
     check_ssid(ssid)
     check_password(password)
     try:

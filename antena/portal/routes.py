@@ -185,9 +185,8 @@ def build_router(app: App, portal: Any) -> APIRouter:
         return render(app, request, "wifi.html", card=card, values={})
 
     def _no_wifi(request: Request) -> Response:
-        text = _("Changing the Wi-Fi is not available for your service here. Ask {company} to change it.")
-        return render(app, request, "error.html", status_code=404,
-                      message=text.format(company=app.settings.company_name))  # fmt: skip
+        message = wifi_change.unavailable_text(app.settings.company_name)
+        return render(app, request, "error.html", status_code=404, message=message)
 
     @router.post("/portal/wifi")
     async def wifi_send(

@@ -636,7 +636,7 @@ def test_messages_in_spanish(net: Settings, tmp_path: Path, monkeypatch: pytest.
     result = cli("clients", "import", path, "--partial")
     assert (
         result.stdout.splitlines()[0]
-        == "Importados 1 clientes (1 creados, 0 actualizados); 1 filas con errores omitidas"
+        == "Importado 1 cliente (1 creado, 0 actualizados); 1 fila con errores omitida"
     )
 
 

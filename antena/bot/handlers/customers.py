@@ -17,7 +17,7 @@ from antena.core.bootstrap import App
 from antena.core.db.billing_models import InvoiceStatus
 from antena.core.db.models import Client
 from antena.core.i18n import _
-from antena.core.wifi_change import change_my_wifi, wifi_available
+from antena.core.wifi_change import change_my_wifi, unavailable_text, wifi_available
 
 RECENT_INVOICES = 10
 MAX_TOKEN = 200
@@ -98,8 +98,7 @@ async def wifi(message: Message, app: App, customer: Client, args: str = "") -> 
     """``/wifi <ssid> <contraseña>``: the last word is the password, the rest the network name."""
     words = args.split()
     if not await wifi_available(app, customer.id):  # no device, or ANTENA_PORTAL_WIFI=off
-        text = _("Changing the Wi-Fi is not available for your service here. Ask {company} to change it.")
-        await message.answer(text.format(company=app.settings.company_name))
+        await message.answer(unavailable_text(app.settings.company_name))
         return
     if len(words) < 2:
         await message.answer(_("Usage: {usage}").format(usage=_("/wifi <ssid> <password>")))

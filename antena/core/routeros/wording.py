@@ -149,9 +149,6 @@ class _Params(dict[str, Any]):
             return ", ".join(str(item) for item in value)
         return value
 
-    def __missing__(self, key: str) -> str:
-        return "?"
-
 
 def fields(value: Any, lang: str | None = None) -> str:
     """``["profile", "ip"]`` → "profile, IP" (RouterOS property names stay as they are)."""
