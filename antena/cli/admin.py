@@ -43,7 +43,7 @@ def staff_add(
         async with app.uow() as uow:
             member = await staff.add_staff(uow, Actor.cli(), telegram_id=telegram_id, name=name, role=role)
             return _("Staff member {name} added as {role} (Telegram id {id}).").format(
-                name=member.name, role=member.role.value, id=member.telegram_id
+                name=member.name, role=_role_label(member.role), id=member.telegram_id
             )
 
     typer.echo(run(work))
@@ -162,3 +162,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(zone_app, name="zone")
     app.add_typer(router_app, name="router")
     app.add_typer(plan_app, name="plan")
+
+
+def _role_label(role: object) -> str:
+    """The role in the reader's language (imported here: the words table loads the models)."""
+    from antena.core.words import role_label
+
+    return role_label(role)  # type: ignore[arg-type]

@@ -97,9 +97,13 @@ def report_and_exit(report: ActionReport, *, compact: bool = False) -> None:
     lines = summary(report)
     if compact:
         problems = [a for a in report.actions if a.queued or a.refused or a.api_disabled]
+        applied = len(report.actions) - len(problems)
         typer.echo(
-            _("Routers: {applied} services applied, {other} need attention.").format(
-                applied=len(report.actions) - len(problems), other=len(problems)
+            _("Routers: {applied}, {other}.").format(
+                applied=ngettext("{n} service applied", "{n} services applied", applied).format(n=applied),
+                other=ngettext("{n} needs attention", "{n} need attention", len(problems)).format(
+                    n=len(problems)
+                ),
             )
         )
         lines = [f"{a.client_name} (#{a.client_id}): {describe(a)}" for a in problems]
@@ -150,4 +154,7 @@ def export(
     with progress_bar(N_("Exporting clients")) as bar:
         rows = run(work)
     # With - the CSV owns standard output, so the summary goes to standard error.
-    typer.echo(_("Exported {n} rows to {path}").format(n=rows, path=file), err=file == "-")
+    typer.echo(
+        ngettext("Exported {n} row to {path}", "Exported {n} rows to {path}", rows).format(n=rows, path=file),
+        err=file == "-",
+    )

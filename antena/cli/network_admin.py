@@ -10,7 +10,7 @@ from antena.cli.admin import plan_app, router_app, staff_app, zone_app
 from antena.cli.runner import fail, run
 from antena.core.i18n import N_, _, ngettext
 from antena.core.routeros.ops import Outcome
-from antena.core.routeros.wording import translate
+from antena.core.routeros.wording import render, render_all
 
 if TYPE_CHECKING:
     from antena.core import network_admin, router_admin
@@ -53,7 +53,7 @@ def probe_lines(name: str, probe: Probe) -> tuple[list[str], list[str]]:
     if probe.status is ProbeStatus.UNREACHABLE:
         return [], [
             _("warning: {name} is unreachable ({reason}); saved anyway, changes wait for it.").format(
-                name=name, reason=translate(probe.reason)
+                name=name, reason=render(probe.reason)
             )
         ]
     return [], []
@@ -65,11 +65,11 @@ def delivery_lines(deliveries: list[Delivery]) -> tuple[list[str], bool]:
     for d in deliveries:
         if d.outcome is Outcome.APPLIED:
             lines.append(
-                _("  {router}: applied ({detail})").format(router=d.router_name, detail=translate(d.detail))
+                _("  {router}: applied ({detail})").format(router=d.router_name, detail=render_all(d.notes))
             )
         elif d.outcome is Outcome.REFUSED:
             lines.append(
-                _("  {router}: refused: {detail}").format(router=d.router_name, detail=translate(d.detail))
+                _("  {router}: refused: {detail}").format(router=d.router_name, detail=render_all(d.notes))
             )
         elif d.outcome is Outcome.LOGIN_REFUSED:
             queued = True
@@ -81,7 +81,7 @@ def delivery_lines(deliveries: list[Delivery]) -> tuple[list[str], bool]:
             queued = True
             lines.append(
                 _("  {router}: unreachable ({reason}), queued").format(
-                    router=d.router_name, reason=translate(d.detail)
+                    router=d.router_name, reason=render_all(d.notes)
                 )
             )
     return lines, queued
@@ -347,7 +347,7 @@ def staff_list() -> None:
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
             members = await staff_admin.list_staff(uow)
-        return [f"{m.telegram_id}\t{m.name}\t{m.role.value}" for m in members] or [_("No staff yet.")]
+        return [f"{m.telegram_id}\t{m.name}\t{_role_label(m.role)}" for m in members] or [_("No staff yet.")]
 
     for line in run(work):
         typer.echo(line)
@@ -365,7 +365,7 @@ def staff_edit(
     async def work(app: App) -> str:
         m = await app.perform(staff_admin.edit_staff, Actor.cli(), telegram_id, name=name, role=role)
         return _("Staff member {name} (Telegram id {id}) is now {role}.").format(
-            name=m.name, id=m.telegram_id, role=m.role.value
+            name=m.name, id=m.telegram_id, role=_role_label(m.role)
         )
 
     typer.echo(run(work))
@@ -383,3 +383,10 @@ def staff_remove(telegram_id: str = typer.Argument(..., metavar="TELEGRAM_ID")) 
         return _("Staff member {name} (Telegram id {id}) removed.").format(name=m.name, id=m.telegram_id)
 
     typer.echo(run(work))
+
+
+def _role_label(role: object) -> str:
+    """The role in the reader's language (imported here: the words table loads the models)."""
+    from antena.core.words import role_label
+
+    return role_label(role)  # type: ignore[arg-type]

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from antena.cli.runner import fail, load_settings, run, setup_logging
-from antena.core.i18n import N_, _
-from antena.core.routeros.wording import login_refused_line
+from antena.core.i18n import N_, _, ngettext
+from antena.core.routeros.wording import login_refused_line, stored, task_kind
 
 if TYPE_CHECKING:
     from antena.core.bootstrap import App
@@ -136,10 +136,11 @@ def tasks_list() -> None:
                 lines.append(f"{t.router.name}:")
                 if any(o.router_id == current and o.error_code == "login_refused" for o in tasks):
                     lines.append("  ! " + login_refused_line(t.router.name))
+            state = _("waiting") if t.status == "pending" else _("failed")
             lines.append(
-                f"  #{t.id} {t.kind} {_what(t)} — {t.status.value}, "
-                + _("{n} attempts").format(n=t.attempts)
-                + (f", {t.last_error}" if t.last_error else "")
+                f"  #{t.id} {task_kind(t.kind)} {_what(t)} — {state}, "
+                + ngettext("{n} attempt", "{n} attempts", t.attempts).format(n=t.attempts)
+                + (f", {stored(t.last_error)}" if t.last_error else "")
             )
         lines = lines or [_("No pending or failed router tasks.")]
         from antena.core import reconcile_view as reconcile
@@ -168,9 +169,11 @@ def tasks_retry(task: str = typer.Argument("all", help=N_("task id or all"))) ->
             fail(_("No open router task #{id}").format(id=task_id))
         done = await outbox.run_due(app)
         applied = sum(1 for d in done if d.outcome.value == "applied")
-        return _("{count} tasks put back in the queue; {applied} applied now.").format(
-            count=count, applied=applied
-        )
+        return ngettext(
+            "{n} task put back in the queue; {applied} applied now.",
+            "{n} tasks put back in the queue; {applied} applied now.",
+            count,
+        ).format(n=count, applied=applied)
 
     typer.echo(run(work))
 
@@ -178,7 +181,9 @@ def tasks_retry(task: str = typer.Argument("all", help=N_("task id or all"))) ->
 def _what(task: Any) -> str:
     """Which client a task is for, or which plan (plan tasks have no client)."""
     plan = (task.payload or {}).get("plan")
-    return f"plan {plan.get('name', '')}" if plan else f"client {task.client_id}"
+    if plan:
+        return _("plan {name}").format(name=plan.get("name", ""))
+    return _("client #{id}").format(id=task.client_id)
 
 
 def register(app: typer.Typer) -> None:

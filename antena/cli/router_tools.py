@@ -11,10 +11,10 @@ from antena.cli.admin import router_app
 from antena.cli.clients import app as clients_app
 from antena.cli.progress import progress_bar
 from antena.cli.runner import run
-from antena.core.i18n import N_, _
+from antena.core.i18n import N_, _, ngettext
 from antena.core.progress import no_progress
 from antena.core.routeros.ops import Outcome
-from antena.core.routeros.wording import translate
+from antena.core.routeros.wording import drift_kind, render, render_all
 
 if TYPE_CHECKING:
     from antena.core.bootstrap import App
@@ -38,10 +38,12 @@ def rules(
         report = await router_tools.install_rules(
             app, Actor.cli(), router, portal_ip=portal_ip, portal_port=portal_port
         )
-        return _(
-            "Blocking rules on {router}: {added} added, {updated} fixed, {present} already there."
-        ).format(
-            router=router, added=len(report.added), updated=len(report.updated), present=len(report.present)
+        added, fixed, present = len(report.added), len(report.updated), len(report.present)
+        return _("Blocking rules on {router}: {added}, {fixed}, {present}.").format(
+            router=router,
+            added=ngettext("{n} added", "{n} added", added).format(n=added),
+            fixed=ngettext("{n} fixed", "{n} fixed", fixed).format(n=fixed),
+            present=ngettext("{n} already there", "{n} already there", present).format(n=present),
         )
 
     typer.echo(run(work))
@@ -73,18 +75,23 @@ def drift_command(
 
     async def work(app: App) -> tuple[list[str], bool]:
         report = await router_tools.check(app, router)
-        lines = [f"{item.kind}: {translate(item.description)}" for item in report.items]
+        lines = [f"{drift_kind(item.kind)}: {render(item.note)}" for item in report.items]
         if report.clean:
             return [_("{router} matches the database.").format(router=router)], True
         if not repair:
+            n = len(report.items)
             lines.append(
-                _("{n} differences; run again with --repair to fix them.").format(n=len(report.items))
+                ngettext(
+                    "{n} difference; run again with --repair to fix it.",
+                    "{n} differences; run again with --repair to fix them.",
+                    n,
+                ).format(n=n)
             )
             return lines, False
         results = await router_tools.repair(app, Actor.cli(), router, report, progress=bar)
         failed = [r for r in results if r.outcome is not Outcome.APPLIED]
         lines.append(_("Repaired {ok} of {n}.").format(ok=len(results) - len(failed), n=len(results)))
-        lines += [f"  ! {translate(r.detail)}" for r in failed]
+        lines += [f"  ! {render_all(r.notes)}" for r in failed]
         return lines, not failed
 
     with progress_bar(N_("Repairing {router}"), router=router) if repair else nullcontext(no_progress) as bar:

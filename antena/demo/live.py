@@ -31,7 +31,7 @@ from antena.core.demo import ROUTERS as ROUTER_ZONES
 from antena.core.demo import DemoSummary, seed_demo
 from antena.core.demo_month import DAYS, MonthSummary, simulate_month
 from antena.core.errors import InvalidInput
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.links import portal_link
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.emulator_live import attach as attach_live
@@ -166,9 +166,11 @@ async def _seed_or_restore(
         ]
         return summary, month
     say(
-        _("Creating the demo ISP ({n} clients and a month of invoices and payments)…").format(
-            n=options.clients
-        )
+        ngettext(
+            "Creating the demo ISP ({n} client and a month of invoices and payments)…",
+            "Creating the demo ISP ({n} clients and a month of invoices and payments)…",
+            options.clients,
+        ).format(n=options.clients)
     )
     say(_("The first run of the day takes a while; the next ones start from a snapshot."))
     await upgrade(app.db)
@@ -233,17 +235,15 @@ async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary,
         say(f"  - {line}")
     say(_("Plans:") + " " + ", ".join(summary.plans))
     say(_("Staff:") + " " + ", ".join(summary.staff))
+    unpaid = len(month.unpaid_clients)
     say(
-        _(
-            "Month {start} – {end}: {invoices} invoices, {payments} payments, {collected} collected, "
-            "{unpaid} clients still owing."
-        ).format(
+        _("Month {start} – {end}: {invoices}, {payments}, {collected} collected, {unpaid}.").format(
             start=month.start.isoformat(),
             end=month.end.isoformat(),
-            invoices=month.invoices,
-            payments=month.payments,
+            invoices=ngettext("{n} invoice", "{n} invoices", month.invoices).format(n=month.invoices),
+            payments=ngettext("{n} payment", "{n} payments", month.payments).format(n=month.payments),
             collected=money(month.collected, app.settings.currency, lang),
-            unpaid=len(month.unpaid_clients),
+            unpaid=ngettext("{n} client still owing", "{n} clients still owing", unpaid).format(n=unpaid),
         )
     )
     owing = month.unpaid_clients

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core import validate
+from antena.core import words as labels
 from antena.core.db.models import (
     Client,
     ClientStatus,
@@ -31,32 +32,12 @@ from antena.core.passwords import service_password
 from antena.core.phones import normalize_phone
 from antena.core.text import fold, words
 
-STATUS_ALIASES = {
-    "active": ClientStatus.ACTIVE,
-    "activo": ClientStatus.ACTIVE,
-    "activa": ClientStatus.ACTIVE,
-    "suspended": ClientStatus.SUSPENDED,
-    "suspendido": ClientStatus.SUSPENDED,
-    "suspendida": ClientStatus.SUSPENDED,
-    "free": ClientStatus.FREE,
-    "gratis": ClientStatus.FREE,
-    "cancelled": ClientStatus.CANCELLED,
-    "canceled": ClientStatus.CANCELLED,
-    "cancelado": ClientStatus.CANCELLED,
-    "cancelada": ClientStatus.CANCELLED,
-}
+STATUS_ALIASES = labels.STATUS_WORDS  # one table of the words staff type (antena.core.words)
 
 
 def parse_status(value: str | None) -> ClientStatus:
-    text = fold(value or "")
-    if not text:
-        return ClientStatus.ACTIVE
-    try:
-        return STATUS_ALIASES[text]
-    except KeyError as exc:
-        raise InvalidInput(
-            _("Unknown status {value}: use active, suspended, free or cancelled").format(value=value)
-        ) from exc
+    """A client's status as typed (Spanish or English); empty means active."""
+    return labels.parse_status(value) or ClientStatus.ACTIVE
 
 
 @dataclass

@@ -23,10 +23,21 @@ from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.notes import Note, encode, note
 from antena.core.routeros.ops import OpResult, Outcome, RouterAccess, RouterOp
 
 LOG = logging.getLogger(__name__)
 BATCH_LIMIT = 5000
+RESULT_LIMIT, ERROR_LIMIT = 255, 500  # router_tasks.result / last_error: JSON text of the notes
+
+
+def _reason(notes: list[Note], blocking: list[Note]) -> list[Note]:
+    """Why a task is still waiting: its own notes, else the reason the batch stopped."""
+    if notes and not (len(notes) == 1 and notes[0].code == "not_attempted" and not notes[0].params):
+        return notes
+    if blocking:
+        return [note("not_attempted", reason=blocking[0])]
+    return notes or [note("not_attempted")]
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,13 @@ class Delivery:
     client_id: int | None
     kind: str
     outcome: Outcome
-    detail: str
+    notes: tuple[Note, ...] = ()
+
+    def text(self, lang: str | None = None) -> str:
+        """The notes in words (``lang``, else the current language)."""
+        from antena.core.routeros.wording import render_all
+
+        return render_all(self.notes, lang)
 
 
 def access_for(router: Router, timeout: float) -> RouterAccess:
@@ -135,8 +152,8 @@ async def apply_router(app: App, router: Router, tasks: list[RouterTask]) -> lis
         results = await app.gateway.apply(access, ops)
     except Exception as exc:  # a gateway bug must not lose the tasks
         LOG.exception("gateway failed on router %s", router.name)
-        results = [OpResult(Outcome.UNREACHABLE, f"internal error: {exc}")] + [
-            OpResult(Outcome.SKIPPED, "") for _ in ops[1:]
+        results = [OpResult(Outcome.UNREACHABLE, [note("internal_error", text=str(exc))])] + [
+            OpResult(Outcome.SKIPPED, [note("not_attempted")]) for _ in ops[1:]
         ]
     else:
         # A crash here leaves the tasks leased by a dead process: the next worker takes them over
@@ -146,6 +163,7 @@ async def apply_router(app: App, router: Router, tasks: list[RouterTask]) -> lis
 
 
 def _audit(session: AsyncSession, router: Router, row: RouterTask, action: str, outcome: str) -> None:
+    # ``outcome`` is the task's stored notes (JSON text), as in ``router_tasks``.
     """A task that finally applied or gave up is reported in the audit log (``/tareas`` shows the rest)."""
     record(
         session,
@@ -163,7 +181,7 @@ async def record_results(
     """Write each outcome; the failure reason of the batch explains the tasks it held back."""
     now = app.clock.now()
     settings = app.settings
-    blocking = next((r.detail for r in results if r.outcome is Outcome.UNREACHABLE), "")
+    blocking = next((r.notes for r in results if r.outcome is Outcome.UNREACHABLE and r.notes), [])
     deliveries: list[Delivery] = []
     async with app.uow() as uow:
         # The common case, a first try that applied, is written in one executemany round trip.
@@ -186,7 +204,7 @@ async def record_results(
                     lease_owner=None,
                     lease_until=None,
                 ),
-                [{"tid": task.id, "res": result.detail[:255]} for task, result in quick],
+                [{"tid": task.id, "res": encode(result.notes, RESULT_LIMIT)} for task, result in quick],
             )
             for task, result in quick:
                 deliveries.append(
@@ -197,7 +215,7 @@ async def record_results(
                         task.client_id,
                         task.kind,
                         Outcome.APPLIED,
-                        result.detail,
+                        tuple(result.notes),
                     )
                 )
         quick_ids = {task.id for task, _result in quick}
@@ -218,35 +236,36 @@ async def record_results(
             if row is None or row.status is not TaskStatus.PENDING:
                 continue
             row.lease_owner, row.lease_until = None, None
-            outcome, detail = result.outcome, result.detail
+            outcome, notes = result.outcome, list(result.notes)
             if outcome is Outcome.APPLIED:
-                row.status, row.result, row.finished_at = TaskStatus.DONE, detail[:255], now
+                row.status, row.result, row.finished_at = TaskStatus.DONE, encode(notes, RESULT_LIMIT), now
                 row.attempts += 1
                 if row.attempts > 1:
-                    _audit(uow.session, router, row, "router.task.applied", detail or "ok")
+                    _audit(uow.session, router, row, "router.task.applied", row.result)
             elif outcome is Outcome.REFUSED:
                 row.attempts += 1
-                row.status, row.last_error, row.finished_at = TaskStatus.FAILED, detail[:500], now
-                _audit(uow.session, router, row, "router.task.failed", detail)
+                row.status, row.finished_at = TaskStatus.FAILED, now
+                row.last_error = encode(notes, ERROR_LIMIT)
+                _audit(uow.session, router, row, "router.task.failed", row.last_error)
             elif outcome is Outcome.LOGIN_REFUSED:  # a wrong password: the slow schedule, never given up
                 row.attempts += 1
-                row.last_error, row.error_code = detail[:500], "login_refused"
+                row.last_error, row.error_code = encode(notes, ERROR_LIMIT), "login_refused"
                 row.next_attempt_at = now + dt.timedelta(seconds=settings.router_login_retry)
             else:
-                reason = detail or blocking or "not attempted"
+                notes = _reason(notes, blocking)
                 row.attempts += 1
-                row.last_error, row.error_code = reason[:500], None
+                row.last_error, row.error_code = encode(notes, ERROR_LIMIT), None
                 if row.attempts >= settings.router_max_attempts:
                     row.status, row.finished_at = TaskStatus.FAILED, now
-                    row.last_error = f"gave up after {row.attempts} attempts: {reason}"[:500]
+                    row.last_error = encode([note("gave_up", n=row.attempts, reason=notes)], ERROR_LIMIT)
                     _audit(uow.session, router, row, "router.task.failed", row.last_error)
                 else:
                     row.next_attempt_at = now + backoff(
                         row.attempts, settings.router_backoff_base, settings.router_backoff_max
                     )
-                outcome, detail = Outcome.UNREACHABLE, reason
+                outcome = Outcome.UNREACHABLE
             deliveries.append(
-                Delivery(row.id, router.id, router.name, row.client_id, row.kind, outcome, detail)
+                Delivery(row.id, router.id, router.name, row.client_id, row.kind, outcome, tuple(notes))
             )
         await uow.commit()
     return deliveries

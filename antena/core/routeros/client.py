@@ -24,6 +24,7 @@ import librouteros
 from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, MultiTrapError, TrapError
 
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
+from antena.core.notes import Note, note
 from antena.core.routeros.ops import RouterAccess
 
 Row = dict[str, str]
@@ -111,24 +112,27 @@ class CommandCounter:
     count: int = 0
 
 
-def _reason(exc: BaseException, timeout: float, *, connecting: bool = False) -> str:
-    """A short, human reason for a transport failure."""
-    if isinstance(exc, TimeoutError):
-        return f"timeout after {timeout:g} s"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return "unknown host"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS error: {exc.reason or exc}"
-    if isinstance(exc, FatalError):
-        return f"router closed the session: {exc}"
-    if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, EOFError)):
-        return "connection closed by the router" if connecting else "connection lost"
-    if isinstance(exc, OSError):
-        return f"network error: {exc.strerror or exc}"
-    return f"protocol error: {exc}"
+#: Why a connection that was closed (or fell out of step) cannot be used any more.
+LOST = note("connection_lost")
 
+
+def _reason(exc: BaseException, timeout: float, *, connecting: bool = False) -> Note:
+    """A short reason for a transport failure, as a note (rendered where it is shown)."""
+    if isinstance(exc, TimeoutError):
+        return note("timeout", s=f"{timeout:g}")
+    if isinstance(exc, ConnectionRefusedError):
+        return note("connection_refused")
+    if isinstance(exc, socket.gaierror):
+        return note("unknown_host")
+    if isinstance(exc, ssl.SSLError):
+        return note("tls_error", text=str(exc.reason or exc))
+    if isinstance(exc, FatalError):
+        return note("session_closed", text=str(exc))
+    if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, EOFError)):
+        return note("connection_closed") if connecting else LOST
+    if isinstance(exc, OSError):
+        return note("network_error", why=str(exc.strerror or exc))
+    return note("protocol_error", text=str(exc))
 
 _TRANSPORT_ERRORS = (TimeoutError, OSError, LibRouterosError, EOFError)
 
@@ -142,7 +146,8 @@ class RouterConnection:
         self._api = api
         self._timeout = timeout
         self._lock = asyncio.Lock()
-        self._broken: str | None = None
+        self._broken: Note | None = None
+        self._closed = False
         self.counter = counter if counter is not None else CommandCounter()
         #: Commands sent on this connection (login excluded).
         self.commands = 0
@@ -177,7 +182,7 @@ class RouterConnection:
             # Wrong credentials: queued and retried slowly, so the change survives until someone fixes them.
             raise RouterLoginRefused(access.name, str(exc)) from exc
         except _TRANSPORT_ERRORS as exc:
-            raise RouterUnreachable(_reason(exc, timeout, connecting=True)) from exc
+            raise RouterUnreachable(note=_reason(exc, timeout, connecting=True)) from exc
         return cls(api, timeout=timeout, counter=counter)
 
     async def __aenter__(self) -> RouterConnection:
@@ -197,9 +202,9 @@ class RouterConnection:
 
     async def close(self) -> None:
         """Close the session; never raises (the router may already be gone)."""
-        if self._broken == "closed":
+        if self._closed:
             return
-        self._broken = "closed"
+        self._closed, self._broken = True, LOST
         with contextlib.suppress(*_TRANSPORT_ERRORS, RuntimeError):
             await self._api.close()
 
@@ -209,7 +214,7 @@ class RouterConnection:
         """Send one command; returns the ``!re`` rows and the attributes of ``!done``."""
         async with self._lock:
             if self._broken is not None:
-                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+                raise RouterUnreachable(note=self._broken)
             self.commands += 1
             self.counter.count += 1
             protocol = self._api.protocol
@@ -230,10 +235,10 @@ class RouterConnection:
             except _TRANSPORT_ERRORS as exc:
                 self._broken = _reason(exc, self._timeout)
                 await self._abort()
-                raise RouterUnreachable(self._broken) from exc
+                raise RouterUnreachable(note=self._broken) from exc
             except BaseException:
                 # cancelled or a bug halfway through a reply: the stream is out of step for good
-                self._broken = "connection lost"
+                self._broken = LOST
                 await self._abort()
                 raise
         if traps:
@@ -250,7 +255,7 @@ class RouterConnection:
         (:mod:`antena.core.routeros.streaming`): raw sentences in and out, errors translated."""
         async with self._lock:
             if self._broken is not None:
-                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+                raise RouterUnreachable(note=self._broken)
             yield Channel(self)
 
     async def _guarded(self, step: Awaitable[T]) -> T:
@@ -259,9 +264,9 @@ class RouterConnection:
         except _TRANSPORT_ERRORS as exc:
             self._broken = _reason(exc, self._timeout)
             await self._abort()
-            raise RouterUnreachable(self._broken) from exc
+            raise RouterUnreachable(note=self._broken) from exc
         except BaseException:
-            self._broken = "connection lost"  # cancelled mid-sentence: out of step for good
+            self._broken = LOST  # cancelled mid-sentence: out of step for good
             await self._abort()
             raise
 
