@@ -148,13 +148,20 @@ async def process(uow: UnitOfWork, row_id: int, event: ProviderEvent) -> str:
     elif event.kind is EventKind.OTHER or not row.payment_id:
         row.status = EventStatus.IGNORED.value
     else:
+        # Locks in one order: the provider payment first (a twin delivery waits on its claim holding
+        # nothing but its own event row), then the client and the invoices. The event's client_id
+        # is set after the claim: its foreign key check locks the client row.
+        state = await payment_state(uow, row.provider, row.payment_id)
+        claimed = False
+        if state is None:
+            first = EventStatus.REVIEW.value if event.kind is EventKind.PAID else event.kind.value
+            state, claimed = await _claim(uow, row, first)
         client = await _client_of(uow, event)
         row.client_id = client
-        state = await payment_state(uow, row.provider, row.payment_id)
         if event.kind is EventKind.PAID:
-            await _paid(uow, row, event, client, state)
+            await _paid(uow, row, event, client, state, claimed)
         else:
-            await _reversal(uow, row, event, state)
+            await _reversal(uow, row, event, state, claimed)
     row.notified = await notices.tell_cashiers(uow, row)
     return row.status
 
@@ -181,12 +188,10 @@ async def _paid(
     row: OnlineEvent,
     event: ProviderEvent,
     client: int | None,
-    state: ProviderPayment | None,
+    state: ProviderPayment,
+    claimed: bool,
 ) -> None:
-    mine = False
-    if state is None:
-        state, mine = await _claim(uow, row, EventStatus.REVIEW.value)
-    if not mine:
+    if not claimed:
         if state.status == EventStatus.APPLYING.value:  # left by an older version's crash
             done = await _registered(uow, row)
             if done is not None:  # it had registered the payment, not recorded it: record it now
@@ -240,15 +245,13 @@ async def _registered(uow: UnitOfWork, row: OnlineEvent) -> int | None:
 
 
 async def _reversal(
-    uow: UnitOfWork, row: OnlineEvent, event: ProviderEvent, state: ProviderPayment | None
+    uow: UnitOfWork, row: OnlineEvent, event: ProviderEvent, state: ProviderPayment, claimed: bool
 ) -> None:
     """A refund or chargeback always goes to the cashiers (it never changes money by itself)."""
     reason = ReviewReason.REFUND if event.kind is EventKind.REFUNDED else ReviewReason.CHARGEBACK
-    if state is None:  # out of order: the payment itself never arrived; it must never apply now
-        state, mine = await _claim(uow, row, event.kind.value)
-        if mine:
-            _review(row, reason, applied=False)
-            return
+    if claimed:  # out of order: the payment itself never arrived; it must never apply now
+        _review(row, reason, applied=False)
+        return
     if state.status == event.kind.value:
         row.status = EventStatus.DUPLICATE.value
         return

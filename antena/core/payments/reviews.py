@@ -94,7 +94,6 @@ async def _apply(uow: UnitOfWork, actor: Actor, row_id: int, client_id: int | No
                 name=client.name
             )
         )
-    row.client_id = client.id
     plan = applying.ToRegister(
         row.provider,
         row.payment_id or f"event-{row.id}",
