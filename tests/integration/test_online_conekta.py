@@ -141,6 +141,25 @@ async def test_oxxo_payment_applies_reconnects_and_tells_cashiers(
     )
 
 
+async def test_with_the_router_unreachable_the_payment_stands_and_the_line_says_queued(
+    bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
+) -> None:
+    app = bot.app
+    ana, number = await suspended_client(bot, isp)
+    refs = await references.create_references(app, Actor.cli(), ana.id)
+    isp.emulator.unreachable = True
+
+    response = await conekta.deliver(conekta.pay(refs.oxxo, 35000))
+
+    assert response.json()["status"] == "applied"
+    assert (await get_invoice(app, number)).status is InvoiceStatus.PAID
+    await worker_pass(app)
+    line = await bot.telegram.wait_for_message(CASHIER, lambda r: "OXXO" in text_of(r), timeout=10)
+    assert "Reconnection queued: the router is unreachable." in line["text"]
+    assert "Service reconnected." not in line["text"]
+    isp.emulator.unreachable = False
+
+
 async def test_the_same_event_twice_and_its_twin_make_one_payment(
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:

@@ -70,15 +70,18 @@ def test_the_wording_reads_as_before() -> None:
     app: Any = _App()
     with language("en"):
         review = notices.review_text(app, view())
-        line = notices.applied_text(
-            app, view(status="applied", method="oxxo", detail={"invoices": [3, 4], "reactivated": True})
-        )
+        paid = view(status="applied", method="oxxo", detail={"invoices": [3, 4], "reactivated": True})
+        line = notices.applied_text(app, paid, notices.RECONNECTED)
+        waiting = notices.applied_text(app, paid, notices.QUEUED)
+        plain = notices.applied_text(app, paid)
     first = review.splitlines()[0]
     assert first.startswith("Online payment #12 needs a decision: ") and first.endswith("$200.00 by SPEI.")
     assert "Client: Ana López (#7)" in review and "The client owes 350.00." in review
     assert line.endswith(
         "$200.00 by OXXO from Ana López (#7), reference ord_2x. Invoices paid: 3, 4. Service reconnected."
     )
+    assert waiting.endswith("Invoices paid: 3, 4. Reconnection queued: the router is unreachable.")
+    assert plain.endswith("Invoices paid: 3, 4.")
     with language("es"):
         assert "necesita una decisión" in notices.review_text(app, view())
 

@@ -286,8 +286,8 @@ def finish(
         **(row.detail or {}),
         "invoices": [a.number for a in result.applied],
         "credit": str(result.credit_added),
-        "reactivated": bool(reactivation and not reactivation.refused),
-        "queued": bool(reactivation and reactivation.queued),
+        # a reconnection was ordered (router tasks keyed by the payment; tried after the commit)
+        "reactivated": bool(reactivation and reactivation.report and reactivation.report.actions),
     }
     if state is not None:
         state.status, state.local_payment_id = EventStatus.APPLIED.value, result.payment_id

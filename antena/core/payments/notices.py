@@ -11,6 +11,7 @@ was decided before its message went out is not sent.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -35,6 +36,8 @@ REVIEW_EVENT = "staff.online_review"
 ONLINE_PREFIX = "olp"  # the bot's OnlineCb (antena.bot.handlers.online_payments): event, action, client
 CASHIER_ROLES = (Role.CASHIER, Role.MANAGER, Role.ADMIN)
 EVENTS = {EventStatus.APPLIED.value: APPLIED_EVENT, EventStatus.REVIEW.value: REVIEW_EVENT}
+RECONNECTED, QUEUED = "reconnected", "queued"  # what became of the reconnection a payment ordered
+POLL = 0.2  # seconds between looks at a reconnection whose first try is under way
 
 
 async def tell_cashiers(uow: UnitOfWork, row: OnlineEvent) -> int:
@@ -72,8 +75,9 @@ def who_label(view: EventView) -> str:
     return f"{view.client_name} (#{view.client_id})" if view.client_id else _("no client")
 
 
-def applied_text(app: App, view: EventView) -> str:
-    """The one line a payment that applied by itself gets (in the current language)."""
+def applied_text(app: App, view: EventView, reconnection: str | None = None) -> str:
+    """The one line a payment that applied by itself gets (in the current language);
+    ``reconnection``: ``RECONNECTED``, ``QUEUED`` or None (none ordered, or the router refused it)."""
     text = _("Online payment: {amount} by {method} from {who}, reference {ref}.").format(
         amount=_money(app, view),
         method=queries.method_label(view.method),
@@ -83,11 +87,39 @@ def applied_text(app: App, view: EventView) -> str:
     invoices = view.detail.get("invoices") or []
     if invoices:
         text += " " + _("Invoices paid: {numbers}.").format(numbers=", ".join(str(n) for n in invoices))
-    if view.detail.get("queued"):
+    if reconnection == QUEUED:
         text += " " + _("Reconnection queued: the router is unreachable.")
-    elif view.detail.get("reactivated"):
+    elif reconnection == RECONNECTED:
         text += " " + _("Service reconnected.")
     return text
+
+
+async def reconnection(app: App, view: EventView) -> str | None:
+    """What became of the reconnection the payment ordered (its router tasks, keyed by the payment).
+
+    The router is tried after the commit, while the worker may already be wording this line: a task
+    not tried yet is waited for, up to the router timeout, so the line says what happened."""
+    from antena.core.db.router_tasks import RouterTask, TaskStatus
+
+    if not view.detail.get("reactivated") or view.local_payment_id is None:
+        return None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + app.settings.router_timeout + 2
+    prefix = f"payment:{view.local_payment_id}:"
+    while True:
+        async with app.reader() as uow:
+            found = await uow.session.execute(
+                select(RouterTask.status, RouterTask.attempts).where(RouterTask.key.startswith(prefix))
+            )
+            tasks = found.all()
+        if any(status is TaskStatus.FAILED for status, _tries in tasks):
+            return None  # the router refused it: /tareas says why
+        pending = [tries for status, tries in tasks if status is TaskStatus.PENDING]
+        if not pending:
+            return RECONNECTED
+        if any(tries > 0 for tries in pending) or loop.time() >= deadline:
+            return QUEUED
+        await asyncio.sleep(POLL)
 
 
 def review_text(app: App, view: EventView) -> str:
@@ -145,9 +177,11 @@ async def staff_note(app: App, msg: Message) -> StaffNote | None:
             view = await queries.event_view(uow.session, int(msg.context["event"]))
         except NotFound:
             return None
+    if msg.event == APPLIED_EVENT:
+        reconnected = await reconnection(app, view)
+        with language(msg.language):
+            return StaffNote(applied_text(app, view, reconnected)[:4000])
     with language(msg.language):
-        if msg.event == APPLIED_EVENT:
-            return StaffNote(applied_text(app, view)[:4000])
         if view.status != EventStatus.REVIEW.value:
             return None
         buttons = review_buttons(app, view)
