@@ -157,7 +157,7 @@ def online_decide(
 
     async def work(app: App) -> reviews.Decided:
         client_id = (await find_one(app, client)).id if client else None
-        return await reviews.decide(app, Actor.cli(), event, action, client_id)
+        return await app.perform(reviews.decide, Actor.cli(), event, action, client_id)
 
     decided = run(work)
     if decided.action is reviews.Action.APPLY:
