@@ -51,7 +51,8 @@ __all__ = ["conekta", "mp", "web_port"]
 
 @pytest.fixture
 def settings(settings: Settings, conekta: ConektaDouble, mp: MercadoPagoDouble, web_port: int) -> Settings:
-    return online_settings(settings, conekta, mp, web_port)
+    # A Mexican ISP: its portal speaks Spanish (ANTENA_LOCALE), whatever the browser asks for.
+    return online_settings(settings, conekta, mp, web_port).model_copy(update={"locale": "es"})
 
 
 @pytest.fixture
