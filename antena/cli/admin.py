@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.runner import run
-from antena.core import network, staff
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.db.migrate import upgrade
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-staff_app = typer.Typer(help="Staff who use the Telegram bot.", no_args_is_help=True)
-zone_app = typer.Typer(help="Zones and their billing calendars.", no_args_is_help=True)
-router_app = typer.Typer(help="MikroTik routers.", no_args_is_help=True)
-plan_app = typer.Typer(help="Internet plans.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+
+db_app = typer.Typer(help=N_("Database schema."), no_args_is_help=True)
+staff_app = typer.Typer(help=N_("Staff who use the Telegram bot."), no_args_is_help=True)
+zone_app = typer.Typer(help=N_("Zones and their billing calendars."), no_args_is_help=True)
+router_app = typer.Typer(help=N_("MikroTik routers."), no_args_is_help=True)
+plan_app = typer.Typer(help=N_("Internet plans."), no_args_is_help=True)
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=N_("Create or upgrade the schema to the latest version (Alembic)."))
 def db_upgrade() -> None:
-    """Create or upgrade the schema to the latest version (Alembic)."""
+    from antena.core.db.migrate import upgrade
 
     async def work(app: App) -> None:
         await upgrade(app.db)
@@ -29,33 +30,35 @@ def db_upgrade() -> None:
     typer.echo(_("Database schema is up to date."))
 
 
-@staff_app.command("add")
+@staff_app.command("add", help=N_("Allow a Telegram user to work the ISP with a role."))
 def staff_add(
-    telegram_id: str = typer.Option(..., "--telegram-id", help="Numeric Telegram user id"),
+    telegram_id: str = typer.Option(..., "--telegram-id", help=N_("Numeric Telegram user id")),
     name: str = typer.Option(..., "--name"),
-    role: str = typer.Option(..., "--role", help="admin|manager|cashier|technician"),
+    role: str = typer.Option(..., "--role", help=N_("admin|manager|cashier|technician")),
 ) -> None:
-    """Allow a Telegram user to work the ISP with a role."""
+    from antena.core import staff
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         async with app.uow() as uow:
             member = await staff.add_staff(uow, Actor.cli(), telegram_id=telegram_id, name=name, role=role)
             return _("Staff member {name} added as {role} (Telegram id {id}).").format(
-                name=member.name, role=member.role.value, id=member.telegram_id
+                name=member.name, role=_role_label(member.role), id=member.telegram_id
             )
 
     typer.echo(run(work))
 
 
-@zone_app.command("add")
+@zone_app.command("add", help=N_("Add a zone with its billing calendar."))
 def zone_add(
     name: str = typer.Option(..., "--name"),
-    issue_day: str = typer.Option(..., "--issue-day", help="Day of month invoices are issued"),
-    notice_day: str = typer.Option(..., "--notice-day", help="Day of month reminders go out"),
-    pay_day: str = typer.Option(..., "--pay-day", help="Day of month payment is due"),
-    cutoff_day: str = typer.Option(..., "--cutoff-day", help="Day of month unpaid clients are cut"),
+    issue_day: str = typer.Option(..., "--issue-day", help=N_("Day of month invoices are issued")),
+    notice_day: str = typer.Option(..., "--notice-day", help=N_("Day of month reminders go out")),
+    pay_day: str = typer.Option(..., "--pay-day", help=N_("Day of month payment is due")),
+    cutoff_day: str = typer.Option(..., "--cutoff-day", help=N_("Day of month unpaid clients are cut")),
 ) -> None:
-    """Add a zone with its billing calendar."""
+    from antena.core import network
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         async with app.uow() as uow:
@@ -81,7 +84,9 @@ def zone_add(
     typer.echo(run(work))
 
 
-@router_app.command("add")
+@router_app.command(
+    "add", help=N_("Add a MikroTik router reached through its API (the login is tried first).")
+)
 def router_add(
     name: str = typer.Option(..., "--name"),
     host: str = typer.Option(..., "--host"),
@@ -89,13 +94,13 @@ def router_add(
     username: str = typer.Option(..., "--username"),
     password: str = typer.Option("", "--password"),
     zone: str = typer.Option(..., "--zone"),
-    no_api: bool = typer.Option(False, "--no-api", help="Keep changes in the database only"),
-    tls: bool = typer.Option(False, "--tls", help="Use API-SSL"),
-    no_check: bool = typer.Option(False, "--no-check", help="Save without trying the API login"),
+    no_api: bool = typer.Option(False, "--no-api", help=N_("Keep changes in the database only")),
+    tls: bool = typer.Option(False, "--tls", help=N_("Use API-SSL")),
+    no_check: bool = typer.Option(False, "--no-check", help=N_("Save without trying the API login")),
 ) -> None:
-    """Add a MikroTik router reached through its API (the login is tried first)."""
     from antena.cli.network_admin import finish, probe_lines
     from antena.core import router_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> router_admin.RouterResult:
         return await router_admin.add_router(
@@ -117,23 +122,25 @@ def router_add(
     finish(lines, result.deliveries, tempfail=result.probe.status.value != "unreachable")
 
 
-@plan_app.command("add")
+@plan_app.command(
+    "add", help=N_("Add an Internet plan; its profile or PCQ queues are created on every router.")
+)
 def plan_add(
     name: str = typer.Option(..., "--name"),
-    service_type: str = typer.Option(..., "--type", help="pppoe|hotspot|simple-queue|pcq"),
+    service_type: str = typer.Option(..., "--type", help=N_("pppoe|hotspot|simple-queue|pcq")),
     price: str = typer.Option(..., "--price"),
-    download: str = typer.Option(..., "--download", help="e.g. 10M"),
-    upload: str = typer.Option(..., "--upload", help="e.g. 5M"),
+    download: str = typer.Option(..., "--download", help=N_("e.g. 10M")),
+    upload: str = typer.Option(..., "--upload", help=N_("e.g. 5M")),
     profile: str = typer.Option(
         "",
         "--profile",
-        help="PPP profile, Hotspot user profile or PCQ address list (default: name)",
+        help=N_("PPP profile, Hotspot user profile or PCQ address list (default: name)"),
     ),
-    pool: str = typer.Option("", "--pool", help="PPPoE address pool (then clients need no IP)"),
+    pool: str = typer.Option("", "--pool", help=N_("PPPoE address pool (then clients need no IP)")),
 ) -> None:
-    """Add an Internet plan; its profile or PCQ queues are created on every router."""
     from antena.cli.network_admin import finish
     from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> network_admin.PlanResult:
         return await network_admin.add_plan(
@@ -155,3 +162,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(zone_app, name="zone")
     app.add_typer(router_app, name="router")
     app.add_typer(plan_app, name="plan")
+
+
+def _role_label(role: object) -> str:
+    """The role in the reader's language (imported here: the words table loads the models)."""
+    from antena.core.words import role_label
+
+    return role_label(role)  # type: ignore[arg-type]

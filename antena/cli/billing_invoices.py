@@ -9,32 +9,34 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.progress import progress_bar
 from antena.cli.runner import run
 from antena.core import csvsafe, validate
-from antena.core.audit import Actor
-from antena.core.billing import adjust, display, invoices, items, pdf, queries
-from antena.core.billing.run import RunReport, run_invoices
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.config import Settings
-from antena.core.db.billing_models import Invoice
 from antena.core.errors import AlreadyExists, InvalidInput
 from antena.core.i18n import N_, _
 
+if TYPE_CHECKING:
+    from antena.core.billing import queries
+    from antena.core.billing.run import RunReport
+    from antena.core.bootstrap import App
+    from antena.core.config import Settings
+    from antena.core.db.billing_models import Invoice
+
 CSV_HEADER = ("number", "client_id", "client", "type", "issue_date", "due_date", "total", "paid", "status")
 
-billing_app = typer.Typer(help="The invoice run.", no_args_is_help=True)
-invoices_app = typer.Typer(help="Invoice listings.", no_args_is_help=True)
+billing_app = typer.Typer(help=N_("The invoice run."), no_args_is_help=True)
+invoices_app = typer.Typer(help=N_("Invoice listings."), no_args_is_help=True)
 invoice_app = typer.Typer(
-    help="One invoice: PDF, issue, edit dates, free month, other income, merge, cancel.", no_args_is_help=True
+    help=N_("One invoice: PDF, issue, edit dates, free month, other income, merge, cancel."),
+    no_args_is_help=True,
 )
-extra_app = typer.Typer(help="Extra products and services on a client's invoices.", no_args_is_help=True)
+extra_app = typer.Typer(help=N_("Extra products and services on a client's invoices."), no_args_is_help=True)
 
-DATE_HELP = "YYYY-MM-DD (default: today in ANTENA_TIMEZONE)"
+DATE_HELP = N_("YYYY-MM-DD (default: today in ANTENA_TIMEZONE)")
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -42,11 +44,15 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _money(settings: Settings, amount: object) -> str:
+    from antena.core.billing import display
+
     return display.money(amount, settings.currency, settings.locale, settings.default_region)  # type: ignore[arg-type]
 
 
 def _described(app: App, invoice: Invoice) -> str:
     """One line about an invoice, then its lines: what staff check after issuing."""
+    from antena.core.billing import display, queries
+
     s = app.settings
     head = _("Invoice {number} for {client}: {total} ({status}), due {due}.").format(
         number=invoice.number,
@@ -59,9 +65,12 @@ def _described(app: App, invoice: Invoice) -> str:
     return "\n".join([head, *body])
 
 
-@billing_app.command("run")
+@billing_app.command(
+    "run", help=N_("Issue the Internet invoices of every calendar whose issue day is that date.")
+)
 def billing_run(date: str = typer.Option("", "--date", help=DATE_HELP)) -> None:
-    """Issue the Internet invoices of every calendar whose issue day is that date."""
+    from antena.core.audit import Actor
+    from antena.core.billing.run import run_invoices
 
     async def work(app: App) -> tuple[RunReport, App]:
         day = _date(date)
@@ -72,13 +81,14 @@ def billing_run(date: str = typer.Option("", "--date", help=DATE_HELP)) -> None:
     typer.echo(report.summary(app.settings.currency, app.settings.default_region))
 
 
-@invoices_app.command("list")
+@invoices_app.command("list", help=N_("List invoices by number, optionally of one client and in one status."))
 def invoices_list(
-    client: str = typer.Option("", "--client", help="name, IP, phone, service user or id"),
-    status: str = typer.Option("", "--status", help="pending|paid|cancelled"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
+    client: str = typer.Option("", "--client", help=N_("name, IP, phone, service user or id")),
+    status: str = typer.Option("", "--status", help=N_("pending|paid|cancelled")),
+    as_csv: bool = typer.Option(False, "--csv", help=N_("CSV on standard output")),
 ) -> None:
-    """List invoices by number, optionally of one client and in one status."""
+    from antena.core.billing import queries
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tuple[list[queries.InvoiceRow], Settings]:
         wanted = queries.parse_status(status)
@@ -121,13 +131,13 @@ def invoices_list(
         typer.echo("  ".join(cells).rstrip())
 
 
-@invoice_app.command("pdf")
+@invoice_app.command("pdf", help=N_("Write an invoice as PDF."))
 def invoice_pdf(
     number: str = typer.Argument(..., metavar="NUMBER"),
-    out: Path = typer.Option(..., "--out", help="PDF file to write (or a folder)"),
-    lang: str = typer.Option("", "--lang", help="es|en (default: ANTENA_LOCALE)"),
+    out: Path = typer.Option(..., "--out", help=N_("PDF file to write (or a folder)")),
+    lang: str = typer.Option("", "--lang", help=N_("es|en (default: ANTENA_LOCALE)")),
 ) -> None:
-    """Write an invoice as PDF."""
+    from antena.core.billing import pdf, queries
 
     async def work(app: App) -> Path:
         queries.parse_number(number)
@@ -139,18 +149,22 @@ def invoice_pdf(
     typer.echo(_("Invoice {number} written to {path}").format(number=number.strip().lstrip("#"), path=path))
 
 
-@invoice_app.command("issue")
+@invoice_app.command(
+    "issue", help=N_("Issue the month's Internet invoice now (one per client per month unless --again).")
+)
 def invoice_issue(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
     date: str = typer.Option("", "--date", help=DATE_HELP),
-    prorate: bool = typer.Option(False, "--prorate", help="Charge only the days from installation"),
-    merge: bool = typer.Option(False, "--merge", help="Fold the pending Internet invoices into this one"),
-    preview: bool = typer.Option(False, "--preview", help="Show the invoice without creating it"),
+    prorate: bool = typer.Option(False, "--prorate", help=N_("Charge only the days from installation")),
+    merge: bool = typer.Option(False, "--merge", help=N_("Fold the pending Internet invoices into this one")),
+    preview: bool = typer.Option(False, "--preview", help=N_("Show the invoice without creating it")),
     again: bool = typer.Option(
-        False, "--again", help="Confirm a second Internet invoice in a month that already has one"
+        False, "--again", help=N_("Confirm a second Internet invoice in a month that already has one")
     ),
 ) -> None:
-    """Issue the month's Internet invoice now (one per client per month unless --again)."""
+    from antena.core.audit import Actor
+    from antena.core.billing import display, invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day = _date(date)
@@ -161,9 +175,7 @@ def invoice_issue(
                     invoices.issue_now, Actor.cli(), client.id, day, prorate=prorate, merge=merge, again=again
                 )
             except AlreadyExists as exc:
-                raise AlreadyExists(
-                    str(exc) + ". " + _("To issue another one anyway, add --again.")
-                ) from exc
+                raise AlreadyExists(str(exc) + ". " + _("To issue another one anyway, add --again.")) from exc
             return _described(app, invoice)
         p = await invoices.preview_invoice(app, client.id, day, prorate=prorate, merge=merge)
         s = app.settings
@@ -183,13 +195,16 @@ def invoice_issue(
     typer.echo(run(work))
 
 
-@invoice_app.command("edit")
+@invoice_app.command(
+    "edit", help=N_("Move a pending invoice's due and cut-off dates (audited; the cut-off follows them).")
+)
 def invoice_edit(
     number: str = typer.Argument(..., metavar="NUMBER"),
-    due_date: str = typer.Option("", "--due-date", metavar="YYYY-MM-DD", help="New due date"),
-    cutoff_date: str = typer.Option("", "--cutoff-date", metavar="YYYY-MM-DD", help="New cut-off date"),
+    due_date: str = typer.Option("", "--due-date", metavar="YYYY-MM-DD", help=N_("New due date")),
+    cutoff_date: str = typer.Option("", "--cutoff-date", metavar="YYYY-MM-DD", help=N_("New cut-off date")),
 ) -> None:
-    """Move a pending invoice's due and cut-off dates (audited; the cut-off follows them)."""
+    from antena.core.audit import Actor
+    from antena.core.billing import adjust, display, queries
 
     async def work(app: App) -> str:
         queries.parse_number(number)
@@ -208,13 +223,17 @@ def invoice_edit(
     typer.echo(run(work))
 
 
-@invoice_app.command("first")
+@invoice_app.command("first", help=N_("A new client's first invoice, prorated from the installation day."))
 def invoice_first(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    date: str = typer.Option("", "--date", help="Issue date (default: that of the installation's period)"),
-    no_prorate: bool = typer.Option(False, "--no-prorate", help="Charge the whole month"),
+    date: str = typer.Option(
+        "", "--date", help=N_("Issue date (default: that of the installation's period)")
+    ),
+    no_prorate: bool = typer.Option(False, "--no-prorate", help=N_("Charge the whole month")),
 ) -> None:
-    """A new client's first invoice, prorated from the installation day."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day = _date(date)
@@ -227,12 +246,16 @@ def invoice_first(
     typer.echo(run(work))
 
 
-@invoice_app.command("free")
+@invoice_app.command(
+    "free", help=N_("A free month: a paid 0.00 Internet invoice, so no other is issued for that period.")
+)
 def invoice_free(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    date: str = typer.Option("", "--date", help="Issue date (default: the next issue day)"),
+    date: str = typer.Option("", "--date", help=N_("Issue date (default: the next issue day)")),
 ) -> None:
-    """A free month: a paid 0.00 Internet invoice, so no other is issued for that period."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day = _date(date)
@@ -249,14 +272,18 @@ def _line(text: str) -> tuple[str, str]:
     return what.strip(), str(validate.money(amount, allow_zero=False, what=what.strip()))
 
 
-@invoice_app.command("other")
+@invoice_app.command(
+    "other", help=N_("Other income (equipment, installation, other services): never automatic, never cuts.")
+)
 def invoice_other(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    line: list[str] = typer.Option(..., "--line", help='"TEXT=AMOUNT", repeatable'),
+    line: list[str] = typer.Option(..., "--line", help=N_('"TEXT=AMOUNT", repeatable')),
     date: str = typer.Option("", "--date", help=DATE_HELP),
-    due: str = typer.Option("", "--due", help="Due date (default: the issue date)"),
+    due: str = typer.Option("", "--due", help=N_("Due date (default: the issue date)")),
 ) -> None:
-    """Other income (equipment, installation, other services): never automatic, never cuts."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         day, due_day, parsed = _date(date), _date(due), [_line(x) for x in line]
@@ -269,9 +296,11 @@ def invoice_other(
     typer.echo(run(work))
 
 
-@invoice_app.command("merge")
+@invoice_app.command("merge", help=N_("Fold a client's older pending Internet invoices into the newest one."))
 def invoice_merge(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
-    """Fold a client's older pending Internet invoices into the newest one."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         client = await find_one(app, cliente)
@@ -280,9 +309,12 @@ def invoice_merge(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None
     typer.echo(run(work))
 
 
-@invoice_app.command("cancel")
+@invoice_app.command(
+    "cancel", help=N_("Cancel an invoice; what it used or received goes back to the client's credit.")
+)
 def invoice_cancel(number: str = typer.Argument(..., metavar="NUMBER")) -> None:
-    """Cancel an invoice; what it used or received goes back to the client's credit."""
+    from antena.core.audit import Actor
+    from antena.core.billing import invoices, queries
 
     async def work(app: App) -> str:
         queries.parse_number(number)
@@ -299,20 +331,22 @@ def invoice_cancel(number: str = typer.Argument(..., metavar="NUMBER")) -> None:
     typer.echo(run(work))
 
 
-@extra_app.command("add")
+@extra_app.command("add", help=N_("Add a product or service to a client's Internet invoices."))
 def extra_add(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
     name: str = typer.Option(..., "--name"),
     amount: str = typer.Option(
-        ..., "--amount", help="Per invoice, or the total for instalments; negative (-100) for a discount"
+        ..., "--amount", help=N_("Per invoice, or the total for instalments; negative (-100) for a discount")
     ),
-    kind: str = typer.Option(..., "--kind", help="recurring|one_off|instalments"),
-    instalments: int | None = typer.Option(None, "--instalments", help="2-24, for instalments"),
-    description: str = typer.Option("", "--description", help="Text on the invoice (default: the name)"),
-    start: str = typer.Option("", "--start", help="First invoice date it applies to"),
-    end: str = typer.Option("", "--end", help="Last invoice date it applies to"),
+    kind: str = typer.Option(..., "--kind", help=N_("recurring|one_off|instalments")),
+    instalments: int | None = typer.Option(None, "--instalments", help=N_("2-24, for instalments")),
+    description: str = typer.Option("", "--description", help=N_("Text on the invoice (default: the name)")),
+    start: str = typer.Option("", "--start", help=N_("First invoice date it applies to")),
+    end: str = typer.Option("", "--end", help=N_("Last invoice date it applies to")),
 ) -> None:
-    """Add a product or service to a client's Internet invoices."""
+    from antena.core.audit import Actor
+    from antena.core.billing import items
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         first, last = _date(start), _date(end)

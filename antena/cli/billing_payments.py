@@ -6,23 +6,25 @@ reactivation, or part of a cut-off) was saved but is queued because the router i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.clients import EX_TEMPFAIL
 from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
 from antena.core import validate
-from antena.core.audit import Actor
-from antena.core.billing.cutoff import CutoffSummary, cutoff_lines, run_cutoff
-from antena.core.billing.payments import PaymentResult, parse_amount, payment_lines, register_payment
-from antena.core.billing.promises import PromiseResult, promise_lines, register_promise
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
 from antena.core.i18n import N_, _
 
-payment_app = typer.Typer(help="Payments received from clients.", no_args_is_help=True)
-promise_app = typer.Typer(help="Payment promises: reconnect a client until a date.", no_args_is_help=True)
-cutoff_app = typer.Typer(help="The cut-off: suspend clients with overdue invoices.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from antena.core.billing.cutoff import CutoffSummary
+    from antena.core.billing.payments import PaymentResult
+    from antena.core.billing.promises import PromiseResult
+    from antena.core.bootstrap import App
+
+payment_app = typer.Typer(help=N_("Payments received from clients."), no_args_is_help=True)
+promise_app = typer.Typer(help=N_("Payment promises: reconnect a client until a date."), no_args_is_help=True)
+cutoff_app = typer.Typer(help=N_("The cut-off: suspend clients with overdue invoices."), no_args_is_help=True)
 
 # "-5" must reach the service (and its clear refusal), not be taken for an unknown option.
 _NUMBERS_OK = {"ignore_unknown_options": True}
@@ -38,17 +40,26 @@ def _finish(lines: list[str], *, queued: bool, refused: bool) -> None:
         raise typer.Exit(EX_TEMPFAIL)
 
 
-@payment_app.command("add", context_settings=_NUMBERS_OK)
+@payment_app.command(
+    "add",
+    context_settings=_NUMBERS_OK,
+    help=N_("Register a payment; a suspended client who no longer owes is reactivated at once."),
+)
 def payment_add(
-    number: str = typer.Argument(..., metavar="NUMBER", help="Invoice number (several: 123,124)"),
-    amount: str = typer.Argument(None, metavar="[AMOUNT]", help="Default: what is due on the invoices"),
-    method: str = typer.Option("efectivo", "--method", help="efectivo|transferencia|tarjeta"),
-    reference: str = typer.Option(None, "--reference", help="Transfer or card reference"),
+    number: str = typer.Argument(..., metavar="NUMBER", help=N_("Invoice number (several: 123,124)")),
+    amount: str = typer.Argument(None, metavar="[AMOUNT]", help=N_("Default: what is due on the invoices")),
+    method: str = typer.Option("efectivo", "--method", help=N_("efectivo|transferencia|tarjeta")),
+    reference: str = typer.Option(None, "--reference", help=N_("Transfer or card reference")),
     date: str = typer.Option(
-        None, "--date", metavar="YYYY-MM-DD", help="When it was received (default: now; never in the future)"
+        None,
+        "--date",
+        metavar="YYYY-MM-DD",
+        help=N_("When it was received (default: now; never in the future)"),
     ),
 ) -> None:
-    """Register a payment; a suspended client who no longer owes is reactivated at once."""
+    from antena.core.audit import Actor
+    from antena.core.billing.payments import parse_amount, payment_lines, register_payment
+
     numbers = [n for n in number.split(",") if n.strip()] or [number]
 
     async def work(app: App) -> PaymentResult:
@@ -68,12 +79,16 @@ def payment_add(
     _finish(payment_lines(result), queued=result.queued, refused=result.refused)
 
 
-@promise_app.command("add")
+@promise_app.command(
+    "add", help=N_("Register a payment promise; a suspended client is reconnected until that date.")
+)
 def promise_add(
-    cliente: str = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id"),
-    until: str = typer.Argument(..., metavar="YYYY-MM-DD", help="The promised payment date"),
+    cliente: str = typer.Argument(..., metavar="CLIENTE", help=N_("name, IP, phone, user or id")),
+    until: str = typer.Argument(..., metavar="YYYY-MM-DD", help=N_("The promised payment date")),
 ) -> None:
-    """Register a payment promise; a suspended client is reconnected until that date."""
+    from antena.core.audit import Actor
+    from antena.core.billing.promises import promise_lines, register_promise
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> PromiseResult:
         day = validate.iso_date(until)
@@ -84,11 +99,14 @@ def promise_add(
     _finish(promise_lines(result), queued=result.queued, refused=result.refused)
 
 
-@cutoff_app.command("run")
+@cutoff_app.command(
+    "run", help=N_("Suspend the clients whose cut-off day it is and who owe an overdue Internet invoice.")
+)
 def cutoff_run(
-    date: str = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="Default: today"),
+    date: str = typer.Option(None, "--date", metavar="YYYY-MM-DD", help=N_("Default: today")),
 ) -> None:
-    """Suspend the clients whose cut-off day it is and who owe an overdue Internet invoice."""
+    from antena.core.audit import Actor
+    from antena.core.billing.cutoff import cutoff_lines, run_cutoff
 
     async def work(app: App) -> CutoffSummary:
         day = validate.iso_date(date) if date is not None else None

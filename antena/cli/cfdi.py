@@ -9,33 +9,37 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.clients import EX_TEMPFAIL
 from antena.cli.clients import app as clients_app
 from antena.cli.runner import fail, run
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.cfdi import documents, fiscal, jobs, requests
-from antena.core.cfdi.catalogs import FiscalData
-from antena.core.cfdi.documents import CfdiView
-from antena.core.clients.resolve import find_one
-from antena.core.db.cfdi_models import CfdiStatus
-from antena.core.db.uow import UnitOfWork
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
-cfdi_app = typer.Typer(help="CFDI 4.0: stamp, global invoice, cancel, XML and PDF.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.cfdi.catalogs import FiscalData
+    from antena.core.cfdi.documents import CfdiView
+    from antena.core.db.cfdi_models import CfdiStatus
+    from antena.core.db.uow import UnitOfWork
+
+cfdi_app = typer.Typer(help=N_("CFDI 4.0: stamp, global invoice, cancel, XML and PDF."), no_args_is_help=True)
 
 
 def _line(app: App, doc: CfdiView) -> str:
+    from antena.core.billing.display import money
+    from antena.core.cfdi import documents
+
     amount = money(doc.total or Decimal("0.00"), app.settings.currency, app.settings.locale)
     return documents.describe(doc, amount)
 
 
 def _request(service: object, *args: object) -> tuple[CfdiView, str]:
     """Store the request, try it at once, and read where it stands."""
+    from antena.core.audit import Actor
+    from antena.core.cfdi import documents, jobs
 
     async def work(app: App) -> tuple[CfdiView, str]:
         async def go(uow: UnitOfWork) -> int:
@@ -50,6 +54,8 @@ def _request(service: object, *args: object) -> tuple[CfdiView, str]:
 
 
 def _finish(doc: CfdiView, line: str, done: CfdiStatus) -> None:
+    from antena.core.db.cfdi_models import CfdiStatus
+
     if doc.status is done:
         typer.echo(line)
     elif doc.status is CfdiStatus.FAILED or (
@@ -62,37 +68,54 @@ def _finish(doc: CfdiView, line: str, done: CfdiStatus) -> None:
         raise typer.Exit(EX_TEMPFAIL)
 
 
-@cfdi_app.command("stamp")
-def stamp(number: str = typer.Argument(..., metavar="NUMBER", help="A paid invoice's number")) -> None:
-    """Stamp the CFDI of a paid invoice whose client has fiscal data."""
+@cfdi_app.command("stamp", help=N_("Stamp the CFDI of a paid invoice whose client has fiscal data."))
+def stamp(number: str = typer.Argument(..., metavar="NUMBER", help=N_("A paid invoice's number"))) -> None:
+    from antena.core.cfdi import requests
+    from antena.core.db.cfdi_models import CfdiStatus
+
     doc, line = _request(requests.request_stamp, number)
     _finish(doc, line, CfdiStatus.STAMPED)
 
 
-@cfdi_app.command("global")
+@cfdi_app.command(
+    "global",
+    help=N_("The month's global CFDI (público en general) for paid invoices of clients without fiscal data."),
+)
 def global_(
-    month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="A month that is over"),
+    month: str = typer.Option(..., "--month", metavar="YYYY-MM", help=N_("A month that is over")),
 ) -> None:
-    """The month's global CFDI (público en general) for paid invoices of clients without fiscal data."""
+    from antena.core.cfdi import requests
+    from antena.core.db.cfdi_models import CfdiStatus
+
     doc, line = _request(requests.request_global, month)
     _finish(doc, line, CfdiStatus.STAMPED)
 
 
-@cfdi_app.command("cancel")
+@cfdi_app.command(
+    "cancel",
+    help=N_(
+        "Cancel a stamped CFDI with its reason (01 with errors and a replacement, 02 with errors,\n"
+        "03 the sale did not happen, 04 a global invoice's sale got its own CFDI)."
+    ),
+)
 def cancel(
-    ref: str = typer.Argument(..., metavar="NUMBER|UUID", help="Invoice number or the CFDI's UUID"),
-    reason: str = typer.Option(..., "--reason", metavar="01|02|03|04", help="SAT's cancellation reason"),
-    replacement: str = typer.Option(None, "--replacement", metavar="UUID", help="Reason 01: the new CFDI"),
+    ref: str = typer.Argument(..., metavar="NUMBER|UUID", help=N_("Invoice number or the CFDI's UUID")),
+    reason: str = typer.Option(..., "--reason", metavar="01|02|03|04", help=N_("SAT's cancellation reason")),
+    replacement: str = typer.Option(
+        None, "--replacement", metavar="UUID", help=N_("Reason 01: the new CFDI")
+    ),
 ) -> None:
-    """Cancel a stamped CFDI with its reason (01 with errors and a replacement, 02 with errors,
-    03 the sale did not happen, 04 a global invoice's sale got its own CFDI)."""
+    from antena.core.cfdi import requests
+    from antena.core.db.cfdi_models import CfdiStatus
+
     doc, line = _request(requests.request_cancel, ref, reason, replacement)
     _finish(doc, line, CfdiStatus.CANCELLED)
 
 
-@cfdi_app.command("list")
+@cfdi_app.command("list", help=N_("CFDIs, newest first."))
 def list_(client: str = typer.Option(None, "--client", metavar="CLIENTE")) -> None:
-    """CFDIs, newest first."""
+    from antena.core.cfdi import documents
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> list[str]:
         client_id = (await find_one(app, client)).id if client else None
@@ -103,6 +126,8 @@ def list_(client: str = typer.Option(None, "--client", metavar="CLIENTE")) -> No
 
 
 def _write(kind: str, ref: str, out: Path) -> None:
+    from antena.core.cfdi import documents
+
     async def work(app: App) -> Path:
         if kind == "xml":
             doc, data = await documents.stamped_xml(app, ref)
@@ -116,19 +141,17 @@ def _write(kind: str, ref: str, out: Path) -> None:
     typer.echo(str(run(work)))
 
 
-@cfdi_app.command("xml")
+@cfdi_app.command("xml", help=N_("Write the stamped XML."))
 def xml(
     ref: str = typer.Argument(..., metavar="NUMBER|UUID"), out: Path = typer.Option(Path("."), "--out")
 ) -> None:
-    """Write the stamped XML."""
     _write("xml", ref, out)
 
 
-@cfdi_app.command("pdf")
+@cfdi_app.command("pdf", help=N_("Write the CFDI's printed form (PDF)."))
 def pdf(
     ref: str = typer.Argument(..., metavar="NUMBER|UUID"), out: Path = typer.Option(Path("."), "--out")
 ) -> None:
-    """Write the CFDI's printed form (PDF)."""
     _write("pdf", ref, out)
 
 
@@ -147,17 +170,19 @@ def _fiscal_lines(name: str, data: FiscalData | None) -> list[str]:
     ]
 
 
-@clients_app.command("fiscal")
+@clients_app.command("fiscal", help=N_("Show or set the fiscal data a client's CFDI is stamped with."))
 def clients_fiscal(
-    cliente: str = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id"),
+    cliente: str = typer.Argument(..., metavar="CLIENTE", help=N_("name, IP, phone, user or id")),
     rfc: str = typer.Option(None, "--rfc"),
-    name: str = typer.Option(None, "--name", help="Nombre or razón social as on the Constancia"),
-    regime: str = typer.Option(None, "--regime", help="c_RegimenFiscal, e.g. 612, 626, 601"),
-    cp: str = typer.Option(None, "--cp", help="Código postal of the fiscal address"),
-    use: str = typer.Option("G03", "--use", help="Uso CFDI, e.g. G03, S01"),
-    clear: bool = typer.Option(False, "--clear", help="Remove it: the client goes in the global invoice"),
+    name: str = typer.Option(None, "--name", help=N_("Nombre or razón social as on the Constancia")),
+    regime: str = typer.Option(None, "--regime", help=N_("c_RegimenFiscal, e.g. 612, 626, 601")),
+    cp: str = typer.Option(None, "--cp", help=N_("Código postal of the fiscal address")),
+    use: str = typer.Option("G03", "--use", help=N_("Uso CFDI, e.g. G03, S01")),
+    clear: bool = typer.Option(False, "--clear", help=N_("Remove it: the client goes in the global invoice")),
 ) -> None:
-    """Show or set the fiscal data a client's CFDI is stamped with."""
+    from antena.core.audit import Actor
+    from antena.core.cfdi import fiscal
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> list[str]:
         client = await find_one(app, cliente)

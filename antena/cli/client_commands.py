@@ -7,23 +7,24 @@ suspend, activate, cancel, reactivate and list (selections) live in ``client_sel
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.clients import app, report_and_exit
 from antena.cli.runner import run
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients import edits, lifecycle
-from antena.core.clients.outcome import ActionReport
-from antena.core.clients.records import ClientData
-from antena.core.clients.resolve import find_one
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.clients.outcome import ActionReport
 
 
-@app.command("free")
+@app.command("free", help=N_("Mark a client free: never invoiced, reminded or cut automatically."))
 def free(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
-    """Mark a client free: never invoiced, reminded or cut automatically."""
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
@@ -32,7 +33,7 @@ def free(cliente: str = typer.Argument(..., metavar="CLIENTE")) -> None:
     report_and_exit(run(work))
 
 
-@app.command("add")
+@app.command("add", help=N_("Add a client with its service and create the service on its router."))
 def add(
     name: str = typer.Option(..., "--name"),
     zone: str = typer.Option(..., "--zone"),
@@ -42,17 +43,20 @@ def add(
     phone: str = typer.Option("", "--phone"),
     email: str = typer.Option("", "--email"),
     address: str = typer.Option("", "--address"),
-    user: str = typer.Option("", "--user", help="PPPoE/Hotspot user (default: from the name)"),
-    password: str = typer.Option("", "--password", help="PPPoE/Hotspot password"),
+    user: str = typer.Option("", "--user", help=N_("PPPoE/Hotspot user (default: from the name)")),
+    password: str = typer.Option("", "--password", help=N_("PPPoE/Hotspot password")),
     local_address: str = typer.Option("", "--local-address"),
     mac: str = typer.Option("", "--mac"),
     status: str = typer.Option("active", "--status"),
-    no_push: bool = typer.Option(False, "--no-push", help="Store only; do not create it on the router"),
+    no_push: bool = typer.Option(False, "--no-push", help=N_("Store only; do not create it on the router")),
     welcome: bool = typer.Option(
-        False, "--welcome", help="Send the welcome message (and e-mail) with the portal link"
+        False, "--welcome", help=N_("Send the welcome message (and e-mail) with the portal link")
     ),
 ) -> None:
-    """Add a client with its service and create the service on its router."""
+    from antena.core.audit import Actor
+    from antena.core.clients import edits
+    from antena.core.clients.records import ClientData
+
     data = ClientData(
         name=name,
         zone=zone,
@@ -79,7 +83,7 @@ def add(
     report_and_exit(run(work))
 
 
-@app.command("edit")
+@app.command("edit", help=N_("Change a client; renames, plan, IP and password changes reach the router."))
 def edit(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
     name: str = typer.Option(None, "--name"),
@@ -93,7 +97,10 @@ def edit(
     local_address: str = typer.Option(None, "--local-address"),
     mac: str = typer.Option(None, "--mac"),
 ) -> None:
-    """Change a client; renames, plan, IP and password changes reach the router."""
+    from antena.core.audit import Actor
+    from antena.core.clients import edits
+    from antena.core.clients.resolve import find_one
+
     changes = edits.ClientChanges(
         name=name,
         phone=phone,
@@ -114,16 +121,21 @@ def edit(
     report_and_exit(run(work))
 
 
-@app.command("migrate")
+@app.command(
+    "migrate",
+    help=N_("Move a client to another zone/router (created on the new one, removed from the old one)."),
+)
 def migrate(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
     zone: str = typer.Option(..., "--zone"),
     router: str = typer.Option(..., "--router"),
-    plan: str = typer.Option(None, "--plan", help="A plan the new router serves"),
+    plan: str = typer.Option(None, "--plan", help=N_("A plan the new router serves")),
     ip: str = typer.Option(None, "--ip"),
-    keep_old: bool = typer.Option(False, "--keep-old", help="Leave the service on the old router"),
+    keep_old: bool = typer.Option(False, "--keep-old", help=N_("Leave the service on the old router")),
 ) -> None:
-    """Move a client to another zone/router (created on the new one, removed from the old one)."""
+    from antena.core.audit import Actor
+    from antena.core.clients import edits
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
@@ -141,13 +153,15 @@ def migrate(
     report_and_exit(run(work))
 
 
-@app.command("delete")
+@app.command("delete", help=N_("Delete one client and all its history for good (prefer cancel)."))
 def delete(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    router: bool = typer.Option(False, "--router", help="Also remove the service from the router"),
-    confirm: str = typer.Option("", "--confirm", help=f"Type {lifecycle.DELETE_CONFIRMATION} to confirm"),
+    router: bool = typer.Option(False, "--router", help=N_("Also remove the service from the router")),
+    confirm: str = typer.Option("", "--confirm", help=N_("Type eliminar_clientes to confirm")),
 ) -> None:
-    """Delete one client and all its history for good (prefer cancel)."""
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> ActionReport:
         client = await find_one(app_, cliente)
@@ -165,24 +179,27 @@ def delete(
     report_and_exit(run(work))
 
 
-@app.command("billing")
+@app.command(
+    "billing", help=N_("A client's billing options: own calendar, recharge mode, fees, installation date.")
+)
 def billing(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
     own_calendar: str = typer.Option(
         None,
         "--own-calendar",
-        help="issue,notice,pay,cut-off days (like 26,26,1,8), or 'zone' to follow the zone",
+        help=N_("issue,notice,pay,cut-off days (like 26,26,1,8), or 'zone' to follow the zone"),
     ),
-    recharge: bool = typer.Option(None, "--recharge/--no-recharge", help="Dates follow each payment"),
+    recharge: bool = typer.Option(None, "--recharge/--no-recharge", help=N_("Dates follow each payment")),
     reconnection_fee: bool = typer.Option(None, "--reconnection-fee/--no-reconnection-fee"),
     late_fee: bool = typer.Option(None, "--late-fee/--no-late-fee"),
     installed_on: str = typer.Option(
-        None, "--installed-on", help="YYYY-MM-DD, for the prorated first invoice"
+        None, "--installed-on", help=N_("YYYY-MM-DD, for the prorated first invoice")
     ),
 ) -> None:
-    """A client's billing options: own calendar, recharge mode, fees, installation date."""
     from antena.core import validate
+    from antena.core.audit import Actor
     from antena.core.clients.billing_options import CLEAR, BillingOptions, parse_calendar, set_billing_options
+    from antena.core.clients.resolve import find_one
 
     async def work(app_: App) -> str:
         calendar = None

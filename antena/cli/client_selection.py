@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -19,31 +19,29 @@ from antena.cli.clients import app as clients_app
 from antena.cli.clients import report_and_exit
 from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import fail, run
-from antena.core import equipment
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients import lifecycle, selection
-from antena.core.clients.csv_export import write_rows
-from antena.core.clients.outcome import ActionReport
-from antena.core.clients.reactivate import reactivate as reactivate_client
-from antena.core.clients.resolve import find_one, status_label
-from antena.core.clients.selection import BulkAction, Filters
-from antena.core.db.models import ClientStatus
 from antena.core.i18n import N_, _, ngettext
 
-ZONE = typer.Option("", "--zone", help="Only clients of this zone")
-ROUTER = typer.Option("", "--router", help="Only clients with a service on this router")
-PLAN = typer.Option("", "--plan", help="Only clients with a service on this plan")
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.clients import selection
+    from antena.core.clients.outcome import ActionReport
+    from antena.core.clients.selection import BulkAction, Filters
+    from antena.core.db.models import ClientStatus
+
+ZONE = typer.Option("", "--zone", help=N_("Only clients of this zone"))
+ROUTER = typer.Option("", "--router", help=N_("Only clients with a service on this router"))
+PLAN = typer.Option("", "--plan", help=N_("Only clients with a service on this plan"))
 STATUS = typer.Option(
-    "", "--status", help="active|suspended|free|cancelled (or activo, suspendido, gratis, cancelado)"
+    "", "--status", help=N_("active|suspended|free|cancelled (or activo, suspendido, gratis, cancelado)")
 )
-OWING = typer.Option(False, "--owing", help="Only clients owing an overdue Internet invoice")
-CLIENTS = typer.Argument(None, metavar="[CLIENTE]...", help="name, IP, phone, user or id")
-YES = typer.Option(False, "--yes", "-y", help="Do it; without it a selection is only previewed")
+OWING = typer.Option(False, "--owing", help=N_("Only clients owing an overdue Internet invoice"))
+CLIENTS = typer.Argument(None, metavar="[CLIENTE]...", help=N_("name, IP, phone, user or id"))
+YES = typer.Option(False, "--yes", "-y", help=N_("Do it; without it a selection is only previewed"))
 
 
 def _filters(zone: str, router: str, plan: str, status: str, owing: bool) -> Filters:
+    from antena.core.clients.selection import Filters
+
     return Filters(
         zone=zone or None, router=router or None, plan=plan or None, status=status or None, owing=owing
     )
@@ -55,9 +53,13 @@ def list_(
     plan: str = PLAN,
     status: str = STATUS,
     owing: bool = OWING,
-    as_csv: bool = typer.Option(False, "--csv", help="The columns of `clients export`, on standard output"),
+    as_csv: bool = typer.Option(
+        False, "--csv", help=N_("The columns of `clients export`, on standard output")
+    ),
 ) -> None:
-    """List clients, optionally a selection, with what each owes (pending invoices)."""
+    from antena.core.clients import selection
+    from antena.core.clients.csv_export import write_rows
+
     filters = _filters(zone, router, plan, status, owing)
 
     async def work(app: App) -> tuple[list[selection.Row], str, App]:
@@ -79,6 +81,9 @@ def list_(
 
 
 def _table(app: App, rows: list[selection.Row]) -> None:
+    from antena.core.billing.display import money
+    from antena.core.clients.resolve import status_label
+
     s = app.settings
 
     def fmt(amount: Decimal) -> str:
@@ -112,11 +117,15 @@ def _table(app: App, rows: list[selection.Row]) -> None:
     )
 
 
-Perform = Callable[[App, list[int]], Awaitable[ActionReport]]
+if TYPE_CHECKING:
+    Perform = Callable[[App, list[int]], Awaitable[ActionReport]]
 
 
 def _bulk(action: BulkAction, names: list[str] | None, filters: Filters, yes: bool, perform: Perform) -> None:
     """Names, filters or both (the named clients that match); see the module's docstring."""
+    from antena.core.clients import selection
+    from antena.core.clients.resolve import find_one
+
     names = [n for n in (names or []) if n.strip()] or []
     if not names and not filters.given:
         fail(_("Say which clients: names, or a selection (--zone, --router, --plan, --status, --owing)."))
@@ -153,6 +162,9 @@ def _bulk(action: BulkAction, names: list[str] | None, filters: Filters, yes: bo
 
 
 def _access(target: ClientStatus) -> Perform:
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+
     async def perform(app: App, ids: list[int]) -> ActionReport:
         return await app.perform(lifecycle.change_access, Actor.cli(), ids, target=target)
 
@@ -168,7 +180,9 @@ def suspend(
     owing: bool = OWING,
     yes: bool = YES,
 ) -> None:
-    """Suspend clients (by name, or a selection): their IP goes into the suspend address-list."""
+    from antena.core.clients.selection import BulkAction
+    from antena.core.db.models import ClientStatus
+
     _bulk(
         BulkAction.SUSPEND,
         clientes,
@@ -187,7 +201,9 @@ def activate(
     owing: bool = OWING,
     yes: bool = YES,
 ) -> None:
-    """Activate clients (by name, or a selection): undo the suspension on the router."""
+    from antena.core.clients.selection import BulkAction
+    from antena.core.db.models import ClientStatus
+
     _bulk(
         BulkAction.ACTIVATE,
         clientes,
@@ -208,12 +224,18 @@ def cancel(
     ip: str = typer.Option(
         "",
         "--ip",
-        help="keep: keep the IP and suspend it; release: free it and remove the "
-        "service from the router; empty: only change the status",
+        help=N_(
+            "keep: keep the IP and suspend it; release: free it and remove the "
+            "service from the router; empty: only change the status"
+        ),
     ),
-    cancel_invoices: bool = typer.Option(False, "--cancel-invoices", help="Also cancel pending invoices"),
+    cancel_invoices: bool = typer.Option(False, "--cancel-invoices", help=N_("Also cancel pending invoices")),
 ) -> None:
-    """Cancel clients' service (their history is kept)."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
+    from antena.core.clients import lifecycle
+    from antena.core.clients.selection import BulkAction
+
     mode = ip.strip() or None
     if mode not in (None, "keep", "release"):
         fail(_("Unknown cancel option {value}: use keep or release").format(value=ip))
@@ -233,10 +255,12 @@ def cancel(
 
 def reactivate(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    ip: str = typer.Option("", "--ip", help="A new IP (free on the router)"),
-    plan: str = typer.Option("", "--plan", help="A new plan (of a kind the router serves)"),
+    ip: str = typer.Option("", "--ip", help=N_("A new IP (free on the router)")),
+    plan: str = typer.Option("", "--plan", help=N_("A new plan (of a kind the router serves)")),
 ) -> None:
-    """Bring a cancelled client back: service recreated on the router, billing from today."""
+    from antena.core.audit import Actor
+    from antena.core.clients.reactivate import reactivate as reactivate_client
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> ActionReport:
         client = await find_one(app, cliente)
@@ -250,8 +274,18 @@ def reactivate(
 
 def register(root: Any) -> None:
     """Add these commands to the ``clients`` group (``root`` is the ``antena`` app, unused)."""
-    clients_app.command("list")(list_)
-    clients_app.command("suspend")(suspend)
-    clients_app.command("activate")(activate)
-    clients_app.command("cancel")(cancel)
-    clients_app.command("reactivate")(reactivate)
+    clients_app.command(
+        "list", help=N_("List clients, optionally a selection, with what each owes (pending invoices).")
+    )(list_)
+    clients_app.command(
+        "suspend",
+        help=N_("Suspend clients (by name, or a selection): their IP goes into the suspend address-list."),
+    )(suspend)
+    clients_app.command(
+        "activate", help=N_("Activate clients (by name, or a selection): undo the suspension on the router.")
+    )(activate)
+    clients_app.command("cancel", help=N_("Cancel clients' service (their history is kept)."))(cancel)
+    clients_app.command(
+        "reactivate",
+        help=N_("Bring a cancelled client back: service recreated on the router, billing from today."),
+    )(reactivate)

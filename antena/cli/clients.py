@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.progress import count_router_changes, progress_bar
 from antena.cli.runner import run
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.csv_export import export_clients
-from antena.core.clients.csv_import import ImportRejected, ImportResult, RowError, import_clients
-from antena.core.clients.outcome import ActionReport, describe, summary
 from antena.core.errors import CoreError
 from antena.core.i18n import N_, _, ngettext
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.clients.csv_import import ImportResult, RowError
+    from antena.core.clients.outcome import ActionReport
 
 EX_TEMPFAIL = 75
 
 app = typer.Typer(
-    help="Clients: add, edit, suspend, activate, cancel, delete, CSV import and export.", no_args_is_help=True
+    help=N_("Clients: add, edit, suspend, activate, cancel, delete, CSV import and export."),
+    no_args_is_help=True,
 )
 
 
@@ -33,13 +35,20 @@ def _read(file: str) -> bytes:
         raise CoreError(_("Cannot read {path}: {reason}").format(path=file, reason=exc.strerror)) from exc
 
 
-@app.command("import")
+@app.command(
+    "import",
+    help=N_("Import clients from CSV: an existing id updates that client, a new or missing id creates one."),
+)
 def import_(
-    file: str = typer.Argument(..., metavar="FILE.csv", help="CSV file to import; - reads standard input"),
-    partial: bool = typer.Option(False, "--partial", help="Import the good rows even if some are bad"),
-    push: bool = typer.Option(False, "--push", help="Also create each service on its router"),
+    file: str = typer.Argument(
+        ..., metavar="FILE.csv", help=N_("CSV file to import; - reads standard input")
+    ),
+    partial: bool = typer.Option(False, "--partial", help=N_("Import the good rows even if some are bad")),
+    push: bool = typer.Option(False, "--push", help=N_("Also create each service on its router")),
 ) -> None:
-    """Import clients from CSV: an existing id updates that client, a new or missing id creates one."""
+    from antena.core.audit import Actor
+    from antena.core.clients.csv_import import ImportRejected, import_clients
+
     actor = Actor.cli()
 
     async def work(app: App) -> tuple[ImportResult, ActionReport | None]:
@@ -83,12 +92,18 @@ def import_(
 def report_and_exit(report: ActionReport, *, compact: bool = False) -> None:
     """One line per client (``compact``: a count, and lines only for what did not simply apply);
     exit 75 when something is queued, 1 when a router refused."""
+    from antena.core.clients.outcome import describe, summary
+
     lines = summary(report)
     if compact:
         problems = [a for a in report.actions if a.queued or a.refused or a.api_disabled]
+        applied = len(report.actions) - len(problems)
         typer.echo(
-            _("Routers: {applied} services applied, {other} need attention.").format(
-                applied=len(report.actions) - len(problems), other=len(problems)
+            _("Routers: {applied}, {other}.").format(
+                applied=ngettext("{n} service applied", "{n} services applied", applied).format(n=applied),
+                other=ngettext("{n} needs attention", "{n} need attention", len(problems)).format(
+                    n=len(problems)
+                ),
             )
         )
         lines = [f"{a.client_name} (#{a.client_id}): {describe(a)}" for a in problems]
@@ -109,14 +124,17 @@ def _report(errors: Sequence[RowError], ignored: Sequence[str]) -> None:
         typer.echo(_("Ignored columns: {columns}").format(columns=", ".join(ignored)), err=True)
 
 
-@app.command("export")
+@app.command(
+    "export", help=N_("Export every client, one row per service, in the format `clients import` reads.")
+)
 def export(
-    file: str = typer.Argument(..., metavar="FILE.csv", help="Where to write; - writes standard output"),
+    file: str = typer.Argument(..., metavar="FILE.csv", help=N_("Where to write; - writes standard output")),
     with_secrets: bool = typer.Option(
-        False, "--with-secrets", help="Include PPPoE/Hotspot passwords (off by default)"
+        False, "--with-secrets", help=N_("Include PPPoE/Hotspot passwords (off by default)")
     ),
 ) -> None:
-    """Export every client, one row per service, in the format `clients import` reads."""
+    from antena.core.audit import Actor
+    from antena.core.clients.csv_export import export_clients
 
     async def work(app: App) -> int:
         async with app.uow() as uow:
@@ -136,4 +154,7 @@ def export(
     with progress_bar(N_("Exporting clients")) as bar:
         rows = run(work)
     # With - the CSV owns standard output, so the summary goes to standard error.
-    typer.echo(_("Exported {n} rows to {path}").format(n=rows, path=file), err=file == "-")
+    typer.echo(
+        ngettext("Exported {n} row to {path}", "Exported {n} rows to {path}", rows).format(n=rows, path=file),
+        err=file == "-",
+    )

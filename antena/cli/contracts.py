@@ -7,23 +7,22 @@ import datetime as dt
 import html
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import fail, run
 from antena.core import validate
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.contracts import service
-from antena.core.contracts.documents import kind_label, set_visible
-from antena.core.contracts.service import ContractView, status_label
 from antena.core.errors import InvalidInput
-from antena.core.fieldwork import parse_id
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.contracts import service
+    from antena.core.contracts.service import ContractView
 
 contract_app = typer.Typer(
-    help="Contracts: new (prints the signing link), list, show, edit, link, pdf, send, activate, end.",
+    help=N_("Contracts: new (prints the signing link), list, show, edit, link, pdf, send, activate, end."),
     no_args_is_help=True,
 )
 _TAGS = re.compile(r"<[^>]+>")
@@ -34,10 +33,14 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _id(value: str) -> int:
+    from antena.core.fieldwork import parse_id
+
     return parse_id(value, _("Contract number"))
 
 
 def _line(c: ContractView) -> str:
+    from antena.core.contracts.service import status_label
+
     signed = c.signed_at.date().isoformat() if c.signed_at else "-"
     return (
         f"#{c.id}  {c.created_at.date().isoformat()}  {c.client_name} (#{c.client_id})  "
@@ -52,15 +55,17 @@ def plain(body: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
 
 
-@contract_app.command("new")
+@contract_app.command("new", help=N_("Write a contract for the client and print its signing link."))
 def new(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    template: str = typer.Option("", "--template", help="Template name (default: default)"),
-    start: str = typer.Option("", "--start", help="YYYY-MM-DD, when the contract starts"),
-    end: str = typer.Option("", "--end", help="YYYY-MM-DD, when it ends"),
-    draft: bool = typer.Option(False, "--draft", help="Keep it as a draft to edit; no link yet"),
+    template: str = typer.Option("", "--template", help=N_("Template name (default: default)")),
+    start: str = typer.Option("", "--start", help=N_("YYYY-MM-DD, when the contract starts")),
+    end: str = typer.Option("", "--end", help=N_("YYYY-MM-DD, when it ends")),
+    draft: bool = typer.Option(False, "--draft", help=N_("Keep it as a draft to edit; no link yet")),
 ) -> None:
-    """Write a contract for the client and print its signing link."""
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.contracts import service
 
     async def work(app: App) -> service.NewContract:
         first, last = _date(start), _date(end)
@@ -81,9 +86,10 @@ def new(
     typer.echo(made.link)
 
 
-@contract_app.command("list")
-def list_(client: str = typer.Option("", "--client", help="name, IP, phone, service user or id")) -> None:
-    """Contracts, newest first."""
+@contract_app.command("list", help=N_("Contracts, newest first."))
+def list_(client: str = typer.Option("", "--client", help=N_("name, IP, phone, service user or id"))) -> None:
+    from antena.core.clients.resolve import find_one
+    from antena.core.contracts import service
 
     async def work(app: App) -> list[ContractView]:
         client_id = (await find_one(app, client)).id if client else None
@@ -97,9 +103,12 @@ def list_(client: str = typer.Option("", "--client", help="name, IP, phone, serv
         typer.echo(_("No contracts."))
 
 
-@contract_app.command("show")
+@contract_app.command(
+    "show", help=N_("A contract: its state, who signed it and when, its files and its text.")
+)
 def show(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """A contract: its state, who signed it and when, its files and its text."""
+    from antena.core.contracts import service
+    from antena.core.contracts.documents import kind_label
 
     async def work(app: App) -> ContractView:
         async with app.reader() as uow:
@@ -125,14 +134,15 @@ def show(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
     typer.echo(plain(c.body))
 
 
-@contract_app.command("edit")
+@contract_app.command("edit", help=N_("Change a contract's text or dates; only before it is signed."))
 def edit(
     contract_id: str = typer.Argument(..., metavar="ID"),
-    text_file: Path = typer.Option(None, "--text-file", help="New contract text (HTML) from this file"),
-    start: str = typer.Option("", "--start", help="YYYY-MM-DD"),
-    end: str = typer.Option("", "--end", help="YYYY-MM-DD"),
+    text_file: Path = typer.Option(None, "--text-file", help=N_("New contract text (HTML) from this file")),
+    start: str = typer.Option("", "--start", help=N_("YYYY-MM-DD")),
+    end: str = typer.Option("", "--end", help=N_("YYYY-MM-DD")),
 ) -> None:
-    """Change a contract's text or dates; only before it is signed."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
 
     async def work(app: App) -> ContractView:
         body = None
@@ -155,12 +165,13 @@ def edit(
     typer.echo(_("Contract {id} saved.").format(id=run(work).id))
 
 
-@contract_app.command("link")
+@contract_app.command("link", help=N_("Print the signing link (valid ANTENA_CONTRACT_LINK_DAYS days)."))
 def link(
     contract_id: str = typer.Argument(..., metavar="ID"),
-    new_link: bool = typer.Option(False, "--new", help="Revoke every earlier signing link first"),
+    new_link: bool = typer.Option(False, "--new", help=N_("Revoke every earlier signing link first")),
 ) -> None:
-    """Print the signing link (valid ANTENA_CONTRACT_LINK_DAYS days)."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
 
     async def work(app: App) -> str:
         return await app.perform(service.issue_link, Actor.cli(), _id(contract_id), new=new_link)
@@ -170,13 +181,14 @@ def link(
         typer.echo(_("Earlier signing links of this contract no longer work."), err=True)
 
 
-@contract_app.command("pdf")
+@contract_app.command(
+    "pdf", help=N_("The signed contract as PDF: its text, the signature and the text's SHA-256.")
+)
 def pdf(
     contract_id: str = typer.Argument(..., metavar="ID"),
-    out: Path = typer.Option(..., "--out", help="File (or folder) to write"),
-    lang: str = typer.Option("", "--lang", help="es or en (default: the contract's)"),
+    out: Path = typer.Option(..., "--out", help=N_("File (or folder) to write")),
+    lang: str = typer.Option("", "--lang", help=N_("es or en (default: the contract's)")),
 ) -> None:
-    """The signed contract as PDF: its text, the signature and the text's SHA-256."""
     from antena.core.contracts.pdf import write_contract_pdf
 
     async def work(app: App) -> Path:
@@ -185,9 +197,11 @@ def pdf(
     typer.echo(str(run(work)))
 
 
-@contract_app.command("send")
+@contract_app.command(
+    "send", help=N_("Send it: the signing link by the customer's channel, or the signed PDF by e-mail.")
+)
 def send(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Send it: the signing link by the customer's channel, or the signed PDF by e-mail."""
+    from antena.core.audit import Actor
     from antena.core.contracts.sending import Sent, send_contract
 
     result = run(lambda app: send_contract(app, Actor.cli(), _id(contract_id)))
@@ -211,26 +225,37 @@ def send(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
         fail(_("Nothing reaches {name}: no linked chat, phone or e-mail.").format(name=result.client_name))
 
 
-@contract_app.command("activate")
+@contract_app.command("activate", help=N_("Activate a signed contract (installing the service does it too)."))
 def activate(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Activate a signed contract (installing the service does it too)."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
+
     c = run(lambda app: app.perform(service.activate, Actor.cli(), _id(contract_id)))
     typer.echo(_("Contract {id} of {name} is active.").format(id=c.id, name=c.client_name))
 
 
-@contract_app.command("end")
+@contract_app.command("end", help=N_("End a contract (the client's service is not touched)."))
 def end_(contract_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """End a contract (the client's service is not touched)."""
+    from antena.core.audit import Actor
+    from antena.core.contracts import service
+
     c = run(lambda app: app.perform(service.end_contract, Actor.cli(), _id(contract_id)))
     typer.echo(_("Contract {id} of {name} has ended.").format(id=c.id, name=c.client_name))
 
 
-@contract_app.command("document")
+@contract_app.command(
+    "document",
+    help=N_('Show a file (ID, proof of address, photo) in the customer\'s "Mis documentos", or hide it.'),
+)
 def document(
     document_id: str = typer.Argument(..., metavar="DOCUMENT_ID"),
-    visible: bool = typer.Option(..., "--visible/--hidden", help="Show it in the customer's portal or not"),
+    visible: bool = typer.Option(
+        ..., "--visible/--hidden", help=N_("Show it in the customer's portal or not")
+    ),
 ) -> None:
-    """Show a file (ID, proof of address, photo) in the customer's "Mis documentos", or hide it."""
+    from antena.core.audit import Actor
+    from antena.core.contracts.documents import set_visible
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> int:
         doc = await app.perform(
@@ -245,9 +270,8 @@ def document(
     typer.echo(text.format(id=doc_id))
 
 
-@contract_app.command("templates")
+@contract_app.command("templates", help=N_("The contract templates there are (and check them all)."))
 def templates() -> None:
-    """The contract templates there are (and check them all)."""
     from antena.core.contracts.texts import check_all
 
     async def work(app: App) -> list[str]:

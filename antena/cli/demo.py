@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import fail, load_settings, setup_logging
-from antena.core.bootstrap import bootstrap
-from antena.core.config import Settings
-from antena.core.db.migrate import upgrade
-from antena.core.demo import DemoSummary, seed_demo
 from antena.core.errors import CoreError
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
+
+if TYPE_CHECKING:
+    from antena.core.config import Settings
+    from antena.core.demo import DemoSummary
 
 DEMO_DB = "demo.db"
+HELP = N_(
+    "Try Antena: a demo ISP (2 zones, 3 emulated routers, clients, a month of billing), its worker,\n"
+    "portal and bot; without ANTENA_TELEGRAM_TOKEN you chat with the bot right here."
+)
 
 
 def demo(
-    clients: int = typer.Option(200, "--clients", min=1, max=5000, help="How many clients to create"),
-    seed_only: bool = typer.Option(False, "--seed-only", help="Only create the demo database, then exit"),
-    no_chat: bool = typer.Option(False, "--no-chat", help="No terminal chat: just serve until Ctrl-C"),
+    clients: int = typer.Option(200, "--clients", min=1, max=5000, help=N_("How many clients to create")),
+    seed_only: bool = typer.Option(False, "--seed-only", help=N_("Only create the demo database, then exit")),
+    no_chat: bool = typer.Option(False, "--no-chat", help=N_("No terminal chat: just serve until Ctrl-C")),
     telegram_id: int | None = typer.Option(
-        None, "--telegram-id", help="With ANTENA_TELEGRAM_TOKEN: your own Telegram user id, made admin"
+        None, "--telegram-id", help=N_("With ANTENA_TELEGRAM_TOKEN: your own Telegram user id, made admin")
     ),
 ) -> None:
-    """Try Antena: a demo ISP (2 zones, 3 emulated routers, clients, a month of billing), its worker,
-    portal and bot; without ANTENA_TELEGRAM_TOKEN you chat with the bot right here."""
     settings = fresh_demo_settings(load_settings())
     if seed_only:
         _seed_only(settings, clients)
         return
+    import asyncio
+
     from antena.demo.live import DemoOptions, run_demo
 
     setup_logging(settings.data_dir / "demo.log")
@@ -53,6 +57,12 @@ def fresh_demo_settings(settings: Settings) -> Settings:
 
 
 def _seed_only(settings: Settings, clients: int) -> None:
+    import asyncio
+
+    from antena.core.bootstrap import bootstrap
+    from antena.core.db.migrate import upgrade
+    from antena.core.demo import seed_demo
+
     async def main() -> DemoSummary:
         app = bootstrap(settings)
         try:

@@ -4,36 +4,39 @@ from __future__ import annotations
 
 import csv
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import run
 from antena.cli.usage import safe_cell
-from antena.core import equipment
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.i18n import _, get_language, ngettext
+from antena.core.i18n import N_, _, get_language, ngettext
 
-equipment_app = typer.Typer(help="Equipment: articles (model, serial, MAC, cost) and who holds them.",
+if TYPE_CHECKING:
+    from antena.core import equipment
+    from antena.core.bootstrap import App
+
+equipment_app = typer.Typer(help=N_("Equipment: articles (model, serial, MAC, cost) and who holds them."),
                             no_args_is_help=True)  # fmt: skip
 CSV_HEADER = ["serial", "model", "mac", "cost", "client_id", "client", "assigned_at", "notes"]
 
 
 def _money(app: App, article: equipment.Article) -> str:
+    from antena.core.billing.display import money
+
     return money(article.cost, app.settings.currency, get_language(), app.settings.default_region)
 
 
-@equipment_app.command("add")
+@equipment_app.command("add", help=N_("Put a new article in the warehouse."))
 def add(
-    model: str = typer.Option(..., "--model", help="e.g. 'TP-Link CPE510'"),
-    serial: str = typer.Option(..., "--serial", help="serial number (unique)"),
-    mac: str = typer.Option("", "--mac", help="AA:BB:CC:DD:EE:FF (unique)"),
-    cost: str = typer.Option("0", "--cost", help="what it cost the ISP, e.g. 650.00"),
+    model: str = typer.Option(..., "--model", help=N_("e.g. 'TP-Link CPE510'")),
+    serial: str = typer.Option(..., "--serial", help=N_("serial number (unique)")),
+    mac: str = typer.Option("", "--mac", help=N_("AA:BB:CC:DD:EE:FF (unique)")),
+    cost: str = typer.Option("0", "--cost", help=N_("what it cost the ISP, e.g. 650.00")),
     notes: str = typer.Option("", "--notes"),
 ) -> None:
-    """Put a new article in the warehouse."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         article = await app.perform(equipment.add_article, Actor.cli(), model=model, serial=serial, mac=mac,
@@ -45,13 +48,15 @@ def add(
     typer.echo(run(work))
 
 
-@equipment_app.command("assign")
+@equipment_app.command("assign", help=N_("Give an article to a client (on installation or later)."))
 def assign(
-    serial: str = typer.Argument(..., help="the article's serial number"),
-    cliente: str = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id"),
-    note: str = typer.Option("", "--note", help="e.g. 'installed on the roof'"),
+    serial: str = typer.Argument(..., help=N_("the article's serial number")),
+    cliente: str = typer.Argument(..., metavar="CLIENTE", help=N_("name, IP, phone, user or id")),
+    note: str = typer.Option("", "--note", help=N_("e.g. 'installed on the roof'")),
 ) -> None:
-    """Give an article to a client (on installation or later)."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> str:
         client = await find_one(app, cliente)
@@ -63,12 +68,13 @@ def assign(
     typer.echo(run(work))
 
 
-@equipment_app.command("return")
+@equipment_app.command("return", help=N_("The client gave the article back: it is in the warehouse again."))
 def return_(
-    serial: str = typer.Argument(..., help="the article's serial number"),
-    note: str = typer.Option("", "--note", help="e.g. 'damaged power supply'"),
+    serial: str = typer.Argument(..., help=N_("the article's serial number")),
+    note: str = typer.Option("", "--note", help=N_("e.g. 'damaged power supply'")),
 ) -> None:
-    """The client gave the article back: it is in the warehouse again."""
+    from antena.core import equipment
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         article = await app.perform(equipment.return_article, Actor.cli(), serial, note=note)
@@ -77,13 +83,14 @@ def return_(
     typer.echo(run(work))
 
 
-@equipment_app.command("list")
+@equipment_app.command("list", help=N_("The articles, with who holds each one."))
 def list_(
-    client: str = typer.Option("", "--client", help="only what this client holds"),
-    state: str = typer.Option("all", "--state", help="all, available (in the warehouse) or assigned"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
+    client: str = typer.Option("", "--client", help=N_("only what this client holds")),
+    state: str = typer.Option("all", "--state", help=N_("all, available (in the warehouse) or assigned")),
+    as_csv: bool = typer.Option(False, "--csv", help=N_("CSV on standard output")),
 ) -> None:
-    """The articles, with who holds each one."""
+    from antena.core import equipment
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tuple[list[equipment.Article], list[str]]:
         client_id = (await find_one(app, client)).id if client.strip() else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,24 +13,24 @@ from antena.cli.clients import EX_TEMPFAIL
 from antena.cli.contracts import contract_app
 from antena.cli.runner import load_settings as run_settings
 from antena.cli.runner import run
-from antena.core import installations as visits
-from antena.core import tickets, validate
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients.outcome import describe
-from antena.core.clients.resolve import find_one
+from antena.core import validate
 from antena.core.errors import InvalidInput
-from antena.core.fieldwork import parse_id
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
-installation_app = typer.Typer(help="Installations: add, list, done, cancel.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from antena.core import installations as visits
+    from antena.core import tickets
+    from antena.core.bootstrap import App
+
+installation_app = typer.Typer(help=N_("Installations: add, list, done, cancel."), no_args_is_help=True)
 ticket_app = typer.Typer(
-    help="Support tickets: open, list, show, assign, comment, close.", no_args_is_help=True
+    help=N_("Support tickets: open, list, show, assign, comment, close."), no_args_is_help=True
 )
 
 
 def _visit(v: visits.InstallationView) -> str:
+    from antena.core import installations as visits
+
     tech = v.technician or _("no technician")
     return (
         f"#{v.id}  {v.day.isoformat()}  {v.client_name} (#{v.client_id})  {v.phone or '-'}  "
@@ -37,14 +38,18 @@ def _visit(v: visits.InstallationView) -> str:
     )
 
 
-@installation_app.command("add")
+@installation_app.command(
+    "add", help=N_("Schedule a visit; a client never installed waits for it (no invoices until it is done).")
+)
 def installation_add(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    date: str = typer.Option(..., "--date", help="YYYY-MM-DD, the day of the visit"),
-    technician: str = typer.Option("", "--technician", help="Telegram id of the technician"),
-    address: str = typer.Option("", "--address", help="Where (default: the client's address)"),
+    date: str = typer.Option(..., "--date", help=N_("YYYY-MM-DD, the day of the visit")),
+    technician: str = typer.Option("", "--technician", help=N_("Telegram id of the technician")),
+    address: str = typer.Option("", "--address", help=N_("Where (default: the client's address)")),
 ) -> None:
-    """Schedule a visit; a client never installed waits for it (no invoices until it is done)."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> visits.InstallationView:
         day = validate.iso_date(date)
@@ -63,11 +68,12 @@ def installation_add(
     typer.echo(_visit(v))
 
 
-@installation_app.command("list")
+@installation_app.command("list", help=N_("Visits still to do (or every visit of one day), by date."))
 def installation_list(
-    date: str = typer.Option("", "--date", help="YYYY-MM-DD (default: every visit still to do)"),
+    date: str = typer.Option("", "--date", help=N_("YYYY-MM-DD (default: every visit still to do)")),
 ) -> None:
-    """Visits still to do (or every visit of one day), by date."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
 
     async def work(app: App) -> list[visits.InstallationView]:
         day = validate.iso_date(date) if date else None
@@ -81,15 +87,24 @@ def installation_list(
         typer.echo(_("No installations."))
 
 
-@installation_app.command("done")
+@installation_app.command(
+    "done",
+    help=N_(
+        "The visit is done: contract active, service on the router, first prorated invoice, customer told."
+    ),
+)
 def installation_done(
     installation_id: str = typer.Argument(..., metavar="ID"),
-    mac: str = typer.Option("", "--mac", help="The customer equipment's MAC"),
-    serial: str = typer.Option("", "--serial", help="The customer equipment's serial number"),
-    photo: Path = typer.Option(None, "--photo", help="A photo (or PDF) of the installation"),
+    mac: str = typer.Option("", "--mac", help=N_("The customer equipment's MAC")),
+    serial: str = typer.Option("", "--serial", help=N_("The customer equipment's serial number")),
+    photo: Path = typer.Option(None, "--photo", help=N_("A photo (or PDF) of the installation")),
 ) -> None:
-    """The visit is done: contract active, service on the router, first prorated invoice, customer told."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
+    from antena.core.billing.display import money
+    from antena.core.clients.outcome import describe
     from antena.core.contracts.documents import prepare_upload
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> visits.InstallationDone:
         ident = parse_id(installation_id, _("Installation number"))
@@ -130,9 +145,12 @@ def installation_done(
         raise typer.Exit(EX_TEMPFAIL)
 
 
-@installation_app.command("cancel")
+@installation_app.command("cancel", help=N_("Call a visit off (a new one can be scheduled)."))
 def installation_cancel(installation_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Call a visit off (a new one can be scheduled)."""
+    from antena.core import installations as visits
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
+
     v = run(
         lambda app: app.perform(
             visits.cancel, Actor.cli(), parse_id(installation_id, _("Installation number"))
@@ -145,6 +163,8 @@ def installation_cancel(installation_id: str = typer.Argument(..., metavar="ID")
 
 
 def _ticket(t: tickets.TicketView, today: dt.date) -> str:
+    from antena.core import tickets
+
     days = (today - t.created_at.date()).days
     who = t.assigned_to or _("unassigned")
     return (
@@ -153,12 +173,14 @@ def _ticket(t: tickets.TicketView, today: dt.date) -> str:
     )
 
 
-@ticket_app.command("open")
+@ticket_app.command("open", help=N_("Open a ticket for a client (a call, a visit)."))
 def ticket_open(
     cliente: str = typer.Argument(..., metavar="CLIENTE"),
-    subject: str = typer.Option(..., "--subject", help="What the customer reports"),
+    subject: str = typer.Option(..., "--subject", help=N_("What the customer reports")),
 ) -> None:
-    """Open a ticket for a client (a call, a visit)."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tickets.TicketResult:
         client = await find_one(app, cliente)
@@ -168,12 +190,14 @@ def ticket_open(
     typer.echo(_("Ticket {id} opened for {name}.").format(id=t.id, name=t.client_name))
 
 
-@ticket_app.command("list")
+@ticket_app.command("list", help=N_("Tickets, newest first, with their age in days."))
 def ticket_list(
-    status: str = typer.Option("open", "--status", help="open|closed"),
-    client: str = typer.Option("", "--client", help="name, IP, phone, service user or id"),
+    status: str = typer.Option("open", "--status", help=N_("open|closed")),
+    client: str = typer.Option("", "--client", help=N_("name, IP, phone, service user or id")),
 ) -> None:
-    """Tickets, newest first, with their age in days."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tuple[list[tickets.TicketView], dt.date]:
         wanted = tickets.parse_status(status)
@@ -190,9 +214,10 @@ def ticket_list(
         typer.echo(_("No tickets."))
 
 
-@ticket_app.command("show")
+@ticket_app.command("show", help=N_("A ticket and its whole history."))
 def ticket_show(ticket_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """A ticket and its whole history."""
+    from antena.core import tickets
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tuple[tickets.TicketView, dt.date]:
         async with app.reader() as uow:
@@ -205,12 +230,17 @@ def ticket_show(ticket_id: str = typer.Argument(..., metavar="ID")) -> None:
         typer.echo(f"  {e.at.isoformat(timespec='minutes')}  {e.kind}  {who}: {e.body or ''}")
 
 
-@ticket_app.command("assign")
+@ticket_app.command(
+    "assign",
+    help=N_("Give the ticket to a staff member; they are told in Telegram (queued: `antena run` sends it)."),
+)
 def ticket_assign(
     ticket_id: str = typer.Argument(..., metavar="ID"),
     telegram_id: str = typer.Argument(..., metavar="TELEGRAM_ID"),
 ) -> None:
-    """Give the ticket to a staff member; they are told in Telegram (queued: `antena run` sends it)."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tickets.TicketResult:
         ident = parse_id(ticket_id, _("Ticket number"))
@@ -226,12 +256,14 @@ def ticket_assign(
         typer.echo(_("{name} will be told in Telegram.").format(name=result.ticket.assigned_to))
 
 
-@ticket_app.command("comment")
+@ticket_app.command("comment", help=N_("Answer the customer (written in the history; the customer is told)."))
 def ticket_comment(
     ticket_id: str = typer.Argument(..., metavar="ID"),
     text: str = typer.Argument(..., metavar="TEXT"),
 ) -> None:
-    """Answer the customer (written in the history; the customer is told)."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tickets.TicketResult:
         return await app.perform(tickets.comment, Actor.cli(), parse_id(ticket_id, _("Ticket number")), text)
@@ -241,12 +273,14 @@ def ticket_comment(
     typer.echo(_("Answer saved; {told}.").format(told=told))
 
 
-@ticket_app.command("close")
+@ticket_app.command("close", help=N_("Close a ticket; the customer is told."))
 def ticket_close(
     ticket_id: str = typer.Argument(..., metavar="ID"),
-    note: str = typer.Option("", "--note", help="What was done"),
+    note: str = typer.Option("", "--note", help=N_("What was done")),
 ) -> None:
-    """Close a ticket; the customer is told."""
+    from antena.core import tickets
+    from antena.core.audit import Actor
+    from antena.core.fieldwork import parse_id
 
     async def work(app: App) -> tickets.TicketResult:
         ident = parse_id(ticket_id, _("Ticket number"))

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from antena.core import validate
@@ -77,6 +76,8 @@ def check_arguments(root: Any, args: Sequence[str]) -> None:
 
 
 def _speak_the_settings_language() -> None:
+    from pydantic import ValidationError
+
     from antena.core.config import Settings
 
     with contextlib.suppress(ValidationError):  # the command itself reports a bad setting

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.runner import run
-from antena.core import links
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
+
+if TYPE_CHECKING:
+    from antena.core import links
+    from antena.core.bootstrap import App
 
 
 def link(
-    client: str = typer.Argument(..., help="Client: name, service user, IP, phone or id"),
-    new: bool = typer.Option(False, "--new", help="Revoke every earlier link of the client first"),
-    whatsapp: bool = typer.Option(True, "--whatsapp/--no-whatsapp", help="Also print the wa.me link"),
+    client: str = typer.Argument(..., help=N_("Client: name, service user, IP, phone or id")),
+    new: bool = typer.Option(False, "--new", help=N_("Revoke every earlier link of the client first")),
+    whatsapp: bool = typer.Option(True, "--whatsapp/--no-whatsapp", help=N_("Also print the wa.me link")),
 ) -> None:
-    """Print the client's auto-login portal link (valid 6 months)."""
+    from antena.core import links
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> links.PortalLink:
         found = await find_one(app, client)
@@ -32,4 +36,4 @@ def link(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("link")(link)
+    app.command("link", help=N_("Print the client's auto-login portal link (valid 6 months)."))(link)

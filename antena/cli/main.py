@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+import typer.main
 
 from antena.cli import (
     admin,
@@ -27,10 +30,12 @@ from antena.cli import (
     wifi,
 )
 from antena.cli.guard import CheckedGroup
+from antena.cli.help import settings_language, translate_tree
+from antena.core.i18n import N_, set_language
 
 app = typer.Typer(
     name="antena",
-    help="Antena: run a small wireless ISP from chat, the command line and a customer portal.",
+    help=N_("Antena: run a small wireless ISP from chat, the command line and a customer portal."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -40,7 +45,7 @@ admin.register(app)
 app.add_typer(clients.app, name="clients")
 client_selection.register(app)
 operations.register(app)
-app.command("demo")(demo.demo)
+app.command("demo", help=demo.HELP)(demo.demo)
 billing_invoices.register(app)
 billing_payments.register(app)
 payments_list.register(app)
@@ -56,8 +61,16 @@ payrefs.register(app)
 _ = (client_commands, router_tools, network_admin)  # they register their commands on existing groups
 
 
+def translated_command(typer_app: typer.Typer) -> Any:
+    """The Click command tree of ``typer_app`` with its help in the active language."""
+    command = typer.main.get_command(typer_app)
+    translate_tree(command)
+    return command
+
+
 def main() -> None:
-    app()
+    set_language(settings_language())  # the help's language; a command re-reads it with the settings
+    translated_command(app)(prog_name="antena")
 
 
 if __name__ == "__main__":

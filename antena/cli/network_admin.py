@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.admin import plan_app, router_app, staff_app, zone_app
 from antena.cli.runner import fail, run
-from antena.core import network_admin, router_admin, staff_admin
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.i18n import _, ngettext
-from antena.core.routeros.identity import Probe, ProbeStatus
+from antena.core.i18n import N_, _, ngettext
 from antena.core.routeros.ops import Outcome
-from antena.core.routeros.outbox import Delivery
-from antena.core.routeros.wording import translate
+from antena.core.routeros.wording import render, render_all
+
+if TYPE_CHECKING:
+    from antena.core import network_admin, router_admin
+    from antena.core.bootstrap import App
+    from antena.core.routeros.identity import Probe
+    from antena.core.routeros.outbox import Delivery
 
 EX_TEMPFAIL = 75
 
@@ -40,6 +42,8 @@ def _on_off(value: str | None) -> bool | None:
 
 def probe_lines(name: str, probe: Probe) -> tuple[list[str], list[str]]:
     """What the login check found: (lines for stdout, warnings for stderr)."""
+    from antena.core.routeros.identity import ProbeStatus
+
     if probe.status is ProbeStatus.OK:
         return [
             _("{name}: login OK, identity {identity}, RouterOS {version}.").format(
@@ -49,7 +53,7 @@ def probe_lines(name: str, probe: Probe) -> tuple[list[str], list[str]]:
     if probe.status is ProbeStatus.UNREACHABLE:
         return [], [
             _("warning: {name} is unreachable ({reason}); saved anyway, changes wait for it.").format(
-                name=name, reason=translate(probe.reason)
+                name=name, reason=render(probe.reason)
             )
         ]
     return [], []
@@ -61,11 +65,11 @@ def delivery_lines(deliveries: list[Delivery]) -> tuple[list[str], bool]:
     for d in deliveries:
         if d.outcome is Outcome.APPLIED:
             lines.append(
-                _("  {router}: applied ({detail})").format(router=d.router_name, detail=translate(d.detail))
+                _("  {router}: applied ({detail})").format(router=d.router_name, detail=render_all(d.notes))
             )
         elif d.outcome is Outcome.REFUSED:
             lines.append(
-                _("  {router}: refused: {detail}").format(router=d.router_name, detail=translate(d.detail))
+                _("  {router}: refused: {detail}").format(router=d.router_name, detail=render_all(d.notes))
             )
         elif d.outcome is Outcome.LOGIN_REFUSED:
             queued = True
@@ -77,7 +81,7 @@ def delivery_lines(deliveries: list[Delivery]) -> tuple[list[str], bool]:
             queued = True
             lines.append(
                 _("  {router}: unreachable ({reason}), queued").format(
-                    router=d.router_name, reason=translate(d.detail)
+                    router=d.router_name, reason=render_all(d.notes)
                 )
             )
     return lines, queued
@@ -99,9 +103,9 @@ def finish(lines: list[str], deliveries: list[Delivery], *, tempfail: bool = Tru
 # -- zones ------------------------------------------------------------------------------------
 
 
-@zone_app.command("list")
+@zone_app.command("list", help=N_("Zones with their calendar days, routers and clients."))
 def zone_list() -> None:
-    """Zones with their calendar days, routers and clients."""
+    from antena.core import network_admin
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
@@ -119,16 +123,17 @@ def zone_list() -> None:
         typer.echo(line)
 
 
-@zone_app.command("edit")
+@zone_app.command("edit", help=N_("Rename a zone or change its calendar days."))
 def zone_edit(
     zone: str = typer.Argument(..., metavar="NAME"),
-    name: str = typer.Option(None, "--name", help="New name"),
+    name: str = typer.Option(None, "--name", help=N_("New name")),
     issue_day: str = typer.Option(None, "--issue-day"),
     notice_day: str = typer.Option(None, "--notice-day"),
     pay_day: str = typer.Option(None, "--pay-day"),
     cutoff_day: str = typer.Option(None, "--cutoff-day"),
 ) -> None:
-    """Rename a zone or change its calendar days."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         z = await app.perform(
@@ -142,9 +147,10 @@ def zone_edit(
     typer.echo(run(work))
 
 
-@zone_app.command("remove")
+@zone_app.command("remove", help=N_("Remove a zone without routers or clients."))
 def zone_remove(zone: str = typer.Argument(..., metavar="NAME")) -> None:
-    """Remove a zone without routers or clients."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         removed = await app.perform(network_admin.remove_zone, Actor.cli(), zone)
@@ -156,9 +162,11 @@ def zone_remove(zone: str = typer.Argument(..., metavar="NAME")) -> None:
 # -- routers ----------------------------------------------------------------------------------
 
 
-@router_app.command("list")
+@router_app.command(
+    "list", help=N_("Routers with their address, zone, API mode, clients and waiting changes.")
+)
 def router_list() -> None:
-    """Routers with their address, zone, API mode, clients and waiting changes."""
+    from antena.core import router_admin
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
@@ -183,21 +191,25 @@ def router_list() -> None:
         typer.echo(line)
 
 
-@router_app.command("edit")
+@router_app.command(
+    "edit", help=N_("Fix a router's address, user or password, rename or move it, switch its API on or off.")
+)
 def router_edit(
     router: str = typer.Argument(..., metavar="NAME"),
-    name: str = typer.Option(None, "--name", help="New name"),
+    name: str = typer.Option(None, "--name", help=N_("New name")),
     host: str = typer.Option(None, "--host"),
     port: str = typer.Option(None, "--port"),
     username: str = typer.Option(None, "--username"),
     password: str = typer.Option(None, "--password"),
-    zone: str = typer.Option(None, "--zone", help="Only for a router without clients"),
+    zone: str = typer.Option(None, "--zone", help=N_("Only for a router without clients")),
     api: str = typer.Option(
-        None, "--api", help="on|off: send changes to the router, or keep them in the database"
+        None, "--api", help=N_("on|off: send changes to the router, or keep them in the database")
     ),
-    no_check: bool = typer.Option(False, "--no-check", help="Save without trying the API login"),
+    no_check: bool = typer.Option(False, "--no-check", help=N_("Save without trying the API login")),
 ) -> None:
-    """Fix a router's address, user or password, rename or move it, switch its API on or off."""
+    from antena.core import router_admin
+    from antena.core.audit import Actor
+
     changes = router_admin.RouterChanges(
         name=name, host=host, port=port, username=username, password=password, zone=zone, api=_on_off(api)
     )
@@ -231,9 +243,10 @@ def router_edit(
     finish(lines, result.deliveries)
 
 
-@router_app.command("remove")
+@router_app.command("remove", help=N_("Remove a router no client is on."))
 def router_remove(router: str = typer.Argument(..., metavar="NAME")) -> None:
-    """Remove a router no client is on."""
+    from antena.core import router_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         removed = await app.perform(router_admin.remove_router, Actor.cli(), router)
@@ -245,9 +258,10 @@ def router_remove(router: str = typer.Argument(..., metavar="NAME")) -> None:
 # -- plans ------------------------------------------------------------------------------------
 
 
-@plan_app.command("list")
+@plan_app.command("list", help=N_("Plans with their type, price, speed and clients."))
 def plan_list() -> None:
-    """Plans with their type, price, speed and clients."""
+    from antena.core import network_admin
+    from antena.core.billing.display import money
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
@@ -266,15 +280,18 @@ def plan_list() -> None:
         typer.echo(line)
 
 
-@plan_app.command("edit")
+@plan_app.command(
+    "edit", help=N_("Rename a plan, change its price or speed (the speed reaches every router).")
+)
 def plan_edit(
     plan: str = typer.Argument(..., metavar="NAME"),
-    name: str = typer.Option(None, "--name", help="New name"),
-    price: str = typer.Option(None, "--price", help="For invoices issued from now on"),
-    download: str = typer.Option(None, "--download", help="e.g. 20M"),
-    upload: str = typer.Option(None, "--upload", help="e.g. 10M"),
+    name: str = typer.Option(None, "--name", help=N_("New name")),
+    price: str = typer.Option(None, "--price", help=N_("For invoices issued from now on")),
+    download: str = typer.Option(None, "--download", help=N_("e.g. 20M")),
+    upload: str = typer.Option(None, "--upload", help=N_("e.g. 10M")),
 ) -> None:
-    """Rename a plan, change its price or speed (the speed reaches every router)."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> network_admin.PlanResult:
         async with app.uow() as uow:
@@ -303,9 +320,12 @@ def plan_edit(
     finish(lines, [d for d in result.deliveries if d.outcome is not Outcome.APPLIED or d.client_id == 0])
 
 
-@plan_app.command("remove")
+@plan_app.command(
+    "remove", help=N_("Remove a plan no client has (and its profile or queues from the routers).")
+)
 def plan_remove(plan: str = typer.Argument(..., metavar="NAME")) -> None:
-    """Remove a plan no client has (and its profile or queues from the routers)."""
+    from antena.core import network_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> list[Delivery]:
         async with app.uow() as uow:
@@ -320,42 +340,53 @@ def plan_remove(plan: str = typer.Argument(..., metavar="NAME")) -> None:
 # -- staff ------------------------------------------------------------------------------------
 
 
-@staff_app.command("list")
+@staff_app.command("list", help=N_("Staff with access to the bot: Telegram id, name and role."))
 def staff_list() -> None:
-    """Staff with access to the bot: Telegram id, name and role."""
+    from antena.core import staff_admin
 
     async def work(app: App) -> list[str]:
         async with app.reader() as uow:
             members = await staff_admin.list_staff(uow)
-        return [f"{m.telegram_id}\t{m.name}\t{m.role.value}" for m in members] or [_("No staff yet.")]
+        return [f"{m.telegram_id}\t{m.name}\t{_role_label(m.role)}" for m in members] or [_("No staff yet.")]
 
     for line in run(work):
         typer.echo(line)
 
 
-@staff_app.command("edit")
+@staff_app.command("edit", help=N_("Change a staff member's name or role."))
 def staff_edit(
     telegram_id: str = typer.Argument(..., metavar="TELEGRAM_ID"),
     name: str = typer.Option(None, "--name"),
-    role: str = typer.Option(None, "--role", help="admin|manager|cashier|technician"),
+    role: str = typer.Option(None, "--role", help=N_("admin|manager|cashier|technician")),
 ) -> None:
-    """Change a staff member's name or role."""
+    from antena.core import staff_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         m = await app.perform(staff_admin.edit_staff, Actor.cli(), telegram_id, name=name, role=role)
         return _("Staff member {name} (Telegram id {id}) is now {role}.").format(
-            name=m.name, id=m.telegram_id, role=m.role.value
+            name=m.name, id=m.telegram_id, role=_role_label(m.role)
         )
 
     typer.echo(run(work))
 
 
-@staff_app.command("remove")
+@staff_app.command(
+    "remove", help=N_("Take a staff member's access away (their next message to the bot is refused).")
+)
 def staff_remove(telegram_id: str = typer.Argument(..., metavar="TELEGRAM_ID")) -> None:
-    """Take a staff member's access away (their next message to the bot is refused)."""
+    from antena.core import staff_admin
+    from antena.core.audit import Actor
 
     async def work(app: App) -> str:
         m = await app.perform(staff_admin.remove_staff, Actor.cli(), telegram_id)
         return _("Staff member {name} (Telegram id {id}) removed.").format(name=m.name, id=m.telegram_id)
 
     typer.echo(run(work))
+
+
+def _role_label(role: object) -> str:
+    """The role in the reader's language (imported here: the words table loads the models)."""
+    from antena.core.words import role_label
+
+    return role_label(role)  # type: ignore[arg-type]

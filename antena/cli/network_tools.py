@@ -3,22 +3,24 @@ network reads of the chat commands, on the command line."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.admin import router_app
 from antena.cli.clients import app as clients_app
 from antena.cli.runner import run
-from antena.core import tr069
-from antena.core.audit import Actor
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.monitoring import health, text, tools
+from antena.core.i18n import N_
+from antena.core.monitoring import defaults
 
-CLIENT = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id")
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+
+CLIENT = typer.Argument(..., metavar="CLIENTE", help=N_("name, IP, phone, user or id"))
 
 
-def health_command(router: str = typer.Argument("", help="one router (default: all)")) -> None:
-    """Each router's reachability, identity, version, uptime, CPU, memory, clients and tasks."""
+def health_command(router: str = typer.Argument("", help=N_("one router (default: all)"))) -> None:
+    from antena.core.monitoring import health, text
 
     async def work(app: App) -> tuple[str, bool]:
         rows = await health.routers_health(app, router.strip() or None)
@@ -31,8 +33,8 @@ def health_command(router: str = typer.Argument("", help="one router (default: a
         raise typer.Exit(75)
 
 
-def online(target: str = typer.Argument("", help="a router or a client (default: every router)")) -> None:
-    """PPPoE and Hotspot sessions now."""
+def online(target: str = typer.Argument("", help=N_("a router or a client (default: every router)"))) -> None:
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         return text.sessions_text(await tools.online(app, target), app.settings, limit=None)
@@ -41,9 +43,10 @@ def online(target: str = typer.Argument("", help="a router or a client (default:
 
 
 def traffic(
-    client: str = CLIENT, seconds: int = typer.Option(tools.TRAFFIC_SECONDS, "--seconds", min=1, max=30)
+    client: str = CLIENT, seconds: int = typer.Option(defaults.TRAFFIC_SECONDS, "--seconds", min=1, max=30)
 ) -> None:
-    """A few seconds of the client's rate."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
@@ -53,9 +56,10 @@ def traffic(
 
 
 def torch(
-    client: str = CLIENT, seconds: float = typer.Option(tools.TORCH_SECONDS, "--seconds", min=1, max=30)
+    client: str = CLIENT, seconds: float = typer.Option(defaults.TORCH_SECONDS, "--seconds", min=1, max=30)
 ) -> None:
-    """The client's top flows over a few seconds (/tool/torch)."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
@@ -66,10 +70,13 @@ def torch(
 
 def ping(
     target: str = typer.Argument(..., metavar="CLIENTE|IP"),
-    router: str = typer.Option("", "--router", help="ping from this router (for an address no client has)"),
-    count: int = typer.Option(tools.PING_COUNT, "--count", min=1, max=20),
+    router: str = typer.Option(
+        "", "--router", help=N_("ping from this router (for an address no client has)")
+    ),
+    count: int = typer.Option(defaults.PING_COUNT, "--count", min=1, max=20),
 ) -> None:
-    """Ping the client (or an address) from its router."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text, tools
 
     async def work(app: App) -> str:
         address = tools.parse_address(target)
@@ -83,7 +90,10 @@ def ping(
 
 
 def reboot(client: str = CLIENT) -> None:
-    """Reboot the client's TR-069 device through GenieACS."""
+    from antena.core import tr069
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
@@ -93,7 +103,9 @@ def reboot(client: str = CLIENT) -> None:
 
 
 def onu(client: str = CLIENT) -> None:
-    """The ONU's optical RX power, read through GenieACS."""
+    from antena.core import tr069
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring import text
 
     async def work(app: App) -> str:
         found = await find_one(app, client)
@@ -103,7 +115,13 @@ def onu(client: str = CLIENT) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    router_app.command("health")(health_command)
-    for name, command in (("online", online), ("traffic", traffic), ("torch", torch), ("ping", ping),
-                          ("reboot", reboot), ("onu", onu)):  # fmt: skip
-        clients_app.command(name)(command)
+    router_app.command(
+        "health",
+        help=N_("Each router's reachability, identity, version, uptime, CPU, memory, clients and tasks."),
+    )(health_command)
+    clients_app.command("online", help=N_("PPPoE and Hotspot sessions now."))(online)
+    clients_app.command("traffic", help=N_("A few seconds of the client's rate."))(traffic)
+    clients_app.command("torch", help=N_("The client's top flows over a few seconds (/tool/torch)."))(torch)
+    clients_app.command("ping", help=N_("Ping the client (or an address) from its router."))(ping)
+    clients_app.command("reboot", help=N_("Reboot the client's TR-069 device through GenieACS."))(reboot)
+    clients_app.command("onu", help=N_("The ONU's optical RX power, read through GenieACS."))(onu)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from antena.cli.runner import fail, load_settings, run, setup_logging
-from antena.core.audit import Actor
-from antena.core.bootstrap import App, bootstrap
-from antena.core.i18n import N_, _
-from antena.core.routeros import outbox
-from antena.core.routeros.wording import login_refused_line
+from antena.core.i18n import N_, _, ngettext
+from antena.core.routeros.wording import login_refused_line, stored, task_kind
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 tasks_app = typer.Typer(
-    help="Router tasks: changes waiting for, or refused by, a router.", no_args_is_help=True
+    help=N_("Router tasks: changes waiting for, or refused by, a router."), no_args_is_help=True
 )
 
 ONLY_CHOICES = ("bot", "worker", "portal")
@@ -24,9 +22,8 @@ CALENDAR_OFF = N_("Calendar off (ANTENA_AUTO_TASKS=off): use `antena billing run
 
 
 def run_command(
-    only: str = typer.Option("", "--only", help="Run one part: bot, worker or portal (default: all)"),
+    only: str = typer.Option("", "--only", help=N_("Run one part: bot, worker or portal (default: all)")),
 ) -> None:
-    """Run the bot, the worker (router retries, calendar) and the portal in one process."""
     if only and only not in ONLY_CHOICES:
         fail(_("--only takes bot, worker or portal, not {value}").format(value=only))
     settings = load_settings()
@@ -43,6 +40,9 @@ def run_command(
         webhook = True
     if not parts:
         fail(_("Nothing to run."))
+
+    import asyncio
+    import signal
 
     async def main(app: App) -> None:
         stop = asyncio.Event()
@@ -100,9 +100,8 @@ def emulate_router(
     host: str = typer.Option("127.0.0.1", "--host"),
     username: str = typer.Option("admin", "--username"),
     password: str = typer.Option("", "--password"),
-    latency: float = typer.Option(0.0, "--latency", help="Seconds before each reply"),
+    latency: float = typer.Option(0.0, "--latency", help=N_("Seconds before each reply")),
 ) -> None:
-    """Serve a RouterOS API emulator (for trying Antena without a MikroTik)."""
     from antena.core.routeros.emulator import main as emulator_main
 
     emulator_main(
@@ -121,9 +120,11 @@ def emulate_router(
     )
 
 
-@tasks_app.command("list")
+@tasks_app.command(
+    "list", help=N_("Pending and failed router tasks, grouped by router, with the last error.")
+)
 def tasks_list() -> None:
-    """Pending and failed router tasks, grouped by router, with the last error."""
+    from antena.core.routeros import outbox
 
     async def work(app: App) -> list[str]:
         tasks = await outbox.open_tasks(app)
@@ -135,13 +136,14 @@ def tasks_list() -> None:
                 lines.append(f"{t.router.name}:")
                 if any(o.router_id == current and o.error_code == "login_refused" for o in tasks):
                     lines.append("  ! " + login_refused_line(t.router.name))
+            state = _("waiting") if t.status == "pending" else _("failed")
             lines.append(
-                f"  #{t.id} {t.kind} {_what(t)} — {t.status.value}, "
-                + _("{n} attempts").format(n=t.attempts)
-                + (f", {t.last_error}" if t.last_error else "")
+                f"  #{t.id} {task_kind(t.kind)} {_what(t)} — {state}, "
+                + ngettext("{n} attempt", "{n} attempts", t.attempts).format(n=t.attempts)
+                + (f", {stored(t.last_error)}" if t.last_error else "")
             )
         lines = lines or [_("No pending or failed router tasks.")]
-        from antena.core import reconcile
+        from antena.core import reconcile_view as reconcile
 
         last = await reconcile.last_pass(app)
         if last is not None:
@@ -152,9 +154,11 @@ def tasks_list() -> None:
         typer.echo(line)
 
 
-@tasks_app.command("retry")
-def tasks_retry(task: str = typer.Argument("all", help="task id or all")) -> None:
-    """Try failed or waiting tasks again now."""
+@tasks_app.command("retry", help=N_("Try failed or waiting tasks again now."))
+def tasks_retry(task: str = typer.Argument("all", help=N_("task id or all"))) -> None:
+    from antena.core.audit import Actor
+    from antena.core.routeros import outbox
+
     if task != "all" and not task.lstrip("#").isdigit():
         fail(_("Give a task number or all, not {value}").format(value=task))
 
@@ -165,9 +169,11 @@ def tasks_retry(task: str = typer.Argument("all", help="task id or all")) -> Non
             fail(_("No open router task #{id}").format(id=task_id))
         done = await outbox.run_due(app)
         applied = sum(1 for d in done if d.outcome.value == "applied")
-        return _("{count} tasks put back in the queue; {applied} applied now.").format(
-            count=count, applied=applied
-        )
+        return ngettext(
+            "{n} task put back in the queue; {applied} applied now.",
+            "{n} tasks put back in the queue; {applied} applied now.",
+            count,
+        ).format(n=count, applied=applied)
 
     typer.echo(run(work))
 
@@ -175,13 +181,19 @@ def tasks_retry(task: str = typer.Argument("all", help="task id or all")) -> Non
 def _what(task: Any) -> str:
     """Which client a task is for, or which plan (plan tasks have no client)."""
     plan = (task.payload or {}).get("plan")
-    return f"plan {plan.get('name', '')}" if plan else f"client {task.client_id}"
+    if plan:
+        return _("plan {name}").format(name=plan.get("name", ""))
+    return _("client #{id}").format(id=task.client_id)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run_command)
-    app.command("emulate-router")(emulate_router)
+    app.command(
+        "run", help=N_("Run the bot, the worker (router retries, calendar) and the portal in one process.")
+    )(run_command)
+    app.command(
+        "emulate-router", help=N_("Serve a RouterOS API emulator (for trying Antena without a MikroTik).")
+    )(emulate_router)
     app.add_typer(tasks_app, name="tasks")
 
 
-__all__ = ["bootstrap", "register"]
+__all__ = ["register"]

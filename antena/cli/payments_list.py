@@ -5,28 +5,34 @@ from __future__ import annotations
 
 import sys
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import run
 from antena.core import csvsafe, validate
-from antena.core.billing import display
-from antena.core.billing.payment_list import CSV_HEADER, PaymentRow, list_payments, method_label
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.config import Settings
-from antena.core.i18n import _
+from antena.core.i18n import N_, _
 
-payments_app = typer.Typer(help="Payments received: list them, by client or by day.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from antena.core.billing.payment_list import PaymentRow
+    from antena.core.bootstrap import App
+    from antena.core.config import Settings
+
+payments_app = typer.Typer(
+    help=N_("Payments received: list them, by client or by day."), no_args_is_help=True
+)
 
 
-@payments_app.command("list")
+@payments_app.command(
+    "list", help=N_("List payments, oldest first: date, client, invoices, amount, method, reference, staff.")
+)
 def payments_list(
-    client: str = typer.Option("", "--client", help="name, IP, phone, service user or id"),
-    date: str = typer.Option("", "--date", metavar="YYYY-MM-DD", help="Payments received that day"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
+    client: str = typer.Option("", "--client", help=N_("name, IP, phone, service user or id")),
+    date: str = typer.Option("", "--date", metavar="YYYY-MM-DD", help=N_("Payments received that day")),
+    as_csv: bool = typer.Option(False, "--csv", help=N_("CSV on standard output")),
 ) -> None:
-    """List payments, oldest first: date, client, invoices, amount, method, reference, staff."""
+    from antena.core.billing.payment_list import CSV_HEADER, list_payments
+    from antena.core.clients.resolve import find_one
 
     async def work(app: App) -> tuple[list[PaymentRow], Settings]:
         day = validate.iso_date(date) if date.strip() else None
@@ -47,6 +53,9 @@ def payments_list(
 
 
 def _table(rows: list[PaymentRow], settings: Settings) -> str:
+    from antena.core.billing import display
+    from antena.core.billing.payment_list import method_label
+
     def money(amount: object) -> str:
         return display.money(amount, settings.currency, settings.locale, settings.default_region)  # type: ignore[arg-type]
 

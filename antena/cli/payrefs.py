@@ -3,24 +3,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from antena.cli.runner import fail, run
-from antena.core.audit import Actor
-from antena.core.billing.display import money
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.i18n import _
-from antena.core.payments import barcode, checkout, queries, references, reviews
-from antena.core.payments.providers import CONEKTA, MERCADOPAGO, providers
+from antena.core.i18n import N_, _
 
-payref_app = typer.Typer(help="Permanent payment references (OXXO, CLABE) per client.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.payments import queries, references, reviews
+
+payref_app = typer.Typer(
+    help=N_("Permanent payment references (OXXO, CLABE) per client."), no_args_is_help=True
+)
 online_app = typer.Typer(
-    help="Online payments received by webhook (Conekta, Mercado Pago).", no_args_is_help=True
+    help=N_("Online payments received by webhook (Conekta, Mercado Pago)."), no_args_is_help=True
 )
 
 
 def _lines(refs: references.ClientRefs) -> list[str]:
+    from antena.core.payments import barcode
+
     lines = [f"#{refs.client_id} {refs.client_name}"]
     if refs.oxxo:
         lines.append("  " + _("OXXO reference: {ref}").format(ref=barcode.grouped(refs.oxxo)))
@@ -32,12 +36,20 @@ def _lines(refs: references.ClientRefs) -> list[str]:
     return lines
 
 
-@payref_app.command("create")
+@payref_app.command(
+    "create",
+    help=N_("Make the clients' OXXO reference and CLABE at Conekta (a client who has them keeps them)."),
+)
 def payref_create(
-    clients: list[str] = typer.Argument(None, metavar="[CLIENTE]...", help="Clients (name, IP, phone, id)"),
-    everyone: bool = typer.Option(False, "--all", help="Every active or suspended client without them"),
+    clients: list[str] = typer.Argument(
+        None, metavar="[CLIENTE]...", help=N_("Clients (name, IP, phone, id)")
+    ),
+    everyone: bool = typer.Option(False, "--all", help=N_("Every active or suspended client without them")),
 ) -> None:
-    """Make the clients' OXXO reference and CLABE at Conekta (a client who has them keeps them)."""
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.payments import references
+
     if bool(clients) == everyone:
         fail(_("Name the clients, or use --all (not both)."))
 
@@ -65,11 +77,15 @@ def payref_create(
         typer.echo(line)
 
 
-@payref_app.command("show")
+@payref_app.command(
+    "show", help=N_("Print the client's OXXO reference and CLABE, and the link of the portal's payment page.")
+)
 def payref_show(
-    client: str = typer.Argument(..., help="Client: name, service user, IP, phone or id"),
+    client: str = typer.Argument(..., help=N_("Client: name, service user, IP, phone or id")),
 ) -> None:
-    """Print the client's OXXO reference and CLABE, and the link of the portal's payment page."""
+    from antena.core.clients.resolve import find_one
+    from antena.core.payments import references
+    from antena.core.payments.providers import providers
 
     async def work(app: App) -> list[str]:
         found = await find_one(app, client)
@@ -83,6 +99,9 @@ def payref_show(
 
 
 def _event_line(app: App, view: queries.EventView) -> str:
+    from antena.core.billing.display import money
+    from antena.core.payments import queries
+
     amount = (
         money(view.amount, app.settings.currency, region=app.settings.default_region) if view.amount else "?"
     )
@@ -97,12 +116,16 @@ def _event_line(app: App, view: queries.EventView) -> str:
     return line
 
 
-@online_app.command("list")
+@online_app.command(
+    "list", help=N_("Online payments waiting for a cashier's decision (unknown reference, amount, refund…).")
+)
 def online_list(
-    everything: bool = typer.Option(False, "--all", help="The latest events of any status, not only reviews"),
+    everything: bool = typer.Option(
+        False, "--all", help=N_("The latest events of any status, not only reviews")
+    ),
     limit: int = typer.Option(50, "--limit", min=1, max=1000),
 ) -> None:
-    """Online payments waiting for a cashier's decision (unknown reference, amount, refund…)."""
+    from antena.core.payments import queries
 
     async def work(app: App) -> list[str]:
         views = await queries.list_events(app, everything=everything, limit=limit)
@@ -118,17 +141,23 @@ def online_list(
         typer.echo(line)
 
 
-@online_app.command("decide")
+@online_app.command(
+    "decide", help=N_("Decide an online payment: apply it, ignore it, or reverse a refunded one.")
+)
 def online_decide(
-    event: int = typer.Argument(..., help="The number shown by `antena online-payments list`"),
+    event: int = typer.Argument(..., help=N_("The number shown by `antena online-payments list`")),
     action: str = typer.Argument(..., metavar="apply|ignore|reverse"),
-    client: str = typer.Option(None, "--client", help="For apply: the client an unknown reference is for"),
+    client: str = typer.Option(
+        None, "--client", help=N_("For apply: the client an unknown reference is for")
+    ),
 ) -> None:
-    """Decide an online payment: apply it, ignore it, or reverse a refunded one."""
+    from antena.core.audit import Actor
+    from antena.core.clients.resolve import find_one
+    from antena.core.payments import reviews
 
     async def work(app: App) -> reviews.Decided:
         client_id = (await find_one(app, client)).id if client else None
-        return await reviews.decide(app, Actor.cli(), event, action, client_id)
+        return await app.perform(reviews.decide, Actor.cli(), event, action, client_id)
 
     decided = run(work)
     if decided.action is reviews.Action.APPLY:
@@ -147,9 +176,10 @@ def online_decide(
         typer.echo(_("Online payment #{id} ignored: nothing was changed.").format(id=event))
 
 
-@online_app.command("urls")
+@online_app.command("urls", help=N_("The webhook URLs to give each provider (from ANTENA_PORTAL_URL)."))
 def online_urls() -> None:
-    """The webhook URLs to give each provider (from ANTENA_PORTAL_URL)."""
+    from antena.core.payments import checkout
+    from antena.core.payments.providers import CONEKTA, MERCADOPAGO, providers
 
     async def work(app: App) -> list[str]:
         on = providers(app)

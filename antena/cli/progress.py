@@ -7,10 +7,13 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from antena.core.bootstrap import App
 from antena.core.i18n import _
 from antena.core.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
 
 
 def on_terminal() -> bool:

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import run
 from antena.core import validate
-from antena.core.bootstrap import App
-from antena.core.reports import daily_report
-from antena.core.reports.pdf import report_pdf_bytes, write_pdf
-from antena.core.reports.text import report_text
+from antena.core.i18n import N_
 
-report_app = typer.Typer(help="Reports for managers.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+
+report_app = typer.Typer(help=N_("Reports for managers."), no_args_is_help=True)
 
 
-@report_app.command("daily")
+@report_app.command("daily", help=N_("Suspensions, collections, debts, failures and messages of one day."))
 def daily(
-    date: str = typer.Option("", "--date", help="YYYY-MM-DD (default: today in ANTENA_TIMEZONE)"),
-    pdf: Path | None = typer.Option(None, "--pdf", help="also write the PDF to this file"),
+    date: str = typer.Option("", "--date", help=N_("YYYY-MM-DD (default: today in ANTENA_TIMEZONE)")),
+    pdf: Path | None = typer.Option(None, "--pdf", help=N_("also write the PDF to this file")),
 ) -> None:
-    """Suspensions, collections, debts, failures and messages of one day."""
+    from antena.core.reports import daily_report
+    from antena.core.reports.pdf import report_pdf_bytes, write_pdf
+    from antena.core.reports.text import report_text
 
     async def work(app: App) -> tuple[str, Path | None]:
         day = validate.iso_date(date) if date else None

@@ -1,24 +1,25 @@
-"""How every CLI command runs: one event loop, one ``App``, user errors as one line on stderr."""
+"""How every CLI command runs: one event loop, one ``App``, user errors as one line on stderr.
+
+Cheap to import (``antena --help`` loads it): settings, the database layer and the adapters are
+imported when a command runs, not when the command tree is built."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from antena.core.bootstrap import App, bootstrap
-from antena.core.config import Settings
-from antena.core.db.migrate import current_revision
 from antena.core.errors import CoreError
 from antena.core.i18n import _, set_language
+
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.config import Settings
 
 T = TypeVar("T")
 
@@ -46,6 +47,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from antena.core.config import Settings
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -66,6 +71,11 @@ def load_settings() -> Settings:
 def run(work: Callable[[App], Awaitable[T]], *, needs_schema: bool = True) -> T:
     """Run ``work`` with a fresh ``App``; translate user errors into exit codes."""
     settings = load_settings()
+    import asyncio
+
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    from antena.core.bootstrap import bootstrap
 
     async def _main() -> T:
         app = bootstrap(settings)
@@ -97,6 +107,10 @@ def _first_line(exc: Exception) -> str:
 
 
 async def _check_schema(app: App) -> None:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from antena.core.db.migrate import current_revision
+
     try:
         revision = await current_revision(app.db)
     except (OperationalError, DBAPIError, OSError) as exc:

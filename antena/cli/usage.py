@@ -5,17 +5,18 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from antena.cli.runner import run
-from antena.core.bootstrap import App
-from antena.core.clients.resolve import find_one
-from antena.core.i18n import _, get_language, ngettext
-from antena.core.monitoring.units import size
-from antena.core.usage import history, sampler
+from antena.core.i18n import N_, _, get_language, ngettext
 
-usage_app = typer.Typer(help="Usage history (bytes per client, sampled from the routers' queues).",
+if TYPE_CHECKING:
+    from antena.core.bootstrap import App
+    from antena.core.usage import history, sampler
+
+usage_app = typer.Typer(help=N_("Usage history (bytes per client, sampled from the routers' queues)."),
                         no_args_is_help=True)  # fmt: skip
 CSV_HEADER = ["client_id", "client", "zone", "router", "download_bytes", "upload_bytes", "total_bytes"]
 _PLAIN = re.compile(r"^[+-]?[\d\s().-]+$", re.ASCII)
@@ -29,12 +30,13 @@ def safe_cell(value: object) -> str:
     return text
 
 
-@usage_app.command("export")
+@usage_app.command("export", help=N_("Each client's download and upload in one month."))
 def export(
-    month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output"),
+    month: str = typer.Option(..., "--month", help=N_("YYYY-MM")),
+    as_csv: bool = typer.Option(False, "--csv", help=N_("CSV on standard output")),
 ) -> None:
-    """Each client's download and upload in one month."""
+    from antena.core.monitoring.units import size
+    from antena.core.usage import history
 
     async def work(app: App) -> list[history.MonthRow]:
         first = history.parse_month(month)
@@ -69,9 +71,13 @@ def export(
     typer.echo(line.format(n=len(rows), down=size(total_down, lang), up=size(total_up, lang)))
 
 
-@usage_app.command("show")
-def show(client: str = typer.Argument(..., metavar="CLIENTE", help="name, IP, phone, user or id")) -> None:
-    """One client's last 30 days and 13 months."""
+@usage_app.command("show", help=N_("One client's last 30 days and 13 months."))
+def show(
+    client: str = typer.Argument(..., metavar="CLIENTE", help=N_("name, IP, phone, user or id")),
+) -> None:
+    from antena.core.clients.resolve import find_one
+    from antena.core.monitoring.units import size
+    from antena.core.usage import history
 
     async def work(app: App) -> tuple[str, history.UsageChart]:
         found = await find_one(app, client)
@@ -87,9 +93,12 @@ def show(client: str = typer.Argument(..., metavar="CLIENTE", help="name, IP, ph
         typer.echo(f"{bar.start:%Y-%m}\t↓ {size(bar.down, lang)}\t↑ {size(bar.up, lang)}")
 
 
-@usage_app.command("sample")
+@usage_app.command(
+    "sample", help=N_("Sample every router now (what the worker does every ANTENA_USAGE_INTERVAL).")
+)
 def sample() -> None:
-    """Sample every router now (what the worker does every ANTENA_USAGE_INTERVAL)."""
+    from antena.core.monitoring.units import size
+    from antena.core.usage import sampler
 
     async def work(app: App) -> list[sampler.RouterSample]:
         return await sampler.sample_due(app, force=True)

@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from antena.core.notes import Note
+from antena.core.notes import text as text_note
+
 
 class CoreError(Exception):
     """Base of every error whose message is meant for the person who caused it."""
@@ -57,7 +60,16 @@ class Ambiguous(CoreError):
 
 
 class RouterError(CoreError):
-    """The router refused a command; the message carries the router's own words."""
+    """The router refused a command. ``note`` says why as a code with parameters (the router's own
+    words are a ``text`` note); ``message`` keeps the raw text for logs and for matching the
+    router's words; ``str()`` renders the note in the reader's language."""
+
+    def __init__(self, message: str | None = None, *, note: Note | None = None) -> None:
+        self.note = note if note is not None else text_note(message or "")
+        super().__init__(message if message is not None else _render(self.note, "en"))
+
+    def __str__(self) -> str:
+        return _render(self.note, None)
 
 
 class RouterUnreachable(RouterError):
@@ -72,12 +84,12 @@ class RouterLoginRefused(RouterUnreachable):
     exit_code = 1
 
     def __init__(self, router: str, detail: str) -> None:
-        from antena.core.i18n import _
-
-        super().__init__(
-            _("{router} refused the user name or password (login: {detail})").format(
-                router=router, detail=detail
-            )
-        )
+        super().__init__(note=Note("login_refused", {"router": router, "detail": detail}))
         self.router = router
         self.detail = detail
+
+
+def _render(note: Note, lang: str | None) -> str:
+    from antena.core.routeros.wording import render
+
+    return render(note, lang)

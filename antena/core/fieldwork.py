@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from antena.core import words
 from antena.core.audit import Actor
 from antena.core.billing.display import short_date
 from antena.core.db.models import Client, Role, StaffUser
@@ -74,7 +75,7 @@ async def staff_member(
     if roles is not None and member.role not in roles:
         raise InvalidInput(
             _("{name} is a {role}: choose a technician, manager or admin").format(
-                name=member.name, role=member.role.value
+                name=member.name, role=words.role_label(member.role)
             )
         )
     return member

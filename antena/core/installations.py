@@ -138,7 +138,8 @@ async def schedule(
                 name=client.name, id=open_one.id, date=open_one.scheduled_for.isoformat()
             )
         )
-    first = client.installed_on is None and not await with_internet_invoices(uow.session, [client.id])
+    earlier = await with_internet_invoices(uow.session, {client.id: dt.date.min})  # any invoice at all
+    first = client.installed_on is None and not earlier
     inst = Installation(
         client_id=client.id,
         scheduled_for=day,

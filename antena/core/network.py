@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from antena.core.i18n import _
 from antena.core.text import fold
 
 
-async def _by_name(uow: UnitOfWork, model: type, name: str) -> object | None:
+async def _by_name(uow: UnitOfWork, model: Any, name: str) -> Any:
     """Exact name first, then the same name ignoring case and accents."""
     session = uow.session
     exact = (await session.execute(select(model).where(model.name == name))).scalar_one_or_none()

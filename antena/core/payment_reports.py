@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from antena.core import staff
+from antena.core import staff, words
 from antena.core.audit import Actor, record
 from antena.core.billing.payments import (
     MAX_REFERENCE,
@@ -62,7 +62,7 @@ def report_status_label(status: str) -> str:
 
 
 def method_label(method: str) -> str:
-    return {"transferencia": _("transfer"), "efectivo": _("cash"), "tarjeta": _("card")}.get(method, method)
+    return words.method_label(method)
 
 
 def sniff_receipt(data: bytes) -> tuple[str, str]:

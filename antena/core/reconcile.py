@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from antena.core import reconcile_view
 from antena.core.audit import Actor, record
 from antena.core.billing import overdue
 from antena.core.bootstrap import App
@@ -41,16 +42,15 @@ from antena.core.db.billing_models import (
     PaymentPromise,
     PromiseStatus,
 )
-from antena.core.db.models import AuditLog, Client, ClientStatus, ClientStatusChange, Router
+from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.db.uow import UnitOfWork
-from antena.core.i18n import _, ngettext
 
 LOG = logging.getLogger(__name__)
 INTERVAL = dt.timedelta(minutes=10)
 LEASE = "reconcile_lease"  # counters row: until when (epoch seconds) a worker holds the pass
 CUTOFF_REASON = "cutoff"  # what the cut-off writes on its status changes
-ACTION = "reconcile.run"
+ACTION = reconcile_view.ACTION
 ACTOR = Actor(name="system:reconciler", channel="system")
 LISTED_MAX = 200  # clients named in the audit entry; the count is always complete
 
@@ -215,81 +215,8 @@ async def _record(uow: UnitOfWork, result: Sweep) -> None:
     record(uow.session, ACTOR, ACTION, target=result.day.isoformat(), arguments=result.as_audit())
 
 
-@dataclass(frozen=True)
-class LastPass:
-    """The latest pass as ``/tareas`` and the daily report show it."""
-
-    at: dt.datetime
-    reactivated: list[int]
-    overdue_active: list[int]
-    overdue_active_count: int
-    drift: dict[str, int]
-    drift_skipped: dict[str, str]
-
-
-def _last(entry: AuditLog) -> LastPass:
-    args = entry.arguments or {}
-    return LastPass(
-        at=entry.at,
-        reactivated=list(args.get("reactivated", [])),
-        overdue_active=list(args.get("overdue_active", [])),
-        overdue_active_count=int(args.get("overdue_active_count", 0)),
-        drift={str(k): int(v) for k, v in (args.get("drift") or {}).items()},
-        drift_skipped={str(k): str(v) for k, v in (args.get("drift_skipped") or {}).items()},
-    )
-
-
-async def last_pass(app: App) -> LastPass | None:
-    async with app.reader() as uow:
-        entry = (
-            await uow.session.execute(
-                select(AuditLog).where(AuditLog.action == ACTION).order_by(AuditLog.id.desc()).limit(1)
-            )
-        ).scalar_one_or_none()
-    return _last(entry) if entry is not None else None
-
-
-async def passes_between(app: App, start: dt.datetime, end: dt.datetime) -> list[LastPass]:
-    """Every pass in a time window (the daily report's day)."""
-    async with app.reader() as uow:
-        rows = await uow.session.execute(
-            select(AuditLog)
-            .where(AuditLog.action == ACTION, AuditLog.at >= start, AuditLog.at < end)
-            .order_by(AuditLog.id)
-        )
-        return [_last(e) for e in rows.scalars()]
-
-
-def pass_lines(last: LastPass, tz: dt.tzinfo) -> list[str]:
-    """The reconciler's latest pass in a few lines (``/tareas``, ``antena tasks list``)."""
-    when = last.at if last.at.tzinfo else last.at.replace(tzinfo=dt.UTC)
-    lines = [_("Reconciler, last pass {when}:").format(when=when.astimezone(tz).strftime("%Y-%m-%d %H:%M"))]
-    n = len(last.reactivated)
-    lines.append(
-        "  "
-        + ngettext(
-            "{n} client paid but still cut: reactivated", "{n} clients paid but still cut: reactivated", n
-        ).format(n=n)
-        + (f" ({', '.join(f'#{i}' for i in last.reactivated[:20])})" if n else "")
-    )
-    n = last.overdue_active_count
-    line = "  " + ngettext(
-        "{n} active client still owing after the cut-off date (listed; never cut outside the calendar)",
-        "{n} active clients still owing after the cut-off date (listed; never cut outside the calendar)",
-        n,
-    ).format(n=n)
-    if n:
-        line += ": " + ", ".join(f"#{i}" for i in last.overdue_active[:20]) + ("…" if n > 20 else "")
-    lines.append(line)
-    repaired = {router: k for router, k in last.drift.items() if k}
-    if repaired:
-        lines.append(
-            "  "
-            + _("Router entries repaired: {list}").format(
-                list=", ".join(f"{router} {k}" for router, k in repaired.items())
-            )
-        )
-    skipped = [router for router, why in last.drift_skipped.items() if why == "unreachable"]
-    if skipped:
-        lines.append("  " + _("Not checked (unreachable): {list}").format(list=", ".join(skipped)))
-    return lines
+# What /tareas and the daily report read of the passes, kept light for the CLI (``reconcile_view``).
+LastPass = reconcile_view.LastPass
+last_pass = reconcile_view.last_pass
+passes_between = reconcile_view.passes_between
+pass_lines = reconcile_view.pass_lines

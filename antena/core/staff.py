@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from antena.core import validate
+from antena.core import validate, words
 from antena.core.audit import Actor, record
 from antena.core.db.models import Role, StaffUser
 from antena.core.db.uow import UnitOfWork
@@ -55,20 +55,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
 
 
 def parse_role(value: str) -> Role:
-    aliases = {
-        "administrador": "admin",
-        "gerente": "manager",
-        "cajero": "cashier",
-        "tecnico": "technician",
-        "técnico": "technician",
-    }
-    text = (value or "").strip().lower()
-    try:
-        return Role(aliases.get(text, text))
-    except ValueError as exc:
-        raise InvalidInput(
-            _("Unknown role {value}: use admin, manager, cashier or technician").format(value=value)
-        ) from exc
+    """admin, gerente/manager, cajero/cashier, tecnico/technician (antena.core.words)."""
+    return words.parse_role(value)
 
 
 def may(role: Role | None, permission: str) -> bool:

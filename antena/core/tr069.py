@@ -62,17 +62,18 @@ async def _find(acs: GenieAcs, found: Lookup, extra: tuple[str, ...] = ()) -> De
     return await acs.find(serials=found.serials, pppoe_user=found.pppoe_user, extra=extra)
 
 
-async def set_wifi(app: App, client_id: int, ssid: str, password: str) -> str:
-    """The Wi-Fi driver for ``cpe_kind = genieacs``: returns what happened, for the answer."""
+async def set_wifi(app: App, client_id: int, ssid: str, password: str) -> tuple[str, bool]:
+    """The Wi-Fi driver for ``cpe_kind = genieacs``: what happened, for staff, and whether it waits
+    for the device's next connection (GenieACS's 202)."""
     found = await lookup_for(app, client_id)
     async with GenieAcs(app.settings) as acs:
         device = await _find(acs, found, ("InternetGatewayDevice.LANDevice.1.WLANConfiguration.1",))
         outcome = await acs.task(device, wifi_task(device, ssid, password))
     if outcome.done:
-        return _("GenieACS {model} device {serial}: applied").format(model=device.model, serial=device.serial)
-    return _("GenieACS {model} device {serial}: queued until the device next connects").format(
-        model=device.model, serial=device.serial
-    )
+        text = _("GenieACS {model} device {serial}: applied")
+    else:
+        text = _("GenieACS {model} device {serial}: queued until the device next connects")
+    return text.format(model=device.model, serial=device.serial), not outcome.done
 
 
 @dataclass(frozen=True)

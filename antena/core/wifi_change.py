@@ -10,6 +10,7 @@ Where the device is and what it is lives on the client's service (``cpe_kind`` `
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -135,14 +136,15 @@ async def _device(app: App, client_id: int) -> tuple[Client, Service]:
     return client, service
 
 
-async def _apply(app: App, service: Service, ssid: str, password: str) -> str:
+async def _apply(app: App, service: Service, ssid: str, password: str) -> tuple[str, bool]:
+    """What the device said (for staff) and whether the change waits for the device (GenieACS)."""
     host = service.cpe_host or ""
     if service.cpe_kind == "genieacs":  # TR-069 through GenieACS (antena.core.tr069)
         from antena.core import tr069
 
         return await tr069.set_wifi(app, service.client_id, ssid, password)
     if service.cpe_kind == "onu":
-        return await set_onu_wifi(app.settings, host, service.cpe_port, ssid, password)
+        return await set_onu_wifi(app.settings, host, service.cpe_port, ssid, password), False
     access = RouterAccess(
         router_id=0,
         name=f"CPE {host}",
@@ -153,7 +155,7 @@ async def _apply(app: App, service: Service, ssid: str, password: str) -> str:
         timeout=app.settings.router_timeout,
     )
     try:
-        return await mikrotik_wifi.set_wifi(access, ssid, password)
+        return await mikrotik_wifi.set_wifi(access, ssid, password), False
     except RouterUnreachable as exc:
         raise DeviceError(_("The Wi-Fi device at {host} is unreachable: {reason}").format(
             host=host, reason=exc)) from exc  # fmt: skip
@@ -163,14 +165,29 @@ async def _apply(app: App, service: Service, ssid: str, password: str) -> str:
 
 
 async def change_wifi(app: App, actor: Actor, client_id: int, ssid: str, password: str) -> str:
-    """Validate, change the device, audit (without the password) and tell the customer."""
+    """Validate, change the device, audit (without the password) and tell the customer; the answer
+    is for staff (which device, what it said)."""
+    changed = await _change(app, actor, client_id, ssid, password)
+    return _("Wi-Fi of {name} changed: network “{ssid}” ({detail}).").format(
+        name=changed.name, ssid=ssid, detail=changed.detail
+    )
+
+
+@dataclass(frozen=True)
+class _Changed:
+    name: str
+    detail: str
+    queued: bool  # waits for the device's next connection
+
+
+async def _change(app: App, actor: Actor, client_id: int, ssid: str, password: str) -> _Changed:
     check_ssid(ssid)
     check_password(password)
     client, service = await _device(app, client_id)
     target = f"{client.id} {client.name}"
     arguments = {"ssid": ssid, "device": service.cpe_kind, "host": service.cpe_host}
     try:
-        detail = await _apply(app, service, ssid, password)
+        detail, queued = await _apply(app, service, ssid, password)
     except CoreError as exc:
         async with app.uow() as uow:
             record(
@@ -189,9 +206,68 @@ async def change_wifi(app: App, actor: Actor, client_id: int, ssid: str, passwor
         if fresh is not None:
             await events.wifi_changed(uow.session, app, fresh, ssid)
         await uow.commit()
-    return _("Wi-Fi of {name} changed: network “{ssid}” ({detail}).").format(
-        name=client.name, ssid=ssid, detail=detail
+    return _Changed(client.name, detail, queued)
+
+
+# -- the customer's own change (portal, linked chat) ----------------------------------------------
+
+
+class WifiUnavailable(NotAllowed):
+    """The customer cannot change their Wi-Fi themselves: no device on record, or the ISP turned
+    it off (``ANTENA_PORTAL_WIFI=off``)."""
+
+    status_code = 404
+
+
+async def wifi_available(app: App, client_id: int) -> bool:
+    """Whether the portal's Wi-Fi form and the customer's ``/wifi`` are offered to this client."""
+    if not app.settings.portal_wifi:
+        return False
+    async with app.reader() as uow:
+        service = await uow.session.scalar(
+            select(Service)
+            .where(
+                Service.client_id == client_id, Service.cancelled.is_(False), Service.cpe_kind.is_not(None)
+            )
+            .order_by(Service.id)
+            .limit(1)
+        )
+    return service is not None and bool(service.cpe_host or service.cpe_kind == "genieacs")
+
+
+def unavailable_text(company: str) -> str:
+    """What a customer reads where the Wi-Fi change is not offered to them."""
+    return _("Changing the Wi-Fi is not available for your service here. Ask {company} to change it.").format(
+        company=company
     )
+
+
+async def change_my_wifi(app: App, actor: Actor, client_id: int, ssid: str, password: str) -> str:
+    """The customer changes their own Wi-Fi: refused in their words when it is not offered to them,
+    and a device that fails is told as "your modem", never as an address or a staff hint."""
+    company = app.settings.company_name
+    if not await wifi_available(app, client_id):
+        raise WifiUnavailable(unavailable_text(company))
+    check_ssid(ssid)
+    check_password(password)
+    try:
+        changed = await _change(app, actor, client_id, ssid, password)
+    except InvalidInput:
+        raise
+    except CoreError as exc:
+        raise DeviceError(
+            _(
+                "Your modem did not take the change, so nothing changed. Try again in a few minutes; "
+                "if it keeps failing, contact {company}."
+            ).format(company=company)
+        ) from exc
+    if changed.queued:
+        return _(
+            "Your Wi-Fi becomes “{ssid}” as soon as your modem next connects (usually within minutes). "
+            "Then connect your devices with the new password."
+        ).format(ssid=ssid)
+    text = _("Done: your Wi-Fi network is now “{ssid}”. Connect your devices again with the new password.")
+    return text.format(ssid=ssid)
 
 
 async def set_cpe(

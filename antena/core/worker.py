@@ -40,7 +40,7 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
 
 async def _routers(app: App) -> None:
     for d in await outbox.run_due(app):
-        LOG.info("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.detail)
+        LOG.info("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
 
 
 async def _messages(app: App) -> None:

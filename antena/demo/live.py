@@ -18,6 +18,7 @@ import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from pydantic import SecretStr
@@ -26,10 +27,11 @@ from antena.core.billing.display import money
 from antena.core.bootstrap import App, bootstrap
 from antena.core.config import Settings
 from antena.core.db.migrate import upgrade
+from antena.core.demo import ROUTERS as ROUTER_ZONES
 from antena.core.demo import DemoSummary, seed_demo
-from antena.core.demo_month import MonthSummary, simulate_month
+from antena.core.demo_month import DAYS, MonthSummary, simulate_month
 from antena.core.errors import InvalidInput
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.links import portal_link
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.emulator_live import attach as attach_live
@@ -91,28 +93,22 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
         app = bootstrap(settings)
         online.connect(app, conekta, mercadopago)
         stack.push_async_callback(app.aclose)
-        say(
-            _("Creating the demo ISP ({n} clients and a month of invoices and payments)…").format(
-                n=options.clients
-            )
-        )
-        await upgrade(app.db)
-        summary = await seed_demo(
-            app, clients=options.clients, router_ports=ports, push=True, admin_telegram_id=options.telegram_id
-        )
-        assert summary.cashier is not None
-        month = await simulate_month(app, summary.cashier)
-        await seed_history(app)  # "Mi consumo" and `usage export` have months to show
+        summary, month = await _seed_or_restore(app, options, emulators, ports, say)
         if stop.is_set():  # Ctrl-C while seeding: nothing to start
             say(_("Demo stopped."))
             return
+        customer = await _introduce(app, say, summary, month)  # nothing in it waits for the servers
+        say(_("Starting the portal, the worker and the bot…"))
         server = await _start_portal(app, stop)
         jobs = _background(app, stop)
         try:
-            customer = await _introduce(app, say, summary, month)
             paid = [c.id for c in summary.made if c.id not in month.unpaid_clients]
-            await cfdi_sample.stamp_sample(app, paid, say)  # a stamped sample CFDI
-            await online.oxxo_payment(app, conekta, say, skip=customer)
+
+            async def live_examples() -> None:  # while the chat already listens
+                await cfdi_sample.stamp_sample(app, paid, say)  # a stamped sample CFDI
+                await online.oxxo_payment(app, conekta, say, skip=customer)
+
+            jobs.append(asyncio.create_task(live_examples()))
             if telegram is not None and options.chat:
                 from antena.demo.terminal import TerminalChat, help_text
                 from antena.doubles.telegram_cli import stdin_lines
@@ -130,6 +126,64 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
             await asyncio.gather(*jobs, return_exceptions=True)
             await server
     say(_("Demo stopped."))
+
+
+async def _seed_or_restore(
+    app: App,
+    options: DemoOptions,
+    emulators: list[RouterEmulator],
+    ports: list[int],
+    say: Callable[[str], None],
+) -> tuple[DemoSummary, MonthSummary]:
+    """Today's snapshot when there is one for this code and these settings; else seed the ISP and
+    play its month (the slow path, half a minute or more), then save the snapshot."""
+    from antena.core import demo_snapshot
+    from antena.core.routeros import emulator_state
+
+    key = demo_snapshot.snapshot_key(
+        app.settings, app.clock.today(), {"clients": options.clients, "telegram_id": options.telegram_id}
+    )
+    database = Path(app.settings.database_url.split("///", 1)[1])
+    state = demo_snapshot.load(app.settings, key)
+    if state is not None:
+        say(
+            _("Restoring today's demo ISP from its snapshot ({path})…").format(
+                path=demo_snapshot.folder(app.settings)
+            )
+        )
+        await app.db.dispose()
+        demo_snapshot.restore_database(app.settings, database)
+        summary, month = state["summary"], state["month"]
+        names = [name for name, _zone in ROUTER_ZONES]
+        for emulator, tables in zip(emulators, state["routers"], strict=True):
+            emulator_state.load(emulator, tables)
+        async with app.uow() as uow:
+            await demo_snapshot.move_routers(uow, dict(zip(names, ports, strict=True)))
+            await uow.commit()
+        summary.routers = [
+            f"{name} → 127.0.0.1:{port} ({zone})"
+            for (name, zone), port in zip(ROUTER_ZONES, ports, strict=True)
+        ]
+        return summary, month
+    say(
+        ngettext(
+            "Creating the demo ISP ({n} client and a month of invoices and payments)…",
+            "Creating the demo ISP ({n} clients and a month of invoices and payments)…",
+            options.clients,
+        ).format(n=options.clients)
+    )
+    say(_("The first run of the day takes a while; the next ones start from a snapshot."))
+    await upgrade(app.db)
+    summary = await seed_demo(
+        app, clients=options.clients, router_ports=ports, push=True, admin_telegram_id=options.telegram_id
+    )
+    assert summary.cashier is not None
+    say(_("Playing the last {days} days: invoices, reminders, payments and cut-offs…").format(days=DAYS))
+    month = await simulate_month(app, summary.cashier)
+    await seed_history(app)  # "Mi consumo" and `usage export` have months to show
+    routers = [emulator_state.dump(emulator) for emulator in emulators]
+    demo_snapshot.save(app.settings, key, database, {"summary": summary, "month": month, "routers": routers})
+    return summary, month
 
 
 def check_portal_bind(bind: str) -> None:
@@ -181,17 +235,15 @@ async def _introduce(app: App, say: Callable[[str], None], summary: DemoSummary,
         say(f"  - {line}")
     say(_("Plans:") + " " + ", ".join(summary.plans))
     say(_("Staff:") + " " + ", ".join(summary.staff))
+    unpaid = len(month.unpaid_clients)
     say(
-        _(
-            "Month {start} – {end}: {invoices} invoices, {payments} payments, {collected} collected, "
-            "{unpaid} clients still owing."
-        ).format(
+        _("Month {start} – {end}: {invoices}, {payments}, {collected} collected, {unpaid}.").format(
             start=month.start.isoformat(),
             end=month.end.isoformat(),
-            invoices=month.invoices,
-            payments=month.payments,
+            invoices=ngettext("{n} invoice", "{n} invoices", month.invoices).format(n=month.invoices),
+            payments=ngettext("{n} payment", "{n} payments", month.payments).format(n=month.payments),
             collected=money(month.collected, app.settings.currency, lang),
-            unpaid=len(month.unpaid_clients),
+            unpaid=ngettext("{n} client still owing", "{n} clients still owing", unpaid).format(n=unpaid),
         )
     )
     owing = month.unpaid_clients

@@ -15,7 +15,7 @@ from antena.core.clients.card import client_card
 from antena.core.db.cfdi_models import CfdiStatus
 from antena.core.errors import CoreError
 from antena.core.i18n import _, get_language
-from antena.portal.web import PortalError, render
+from antena.portal.web import PortalError, end_session, render
 
 
 def make_router(app: App) -> APIRouter:
@@ -31,7 +31,7 @@ def make_router(app: App) -> APIRouter:
             except CoreError:
                 card = None
         if card is None or card.client.link_version != version:
-            request.session.clear()
+            end_session(request)
             message = _("Your session has ended. Open the link {company} sent you again.")
             raise PortalError(message.format(company=app.settings.company_name), 401)
         return card.client.id

@@ -22,7 +22,7 @@ from antena.core.db.models import Client
 from antena.core.errors import CoreError, NotFound
 from antena.core.fieldwork import when as when_text
 from antena.core.i18n import N_, _, get_language
-from antena.portal.web import PortalError, RateLimit, check_csrf, render
+from antena.portal.web import PortalError, RateLimit, check_csrf, end_session, render
 
 log = logging.getLogger(__name__)
 CSP = (
@@ -82,7 +82,7 @@ def build_router(app: App, portal: Any) -> APIRouter:
             async with app.reader() as uow:
                 client = await uow.session.get(Client, cid)
         if client is None or client.link_version != version:
-            request.session.clear()
+            end_session(request)
             raise PortalError(
                 _("Your session has ended. Open the link {company} sent you again.").format(
                     company=app.settings.company_name

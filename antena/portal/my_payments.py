@@ -14,7 +14,7 @@ from antena.core.billing.payment_history import client_payments
 from antena.core.bootstrap import App
 from antena.core.db.models import Client
 from antena.core.i18n import _, get_language
-from antena.portal.web import PortalError, render
+from antena.portal.web import PortalError, end_session, render
 
 
 async def _signed_in(app: App, request: Request) -> Client:
@@ -25,7 +25,7 @@ async def _signed_in(app: App, request: Request) -> Client:
         async with app.reader() as uow:
             client = await uow.session.get(Client, cid)
     if client is None or client.link_version != version:
-        request.session.clear()
+        end_session(request)
         raise PortalError(_("Your session has ended. Open the link {company} sent you again.").format(
             company=app.settings.company_name), 401)  # fmt: skip
     return client

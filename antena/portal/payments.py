@@ -2,9 +2,11 @@
 
 ``POST /pagos/conekta/webhook`` and ``POST /pagos/mercadopago/webhook`` answer 401 to a bad
 signature, 400 to junk, 413 to an oversized body (nothing is stored for any of them), 503 when the
-provider should try again later, and 200 once the event is stored and processed; then the
-cashiers hear about it. ``/portal/pagar`` shows the OXXO reference with its barcode, the CLABE and
-a "Pagar ahora" button per pending invoice, and reloads itself when a payment arrives.
+provider should try again later, and 200 once the event is stored and processed (the cashiers'
+notice is queued in that same transaction; the message worker of ``antena run`` sends it).
+``/portal/pagar`` shows the OXXO reference with its barcode, the CLABE and a "Pagar ahora" button
+per pending invoice, and reloads itself when a payment arrives: its own Content-Security-Policy
+lets ``/static/pay.js`` poll ``estado.json`` (the guard's default allows no scripts).
 ``/pagar/<token>`` is ``{{ url_pago }}``: it signs the customer in like the auto-login link.
 """
 
@@ -15,8 +17,9 @@ import datetime as dt
 import logging
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
@@ -53,9 +56,30 @@ TEMPLATE_MESSAGES = (
     N_("Online payment is not available. Pay at the office or report a payment you made."),
 )
 POLL_MS = 2000  # pay.js asks this often whether a payment arrived
-REFRESH_S = 20  # the page's meta refresh: the same without scripts (or where a CSP forbids them)
+REFRESH_S = 20  # the page's meta refresh: the same for a browser without scripts
 RECENT = dt.timedelta(minutes=30)  # an online payment this recent is thanked for on the page
 REFS_WAIT = 12.0  # seconds the page waits for Conekta to make a client's references
+# The guard's policy plus our own script (pay.js) and its polling; "Pagar ahora" posts here and is
+# redirected to Mercado Pago's checkout, which Chromium checks against form-action too.
+PAY_CSP = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'{checkout}; frame-ancestors 'none'; base-uri 'none'"
+)
+CHECKOUT_ORIGINS = (  # where Checkout Pro links lead (www., sandbox.; .com for other countries)
+    "https://mercadopago.com.mx https://*.mercadopago.com.mx https://*.mercadopago.com"
+)
+
+
+def pay_csp(app: App) -> str:
+    """The payment page's policy; with Mercado Pago on, its checkout (or the configured double)."""
+    if MERCADOPAGO not in providers(app):
+        return PAY_CSP.format(checkout="")
+    origins = [CHECKOUT_ORIGINS]
+    api = app.settings.mercadopago_api_url
+    if api:  # a sandbox double or a proxy serves the checkout pages too
+        parts = urlsplit(api)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return PAY_CSP.format(checkout="".join(" " + o for o in origins))
 
 
 class TooBig(Exception):
@@ -77,19 +101,10 @@ async def _body(request: Request, limit: int = MAX_WEBHOOK_BODY) -> bytes:
 
 
 def make_router(app: App, portal: Any) -> APIRouter:
-    """``portal`` is the app's ``Portal`` (its rate limiter, and the bot that tells the cashiers)."""
+    """``portal`` is the app's ``Portal`` (its rate limiter for the payment links)."""
     router = APIRouter()
 
-    async def announce() -> None:
-        bot = portal.bot()
-        if bot is None:
-            log.info("online payment stored; no Telegram bot to tell the cashiers")
-            return
-        from antena.bot.handlers.online_payments import announce_online
-
-        await announce_online(app, bot)
-
-    async def webhook(name: str, request: Request, background: BackgroundTasks) -> Response:
+    async def webhook(name: str, request: Request) -> Response:
         try:
             body = await _body(request)
         except TooBig:
@@ -104,16 +119,15 @@ def make_router(app: App, portal: Any) -> APIRouter:
             return JSONResponse({"error": str(exc)}, status_code=exc.status_code)
         except NotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
-        background.add_task(announce)
         return JSONResponse({"event": outcome.event, "status": outcome.status, "repeated": outcome.repeated})
 
     @router.post("/pagos/conekta/webhook", include_in_schema=False)
-    async def conekta_webhook(request: Request, background: BackgroundTasks) -> Response:
-        return await webhook(CONEKTA, request, background)
+    async def conekta_webhook(request: Request) -> Response:
+        return await webhook(CONEKTA, request)
 
     @router.post("/pagos/mercadopago/webhook", include_in_schema=False)
-    async def mercadopago_webhook(request: Request, background: BackgroundTasks) -> Response:
-        return await webhook(MERCADOPAGO, request, background)
+    async def mercadopago_webhook(request: Request) -> Response:
+        return await webhook(MERCADOPAGO, request)
 
     # --- the customer's payment page ------------------------------------------------------------
 
@@ -181,7 +195,7 @@ def make_router(app: App, portal: Any) -> APIRouter:
             if e.status == "applied"
         ]
         configured = providers(app)
-        return render(
+        response = render(
             app, request, "pay.html", client=card.client, due=fmt(state.due), stamp=state.stamp,
             client_status=client_status_label(card.client.status), received=received[:1],
             suspended=card.client.status is ClientStatus.SUSPENDED, pending=pending,
@@ -192,6 +206,8 @@ def make_router(app: App, portal: Any) -> APIRouter:
             sandbox=any(sandbox(app, name) for name in configured), poll_ms=POLL_MS,
             waiting=state.due > 0, refresh_s=REFRESH_S,
         )  # fmt: skip
+        response.headers["Content-Security-Policy"] = pay_csp(app)  # the guard keeps it
+        return response
 
     @router.get(checkout.PAY_PAGE + "/estado.json")
     async def pay_status(request: Request) -> Response:

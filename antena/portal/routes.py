@@ -18,12 +18,13 @@ from antena.core.billing.queries import list_invoices, status_label
 from antena.core.bootstrap import App
 from antena.core.clients.card import Card, client_card
 from antena.core.clients.resolve import status_label as client_status_label
+from antena.core.clients.service_state import client_at, state_of
 from antena.core.db.billing_models import InvoiceStatus
 from antena.core.db.models import ClientStatus
 from antena.core.errors import CoreError
 from antena.core.i18n import LANGUAGES, N_, _, get_language
 from antena.core.payments.providers import enabled as payments_enabled
-from antena.portal.web import PortalError, RateLimit, check_csrf, render
+from antena.portal.web import PortalError, RateLimit, check_csrf, end_session, render
 
 log = logging.getLogger(__name__)
 METHODS = ("transferencia", "efectivo", "tarjeta")
@@ -46,10 +47,10 @@ async def signed_in_card(app: App, request: Request) -> Card | None:
     try:
         card = await client_card(app, cid)
     except Exception:  # the client was deleted
-        request.session.clear()
+        end_session(request)
         return None
     if card.client.link_version != version:
-        request.session.clear()
+        end_session(request)
         return None
     return card
 
@@ -104,11 +105,8 @@ def build_router(app: App, portal: Any) -> APIRouter:
             log.info("auto-login refused from %s: %s", ip, exc.reason)
             status = 410 if exc.reason == "expired" else 400
             return render(app, request, "link_refused.html", status_code=status)
-        lang = request.session.get("lang")
-        request.session.clear()
+        end_session(request)
         request.session.update({"cid": client.id, "v": client.link_version})
-        if lang in LANGUAGES:
-            request.session["lang"] = lang
         return RedirectResponse("/portal", 303)
 
     @router.get("/portal")
@@ -127,6 +125,7 @@ def build_router(app: App, portal: Any) -> APIRouter:
             day=lambda d: short_date(d, lang=get_language(), region=app.settings.default_region),
             status_label=status_label, client_status=client_status_label(card.client.status),
             suspended=card.client.status is ClientStatus.SUSPENDED, pay_online=payments_enabled(app),
+            wifi=await wifi_change.wifi_available(app, card.client.id),
         )  # fmt: skip
 
     @router.get("/portal/facturas/{number}.pdf")
@@ -143,7 +142,9 @@ def build_router(app: App, portal: Any) -> APIRouter:
     @router.get("/portal/pago")
     async def report_form(request: Request) -> Response:
         card = await require(request)
-        return render(app, request, "report.html", card=card, methods=METHODS, values={},
+        owed = card.pending_amount  # prefilled with what the pending invoices ask for
+        values = {"amount": f"{owed:.2f}"} if owed > 0 else {}
+        return render(app, request, "report.html", card=card, methods=METHODS, values=values,
                       method_label=payment_reports.method_label)  # fmt: skip
 
     @router.post("/portal/pago")
@@ -179,7 +180,13 @@ def build_router(app: App, portal: Any) -> APIRouter:
     @router.get("/portal/wifi")
     async def wifi(request: Request) -> Response:
         card = await require(request)
+        if not await wifi_change.wifi_available(app, card.client.id):
+            return _no_wifi(request)
         return render(app, request, "wifi.html", card=card, values={})
+
+    def _no_wifi(request: Request) -> Response:
+        message = wifi_change.unavailable_text(app.settings.company_name)
+        return render(app, request, "error.html", status_code=404, message=message)
 
     @router.post("/portal/wifi")
     async def wifi_send(
@@ -189,7 +196,9 @@ def build_router(app: App, portal: Any) -> APIRouter:
         check_csrf(request, csrf)
         actor = Actor(name=f"portal:{card.client.id}", channel="portal")
         try:
-            done = await wifi_change.change_wifi(app, actor, card.client.id, ssid, password)
+            done = await wifi_change.change_my_wifi(app, actor, card.client.id, ssid, password)
+        except wifi_change.WifiUnavailable:
+            return _no_wifi(request)
         except CoreError as exc:
             return render(app, request, "wifi.html", status_code=400, card=card, values={"ssid": ssid},
                           error=str(exc))  # fmt: skip
@@ -206,19 +215,19 @@ def build_router(app: App, portal: Any) -> APIRouter:
 
     @router.get("/suspendido")
     async def suspended(request: Request) -> Response:
+        """The page the router shows a suspended client: what is really the case for this visitor."""
         card = await session_card(request)
-        balance = None
-        if card is not None:
-            balance = fmt(card.pending_amount)
-        return render(app, request, "suspended.html", card=card, balance=balance)
+        async with app.reader() as uow:
+            client_id = card.client.id if card is not None else await client_at(uow, _address(request))
+            state = await state_of(uow, client_id, app.clock.today()) if client_id is not None else None
+        return render(app, request, "suspended.html", card=card, state=state,
+                      owed=fmt(state.owed) if state is not None and state.owed > 0 else None,
+                      pay_online=card is not None and payments_enabled(app))  # fmt: skip
 
     @router.post("/salir")
     async def logout(request: Request, csrf: str = Form("")) -> Response:
         check_csrf(request, csrf)
-        lang = request.session.get("lang")
-        request.session.clear()
-        if lang in LANGUAGES:
-            request.session["lang"] = lang
+        end_session(request)
         return render(app, request, "logged_out.html")
 
     @router.get("/idioma/{code}")
@@ -229,3 +238,8 @@ def build_router(app: App, portal: Any) -> APIRouter:
         return RedirectResponse(target, 303)
 
     return router
+
+
+def _address(request: Request) -> str | None:
+    """Where the request comes from: a customer's service IP when the router redirected them."""
+    return request.client.host if request.client else None

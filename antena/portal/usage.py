@@ -15,7 +15,7 @@ from antena.core.db.models import Client
 from antena.core.i18n import _, get_language
 from antena.core.monitoring.units import size
 from antena.core.usage.history import Bar, client_chart
-from antena.portal.web import PortalError, render
+from antena.portal.web import PortalError, end_session, render
 
 WIDTH, HEIGHT = 600, 170
 PLOT = 140  # bar area height; the rest is for labels
@@ -60,7 +60,7 @@ async def _client(app: App, request: Request) -> Client:
         async with app.reader() as uow:
             client = await uow.session.get(Client, cid)
     if client is None or client.link_version != version:
-        request.session.clear()
+        end_session(request)
         raise PortalError(_("Your session has ended. Open the link {company} sent you again.").format(
             company=app.settings.company_name), 401)  # fmt: skip
     return client

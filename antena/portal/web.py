@@ -40,15 +40,20 @@ _env.globals["_"] = lambda message: gettext(message)
 
 
 def request_language(request: Request, default: str) -> str:
-    """The toggle's choice (kept in the session), else the browser's Accept-Language, else the setting."""
+    """The language switch's choice (kept in the session), else ``ANTENA_LOCALE``: the ISP's
+    language, whatever the browser asks for (a phone set to English must not hide Spanish)."""
     chosen = request.session.get("lang") if "session" in request.scope else None
     if chosen in LANGUAGES:
         return str(chosen)
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip()
-        if code and normalize_language(code, "") in LANGUAGES:
-            return normalize_language(code)
     return normalize_language(default)
+
+
+def end_session(request: Request) -> None:
+    """Forget who is signed in, but keep the language the customer chose with the switch."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang in LANGUAGES:
+        request.session["lang"] = lang
 
 
 def render(app: App, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

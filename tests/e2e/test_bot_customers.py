@@ -81,9 +81,9 @@ async def test_linked_customer_sees_balance_and_invoices(bot: BotRig, isp) -> No
     reply = await bot.say(CUSTOMER, "/portal", language_code="en")
     assert "http://portal.test" in reply["text"]
     reply = await bot.say(CUSTOMER, "/wifi casa secreto123", language_code="en")
-    assert "No Wi-Fi device is configured" in reply["text"], reply["text"]
-    reply = await bot.say(CUSTOMER, "/wifi", language_code="en")
-    assert reply["text"].startswith("Usage: /wifi <ssid>")
+    assert "not available for your service" in reply["text"], reply["text"]
+    help_ = await bot.say(CUSTOMER, "/ayuda", language_code="en")
+    assert "/saldo" in help_["text"] and "/wifi" not in help_["text"]  # offered only with a device
 
 
 async def test_customer_gets_no_staff_powers(bot: BotRig, isp) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,7 @@ async def test_customer_draws_a_signature_uploads_an_id_and_gets_the_signed_pdf(
         try:
             context = await browser.new_context(accept_downloads=True, locale="es-MX")
             page = await context.new_page()
+            await page.goto(portal_url + "/idioma/es?next=/")  # ANTENA_LOCALE is en in tests: Spanish by the switch
             await page.goto(portal_url + path)
             body = await page.inner_text("body")
             assert "Contrato de prestación del servicio de Internet" not in body  # the client reads English

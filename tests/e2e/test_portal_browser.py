@@ -88,6 +88,7 @@ async def test_customer_reports_a_payment_and_the_cashier_confirms_it(
         try:
             context = await browser.new_context(accept_downloads=True, locale="es-MX")
             page = await context.new_page()
+            await page.goto(f"{portal_url}/idioma/es?next=/")  # ANTENA_LOCALE is en in tests: Spanish by the switch
             await page.goto(f"{portal_url}/a/{path}")
             assert page.url == f"{portal_url}/portal"
             body = await page.inner_text("body")

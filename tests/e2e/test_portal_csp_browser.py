@@ -13,9 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from antena.core import links
+from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.db.report_models import PaymentReport
+from antena.core.wifi_change import set_cpe
 from tests.e2e.test_portal_browser import ARGS, CHROMIUM, PNG
+from tests.helpers import free_port
 from tests.integration.payment_helpers import client, invoice
 from tests.integration.test_portal_limits import serving
 
@@ -27,6 +30,8 @@ async def test_pages_work_under_the_policy_and_nothing_is_blocked(app: App, isp:
 
     ana = await client(app, isp, "Ana López", "10.0.0.9")
     await invoice(app, ana.id, app.clock.today() + dt.timedelta(days=3), "350.00")
+    # a Wi-Fi device that does not answer: the form is offered, the post is answered
+    await set_cpe(app, Actor.cli(), ana.id, kind="onu", host="127.0.0.1", port=free_port())
     path = (await links.portal_link(app, ana.id)).removeprefix(app.settings.portal_url)
     receipt = tmp_path / "recibo.png"
     receipt.write_bytes(PNG)
@@ -41,6 +46,7 @@ async def test_pages_work_under_the_policy_and_nothing_is_blocked(app: App, isp:
                 "console",
                 lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
             )
+            await page.goto(base + "/idioma/es?next=/")  # ANTENA_LOCALE is en in tests: Spanish by the switch
             await page.goto(base + path)
             assert page.url == base + "/portal"
             for target in ("/portal", "/portal/pago", "/portal/wifi", "/suspendido", "/a/garbage"):
@@ -68,7 +74,7 @@ async def test_pages_work_under_the_policy_and_nothing_is_blocked(app: App, isp:
             await page.fill("input[name=ssid]", "Casa Ana")
             await page.fill("input[name=password]", "secreto123")
             await page.click("button[type=submit].primary")
-            await page.wait_for_selector("text=No hay un equipo Wi-Fi")  # the form posted and was answered
+            await page.wait_for_selector("text=Su módem no aceptó el cambio")  # the form posted and was answered
         finally:
             await browser.close()
 

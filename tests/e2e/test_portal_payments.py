@@ -44,6 +44,7 @@ async def test_my_payments_lists_date_amount_method_and_invoices(bot: BotRig, is
             context = await browser.new_context(locale="es-MX")
             page = await context.new_page()
             stranger = await context.new_page()
+            await stranger.goto(f"{portal_url}/idioma/es?next=/")  # ANTENA_LOCALE is en in tests: Spanish by the switch
             await stranger.goto(f"{portal_url}/portal/pagos")
             assert "Su sesión terminó" in await stranger.inner_text("body")
 

@@ -45,6 +45,7 @@ async def test_my_usage_shows_thirteen_months_and_thirty_days(bot: BotRig, isp: 
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = await (await browser.new_context(locale="es-MX")).new_page()
+            await page.goto(f"{portal_url}/idioma/es?next=/")  # ANTENA_LOCALE is en in tests: Spanish by the switch
             await page.goto(f"{portal_url}/a/{path}")
             await page.click("text=Mi consumo")
             await page.wait_for_selector("h1:has-text('Mi consumo')")
@@ -61,7 +62,8 @@ async def test_my_usage_shows_thirteen_months_and_thirty_days(bot: BotRig, isp: 
             assert len(set(heights)) == 1 and heights[0] > 0  # 2 GB every day: equal bars
             await page.click("text=Regresar")
             await page.wait_for_selector("text=Facturas pendientes")
-            await page.context.clear_cookies()
+            await page.context.clear_cookies()  # no cookie: ANTENA_LOCALE (en) until the switch again
+            await page.goto(f"{portal_url}/idioma/es?next=/")
             await page.goto(f"{portal_url}/portal/consumo")
             assert "Abra de nuevo el link" in await page.inner_text("body")
         finally:

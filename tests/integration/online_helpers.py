@@ -1,5 +1,6 @@
 """Fixtures of the online payment tests: the Conekta and Mercado Pago doubles, settings pointing the
-real SDKs at them, and the web server (portal + webhooks) on a real TCP port the doubles call.
+real SDKs at them, the web server (portal + webhooks) on a real TCP port the doubles call, and a
+pass of the message worker that sends the cashiers' notices (as ``antena run`` does).
 
 A test module imports the fixtures it uses (``from tests.integration.online_helpers import …``);
 its ``settings`` override adds the providers to the shared ``settings`` fixture, so ``app``,
@@ -21,6 +22,7 @@ from antena.core.bootstrap import App
 from antena.core.config import Settings
 from antena.core.db.billing_models import Payment
 from antena.core.db.pay_models import OnlineEvent
+from antena.core.notify import outbox
 from antena.doubles.conekta import ConektaDouble
 from antena.doubles.mercadopago import MercadoPagoDouble
 from antena.portal.app import create_portal_app, web_server
@@ -60,9 +62,10 @@ def online_settings(base: Settings, conekta: ConektaDouble, mp: MercadoPagoDoubl
 
 
 @contextlib.asynccontextmanager
-async def serve(app: App, port: int, bot: Any = None) -> AsyncIterator[str]:
-    """The web app (portal, webhooks) on ``port`` until the test ends."""
-    server = web_server(create_portal_app(app, bot=bot), f"127.0.0.1:{port}")
+async def serve(app: App, port: int) -> AsyncIterator[str]:
+    """The web app (portal, webhooks) on ``port`` until the test ends (then the message senders
+    the worker passes opened are closed)."""
+    server = web_server(create_portal_app(app), f"127.0.0.1:{port}")
     serving = asyncio.create_task(server.serve())
     for _ in range(500):
         if server.started:
@@ -74,6 +77,13 @@ async def serve(app: App, port: int, bot: Any = None) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, timeout=10)
+        await outbox.aclose(app)
+
+
+async def worker_pass(app: App) -> list[outbox.Outcome]:
+    """One pass of ``antena run``'s message worker: the cashiers' notices (and the customers'
+    messages) queued so far go out through the Telegram double."""
+    return await outbox.send_due(app)
 
 
 async def counts(app: App) -> tuple[int, int]:

@@ -210,7 +210,7 @@ def test_a_second_invoice_in_a_month_needs_again_and_the_run_never_makes_one(cen
     seqs = fetch(url, select(Invoice.client_id, Invoice.issue_month, Invoice.month_seq).order_by(Invoice.number))
     assert seqs == [(1, day[:7], 0), (1, day[:7], 1)]
     run = ok("billing", "run", "--date", day)
-    assert "1 invoices created" in run and "already invoiced this month 1" in run, "only Juana"
+    assert "1 invoice created" in run and "already invoiced this month 1" in run, "only Juana"
     assert "no invoices created" in ok("billing", "run", "--date", day)
     assert count(url, Invoice) == 3
     audit = [a for (a,) in fetch(url, select(AuditLog.arguments).where(AuditLog.action == "invoice.issue"))]

@@ -156,7 +156,7 @@ def test_cutoff_run_suspends_and_is_idempotent(setup, cli_env: Settings) -> None
     add_invoice(url, juan_id(url))
     result = cli("cutoff", "run", "--date", CUTOFF.isoformat())
     assert result.exit_code == 0, result.stderr
-    assert f"Cut-off {CUTOFF.isoformat()}: 1 clients suspended." in result.stdout
+    assert f"Cut-off {CUTOFF.isoformat()}: 1 client suspended." in result.stdout
     assert "RB-Centro: 1 (1 applied, 0 queued, 0 refused)" in result.stdout
     assert listed(setup) == ["10.0.0.5"]
     again = cli("cutoff", "run", "--date", CUTOFF.isoformat())

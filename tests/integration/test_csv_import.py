@@ -372,7 +372,7 @@ def test_standard_input(net: Settings) -> None:
     data = f"{HEADER}\n{GOOD}\n".encode()
     result = CliRunner().invoke(cli_app, ["clients", "import", "-"], input=data, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
-    assert "Imported 1 clients (1 created, 0 updated)" in result.stdout
+    assert "Imported 1 client (1 created, 0 updated)" in result.stdout
     assert fetch(net.database_url, select(AuditLog.target).where(AuditLog.action == "clients.import")) == [
         (None,)
     ]
@@ -550,7 +550,7 @@ async def test_the_service_returns_the_ids_in_file_order(app: App, tmp_path: Pat
     assert [str(e) for e in result.errors] == [
         "line 3: IP 10.0.0.4 is already used on router RB-Centro (client 42)"
     ]
-    assert result.summary() == "Imported 1 clients (0 created, 1 updated); 1 bad rows skipped"
+    assert result.summary() == "Imported 1 client (0 created, 1 updated); 1 bad row skipped"
     async with app.uow() as uow:
         assert [m.client.name for m in await search_clients(uow, "beto b")] == ["Beto B"]
 
@@ -636,7 +636,7 @@ def test_messages_in_spanish(net: Settings, tmp_path: Path, monkeypatch: pytest.
     result = cli("clients", "import", path, "--partial")
     assert (
         result.stdout.splitlines()[0]
-        == "Importados 1 clientes (1 creados, 0 actualizados); 1 filas con errores omitidas"
+        == "Importado 1 cliente (1 creado, 0 actualizados); 1 fila con errores omitida"
     )
 
 

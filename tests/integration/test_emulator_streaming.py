@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from antena.core.errors import RouterError
+from antena.core.notes import note
 from antena.core.routeros import monitor
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.emulator import RouterEmulator
@@ -92,7 +93,7 @@ async def test_a_router_that_goes_silent_mid_stream(emu: RouterEmulator, conn: R
     task = asyncio.create_task(quiet())
     result = await stream(conn, "/tool/torch", ["=interface=<pppoe-juan>"], seconds=30)
     await task
-    assert result.interrupted == "timeout after 5 s" and result.rows  # what came before is kept
+    assert result.interrupted == note("timeout", s="5") and result.rows  # what came before is kept
     assert not conn.usable
 
 

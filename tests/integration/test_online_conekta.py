@@ -1,8 +1,9 @@
 """Conekta end to end: the official SDK makes each client's OXXO reference and CLABE on the local
 Conekta double; the double plays the customer paying at OXXO and sends its webhook (signed with
 its RSA key, as Conekta signs) to the web server over HTTP; the payment is registered once, the
-client reconnected on the RouterOS emulator, the cashiers told through the Telegram double, and
-anything doubtful (unknown reference, amount, refund) waits for a cashier's button."""
+client reconnected on the RouterOS emulator, the cashiers told through the message outbox (a
+worker pass sends them through the Telegram double), and anything doubtful (unknown reference,
+amount, refund) waits for a cashier's button."""
 
 from __future__ import annotations
 
@@ -20,14 +21,14 @@ from antena.core.audit import Actor
 from antena.core.clients import lifecycle
 from antena.core.config import Settings
 from antena.core.db.billing_models import InvoiceStatus, PaymentMethod
-from antena.core.db.message_models import Message
+from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.pay_models import PaymentRef
 from antena.core.payments import references
 from antena.core.reports.daily import daily_report
 from antena.core.reports.text import report_text
 from antena.doubles.conekta import ConektaDouble, Literal
 from antena.doubles.mercadopago import MercadoPagoDouble
-from tests.botkit import CASHIER, MANAGER, TECH, BotRig, bot
+from tests.botkit import ADMIN, CASHIER, MANAGER, TECH, BotRig, bot
 from tests.integration.online_helpers import (
     conekta,
     counts,
@@ -38,6 +39,7 @@ from tests.integration.online_helpers import (
     serve,
     wait_until,
     web_port,
+    worker_pass,
 )
 from tests.integration.payment_helpers import client, get_client, get_invoice, invoice, suspended_ips
 
@@ -51,7 +53,7 @@ def settings(settings: Settings, conekta: ConektaDouble, mp: MercadoPagoDouble, 
 
 @pytest.fixture
 async def web(bot: BotRig, web_port: int, conekta: ConektaDouble) -> AsyncIterator[str]:
-    async with serve(bot.app, web_port, bot.bot) as url:
+    async with serve(bot.app, web_port) as url:
         conekta.webhook_url = f"{url}/pagos/conekta/webhook"
         yield url
 
@@ -112,20 +114,50 @@ async def test_oxxo_payment_applies_reconnects_and_tells_cashiers(
     assert payment.amount == Decimal("350.00") and payment.client_id == ana.id
     assert (await get_invoice(app, number)).status is InvoiceStatus.PAID
     assert suspended_ips(isp.emulator) == [], "reconnected on the router"
+    async with app.reader() as uow:
+        queued = list(await uow.session.scalars(select(Message).where(Message.staff_chat_id.is_not(None))))
+    assert {m.event for m in queued} == {"staff.online_payment"}, "queued with the payment"
+    assert sorted(m.staff_chat_id or 0 for m in queued) == [ADMIN, MANAGER, CASHIER]
+    await worker_pass(app)
     line = await bot.telegram.wait_for_message(CASHIER, lambda r: "OXXO" in text_of(r), timeout=10)
     assert "Ana López" in line["text"] and "$350.00" in line["text"] and order_id in line["text"]
     assert "Service reconnected." in line["text"]
     await bot.telegram.wait_for_message(MANAGER, lambda r: "OXXO" in text_of(r), timeout=10)
     assert not [r for r in bot.telegram.sent(TECH) if "OXXO" in text_of(r)]
     async with app.reader() as uow:
-        told = list(await uow.session.scalars(select(Message.event).where(Message.client_id == ana.id)))
-    assert "payment_received" in told and "reactivated" in told
+        rows = await uow.session.execute(
+            select(Message.event, Message.status).where(Message.client_id == ana.id)
+        )
+        told = {event: status for event, status in rows.all()}
+    assert "payment_received" in told, "the customer is told of the payment"
+    assert told["suspended"] is MessageStatus.SKIPPED and "reactivated" not in told, (
+        "cut and reconnected within ANTENA_MESSAGE_GRACE: told of neither"
+    )
 
     report = await daily_report(app, app.clock.today())
     assert report.online == {"oxxo": Decimal("350.00")}
     assert re.search(
         r"Collected online: \S*350\.00 \(OXXO \S*350\.00\)", report_text(report, app.settings, "en")
     )
+
+
+async def test_with_the_router_unreachable_the_payment_stands_and_the_line_says_queued(
+    bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
+) -> None:
+    app = bot.app
+    ana, number = await suspended_client(bot, isp)
+    refs = await references.create_references(app, Actor.cli(), ana.id)
+    isp.emulator.unreachable = True
+
+    response = await conekta.deliver(conekta.pay(refs.oxxo, 35000))
+
+    assert response.json()["status"] == "applied"
+    assert (await get_invoice(app, number)).status is InvoiceStatus.PAID
+    await worker_pass(app)
+    line = await bot.telegram.wait_for_message(CASHIER, lambda r: "OXXO" in text_of(r), timeout=10)
+    assert "Reconnection queued: the router is unreachable." in line["text"]
+    assert "Service reconnected." not in line["text"]
+    isp.emulator.unreachable = False
 
 
 async def test_the_same_event_twice_and_its_twin_make_one_payment(
@@ -182,6 +214,7 @@ async def test_a_refund_before_its_payment_changes_nothing_and_asks_the_cashiers
     assert await payments(app) == []
     assert (await get_invoice(app, number)).status is InvoiceStatus.PENDING
     assert suspended_ips(isp.emulator) == ["10.0.0.9"]
+    await worker_pass(app)
     ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "needs a decision" in text_of(r), timeout=10)
     assert "refund" in ask["text"] and "Nothing had been applied." in ask["text"]
     bot.telegram.tap_button(CASHIER, ask["message"], "Ignore")
@@ -202,6 +235,7 @@ async def test_a_refund_of_an_applied_payment_is_reversed_by_a_cashier(
 
     assert refunded.json()["status"] == "review"
     assert len(await payments(app)) == 1, "a refund never takes money back by itself"
+    await worker_pass(app)
     ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "needs a decision" in text_of(r), timeout=10)
     assert "The payment had been applied." in ask["text"]
     bot.telegram.tap_button(CASHIER, ask["message"], "Reverse the payment")
@@ -226,6 +260,7 @@ async def test_an_unknown_reference_goes_to_the_cashiers_who_name_the_client(
     response = await conekta.deliver(conekta.pay("93000000000001", 35000))
 
     assert response.json()["status"] == "review" and await payments(app) == []
+    await worker_pass(app)
     ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "needs a decision" in text_of(r), timeout=10)
     assert "unknown reference" in ask["text"] and "93000000000001" in ask["text"]
     bot.telegram.tap_button(CASHIER, ask["message"], "Apply to a client…")
@@ -256,6 +291,7 @@ async def test_an_amount_that_does_not_match_waits_and_can_be_applied(
     response = await conekta.deliver(conekta.pay(refs.clabe, 20000))
 
     assert response.json()["status"] == "review" and await payments(app) == []
+    await worker_pass(app)
     ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "needs a decision" in text_of(r), timeout=10)
     assert "SPEI" in ask["text"] and "$200.00" in ask["text"] and "owes 350.00" in ask["text"]
     bot.telegram.tap_button(CASHIER, ask["message"], "Apply to Ana López")
@@ -302,8 +338,10 @@ async def test_bad_input_is_refused_or_held_never_applied(
     assert stored[0].detail == {"problem": "not_cents", "value": "3.5e4"}
     assert stored[1].detail == {"problem": "not_cents", "value": '"35000"'}
     assert await payments(app) == [] and (await get_invoice(app, number)).status is InvoiceStatus.PENDING
-    ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "cannot be used" in text_of(r), timeout=10)
-    assert "the amount 3.5e4 is not a whole number of cents" in ask["text"]
+    await worker_pass(app)
+    # two reviews wait (the exponent and the quoted amount); the worker sends them in any order
+    ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "3.5e4" in text_of(r), timeout=10)
+    assert "cannot be used" in ask["text"] and "the amount 3.5e4 is not a whole number of cents" in ask["text"]
     assert "Ignore" in str(ask["message"]["reply_markup"]) and "Apply" not in str(
         ask["message"]["reply_markup"]
     )
@@ -325,47 +363,6 @@ async def test_reminders_carry_the_references_and_the_payment_link(bot: BotRig, 
     assert message.context["url_pago"].startswith(f"{app.settings.portal_url}/pagar/")
     text = TemplateStore(app.settings).render("due_today", "es", message.context).text
     assert f"con la referencia {refs.oxxo}" in text and "/pagar/" in text
-
-
-async def test_a_crash_between_claim_register_and_record_never_pays_twice(
-    app: Any, isp: Any, conekta: ConektaDouble
-) -> None:
-    from antena.core.payments.apply import Busy, decide, register
-    from antena.core.payments.port import WebhookRequest
-    from antena.core.payments.providers import provider
-    from antena.core.payments.webhooks import receive, store_notice
-
-    ana = await client(app, isp, "Ana López", "10.0.0.9")
-    await invoice(app, ana.id, app.clock.today(), "350.00")
-    await invoice(app, ana.id, app.clock.today() + dt.timedelta(days=30), "350.00")
-    refs = await references.create_references(app, Actor.cli(), ana.id)
-    conekta_ = provider(app, "conekta")
-
-    def request(event: dict[str, Any]) -> WebhookRequest:
-        body = conekta.encode(event)
-        return WebhookRequest(body, {"digest": conekta.sign(body)}, {})
-
-    # 1. the payment is registered, then the process dies before recording it on its event
-    first = request(conekta.pay(refs.oxxo, 35000))
-    notice = conekta_.parse(first)
-    stored = await app.perform(store_notice, "conekta", notice)
-    decision = await app.perform(decide, stored.row_id, await conekta_.resolve(notice))
-    assert decision.status == "applying" and decision.register is not None
-    await register(app, decision.register)
-    with pytest.raises(Busy):  # the provider's retry while the claim is fresh: try later
-        await receive(app, "conekta", first)
-    app.clock.fixed = app.clock.now() + dt.timedelta(minutes=5)
-    assert (await receive(app, "conekta", first)).status == "applied"
-    assert len(await payments(app)) == 1, "the retry found the payment already registered"
-
-    # 2. the claim is taken, then the process dies before registering anything
-    second = request(conekta.pay(refs.oxxo, 35000))
-    notice = conekta_.parse(second)
-    stored = await app.perform(store_notice, "conekta", notice)
-    await app.perform(decide, stored.row_id, await conekta_.resolve(notice))
-    app.clock.fixed = app.clock.now() + dt.timedelta(minutes=5)
-    assert (await receive(app, "conekta", second)).status == "applied"
-    assert len(await payments(app)) == 2
 
 
 async def test_the_invoice_pdf_shows_the_references_and_a_barcode(

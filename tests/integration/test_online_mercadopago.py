@@ -31,6 +31,7 @@ from tests.integration.online_helpers import (
     payments,
     serve,
     web_port,
+    worker_pass,
 )
 from tests.integration.payment_helpers import client, get_client, get_invoice, invoice, suspended_ips
 
@@ -44,7 +45,7 @@ def settings(settings: Settings, conekta: ConektaDouble, mp: MercadoPagoDouble, 
 
 @pytest.fixture
 async def web(bot: BotRig, web_port: int, mp: MercadoPagoDouble) -> AsyncIterator[str]:
-    async with serve(bot.app, web_port, bot.bot) as url:
+    async with serve(bot.app, web_port) as url:
         mp.webhook_url = f"{url}/pagos/mercadopago/webhook"
         yield url
 
@@ -105,6 +106,7 @@ async def test_pay_now_links_and_the_approved_payment_reconnects(
     assert registered.amount == Decimal("350.00")
     assert (await get_invoice(app, number)).status is InvoiceStatus.PAID
     assert suspended_ips(isp.emulator) == []
+    await worker_pass(app)
     line = await bot.telegram.wait_for_message(CASHIER, lambda r: "Mercado Pago" in text_of(r), timeout=10)
     assert "Ana López" in line["text"] and str(payment["id"]) in line["text"]
 
@@ -152,6 +154,7 @@ async def test_a_refund_before_the_first_notification_applies_nothing(
 
     assert late_created.json()["status"] == "review" and updated.json()["status"] == "duplicate"
     assert await payments(app) == [] and (await get_invoice(app, number)).status is InvoiceStatus.PENDING
+    await worker_pass(app)
     ask = await bot.telegram.wait_for_message(CASHIER, lambda r: "needs a decision" in text_of(r), timeout=10)
     assert "refund" in ask["text"] and "Nothing had been applied." in ask["text"]
     assert (await get_client(app, ana.id)).status.value == "suspended"
@@ -175,6 +178,7 @@ async def test_bad_amounts_unknown_payers_and_junk_never_apply(
     assert [e.reason for e in stored] == ["bad_amount", "unknown_reference", "unknown_reference", None]
     assert stored[0].detail == {"problem": "exponent", "value": "3.5e2"}
     assert await payments(app) == []
+    await worker_pass(app)
     asked = [r for r in bot.telegram.sent(CASHIER) if "needs a decision" in text_of(r)]
     await bot.telegram.wait_for_message(
         CASHIER, lambda r: "order-from-another-shop" in text_of(r), timeout=10

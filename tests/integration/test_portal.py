@@ -78,14 +78,14 @@ async def test_link_opens_a_session_and_the_dashboard(
     assert "Report a payment" in html
 
 
-async def test_spanish_by_accept_language_and_the_toggle(
+async def test_antena_locale_not_the_browser_and_the_switch(
     web: httpx.AsyncClient, customer: dict[str, Any]
 ) -> None:
     await login(web, customer)
-    es = await web.get("/portal", headers={"accept-language": "es-MX,es;q=0.9"})
-    assert "Reportar un pago" in es.text and 'lang="es"' in es.text
+    en = await web.get("/portal", headers={"accept-language": "es-MX,es;q=0.9"})
+    assert "Report a payment" in en.text and 'lang="en"' in en.text  # ANTENA_LOCALE=en wins
     await web.get("/idioma/es?next=/portal")
-    assert "Reportar un pago" in (await web.get("/portal")).text  # the toggle beats the browser
+    assert "Reportar un pago" in (await web.get("/portal")).text  # the switch, for the session
     await web.get("/idioma/en")
     assert "Report a payment" in (await web.get("/portal")).text
 
@@ -211,14 +211,16 @@ async def test_suspended_page_with_and_without_a_session(
     app: App, web: httpx.AsyncClient, customer: dict[str, Any]
 ) -> None:
     anonymous = await web.get("/suspendido")
-    assert anonymous.status_code == 200 and "Mi WISP" in anonymous.text and "How to pay" in anonymous.text
-    assert "To pay:" not in anonymous.text
+    assert anonymous.status_code == 200 and "Mi WISP" in anonymous.text and "Service notice" in anonymous.text
+    assert "To pay:" not in anonymous.text and "is suspended for" not in anonymous.text
     await login(web, customer)
+    active = await web.get("/suspendido")
+    assert "Your service is active" in active.text and "suspended for" not in active.text
     from tests.billing_helpers import set_client
 
     await set_client(app, customer["id"], status=ClientStatus.SUSPENDED)
     page = await web.get("/suspendido")
-    assert "To pay:" in page.text and "350.00" in page.text
+    assert "To pay:" in page.text and "350.00" in page.text and 'href="/portal/pago"' in page.text
     assert "suspended" in (await web.get("/portal")).text
 
 
@@ -229,20 +231,22 @@ async def test_wifi_form_changes_the_onu_and_telegram_needs_a_bot(
     from antena.doubles.onu import OnuDouble
 
     await login(web, customer)
-    wifi = await web.get("/portal/wifi")
-    assert wifi.status_code == 200 and 'name="ssid"' in wifi.text
-    token = csrf_of(wifi.text)
+    token = csrf_of((await web.get("/portal")).text)
+    assert 'href="/portal/wifi"' not in (await web.get("/portal")).text  # no device: no form
+    none = await web.get("/portal/wifi")
+    assert none.status_code == 404 and "not available for your service" in none.text
     form = {"csrf": token, "ssid": "Casa Ana", "password": "secreto123"}
-    none = await web.post("/portal/wifi", data=form)
-    assert none.status_code == 400 and "No Wi-Fi device is configured" in none.text
+    posted = await web.post("/portal/wifi", data=form)
+    assert posted.status_code == 404 and "No Wi-Fi device" not in posted.text
     forged = await web.post("/portal/wifi", data={**form, "csrf": "nope"})
     assert forged.status_code in (400, 403)
     async with OnuDouble() as onu:
         await set_cpe(app, Actor.cli(), customer["id"], kind="onu", host="127.0.0.1", port=onu.port)
+        assert 'href="/portal/wifi"' in (await web.get("/portal")).text
         bad = await web.post("/portal/wifi", data={**form, "password": "corta"})
         assert bad.status_code == 400 and "between 8 and 63" in bad.text and "Casa Ana" in bad.text
         done = await web.post("/portal/wifi", data=form)
-        assert done.status_code == 200 and "changed" in done.text
+        assert done.status_code == 200 and "your Wi-Fi network is now “Casa Ana”" in done.text
         assert onu.received == [{"ssid": "Casa Ana", "password": "secreto123"}]
     assert "secreto123" not in done.text
     assert (await web.get("/portal/telegram")).status_code == 503  # no bot configured in this test

@@ -11,10 +11,17 @@ from pathlib import Path
 import pytest
 
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
+from antena.core.i18n import set_language
 from antena.core.routeros.client import RouterConnection, eq, ne, open_connections, or_, tls_context
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.ops import RouterAccess
 from tests.helpers import free_port
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    """Errors render in the reader's language; these tests read English."""
+    set_language("en")
 
 
 async def test_add_print_set_remove_and_values_kept_as_text(

@@ -11,6 +11,7 @@ from antena.core.routeros.drift import DriftReport, check_drift, repair_drift
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.ops import OpKind, Outcome, RouterOp, ServiceSpec
 from antena.core.routeros.provisioning import apply_op
+from antena.core.routeros.wording import render
 
 PPP = ServiceSpec(1, "pppoe", "Peña Núñez", ip="10.0.0.5", password="pw", profile="10M")
 HOTSPOT = ServiceSpec(2, "hotspot", "ana", ip="10.5.50.3", password="pw", profile="default")
@@ -120,7 +121,7 @@ async def test_suspension_mismatches(emu: RouterEmulator, provisioned: RouterCon
     assert set(by_client) == {2, 3, 4} and report.suspension == report.items
     assert by_client[3].op == RouterOp(OpKind.ACTIVATE, QUEUE)
     assert by_client[4].op == RouterOp(OpKind.SUSPEND, PCQ)
-    assert "should be suspended" in by_client[2].description
+    assert "should be suspended" in render(by_client[2].note, "en")
     await repaired_clean(provisioned, report, ALL, {2, 4})
     assert emu.find("/ip/hotspot/user", name="ana")[0]["disabled"] == "true"
     # a hotspot user re-enabled by hand while suspended is drift too

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from antena.core.config import Settings
+from antena.core.notes import note
 from antena.core.routeros.emulator import RouterEmulator
 from antena.core.routeros.gateway import LibrouterosGateway
 from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterAccess, RouterOp, ServiceSpec
@@ -34,16 +35,16 @@ async def test_connection_refused(bulk: bool) -> None:
     access = RouterAccess(9, "off", "127.0.0.1", free_port(), "admin", "", timeout=2)
     ops = suspend_all([pcq(i) for i in range(20 if bulk else 3)])
     results = await LibrouterosGateway(bulk_connections=4).apply(access, ops)
-    assert results[0] == OpResult(Outcome.UNREACHABLE, "connection refused")
+    assert results[0] == OpResult(Outcome.UNREACHABLE, [note("connection_refused")])
     assert {r.outcome for r in results[1:]} == {Outcome.SKIPPED}
-    assert all("connection refused" in r.detail for r in results[1:])
+    assert all("connection refused" in r.text("en") for r in results[1:])
 
 
 async def test_timeout_is_unreachable(emu: RouterEmulator, access: RouterAccess) -> None:
     emu.latency = 0.3
     results = await LibrouterosGateway().apply(replace(access, timeout=0.1), suspend_all([pcq(1), pcq(2)]))
     assert [r.outcome for r in results] == [Outcome.UNREACHABLE, Outcome.SKIPPED]
-    assert results[0].detail == "timeout after 0.1 s"
+    assert results[0].text("en") == "timeout after 0.1 s"
     assert listed(emu) == set()
 
 
@@ -63,7 +64,7 @@ async def test_router_lost_mid_batch(emu: RouterEmulator, access: RouterAccess) 
     assert [r.outcome for r in results] == [Outcome.APPLIED] * 2 + [Outcome.UNREACHABLE] + [
         Outcome.SKIPPED
     ] * 3
-    assert results[2].detail == "connection lost"
+    assert results[2].text("en") == "connection lost"
     assert listed(emu) == {"antena:0", "antena:1"}  # exactly what was reported applied
 
 
@@ -105,14 +106,14 @@ async def test_bulk_suspend_300_within_command_budget(emu: RouterEmulator, acces
     assert gateway.bulk_connections == 6
     results = await gateway.apply(access, suspend_all(specs))
     assert {r.outcome for r in results} == {Outcome.APPLIED}
-    assert results[7].detail == "already applied" and results[8].detail == f"{specs[8].ip} → morosos"
+    assert results[7].text("en") == "already applied" and results[8].text("en") == f"{specs[8].ip} → morosos"
     assert emu.command_count <= 1.1 * 300
     assert emu.command_counts["/ip/firewall/address-list/print"] == 1
     assert gateway.commands_sent == emu.command_count
     assert len(emu.find("/ip/firewall/address-list", list="morosos")) == 300
     emu.reset_counts()
     again = await gateway.apply(access, suspend_all(specs))
-    assert {r.detail for r in again} == {"already applied"} and emu.command_count == 1
+    assert {r.text("en") for r in again} == {"already applied"} and emu.command_count == 1
     emu.reset_counts()
     activated = await gateway.apply(access, suspend_all(specs, OpKind.ACTIVATE))
     assert {r.outcome for r in activated} == {Outcome.APPLIED}
@@ -143,8 +144,8 @@ async def test_bulk_sessions_and_hotspot_users(emu: RouterEmulator, access: Rout
     assert emu.command_counts["/ppp/active/remove"] == 1
     assert emu.command_counts["/ip/hotspot/active/remove"] == 1
     assert emu.command_count == 30 + 5 + 4  # adds + one print per table + 2 batched sets + 2 removes
-    assert results[0].detail == "10.1.0.1 → morosos, PPP session dropped"
-    assert results[20].detail == "PPP secret ppp21 disabled, PPP session dropped"
+    assert results[0].text("en") == "10.1.0.1 → morosos, PPP session dropped"
+    assert results[20].text("en") == "PPP secret ppp21 disabled, PPP session dropped"
     activated = await LibrouterosGateway(bulk_connections=4).apply(
         access, suspend_all(specs, OpKind.ACTIVATE)
     )
@@ -163,8 +164,8 @@ async def test_bulk_mixed_ops_keep_each_clients_order(emu: RouterEmulator, acces
     ops.append(RouterOp(OpKind.SUSPEND, ServiceSpec(999, "simple-queue", "sin ip")))
     results = await LibrouterosGateway(bulk_connections=4).apply(access, ops)
     assert [r.outcome for r in results[:-1]] == [Outcome.APPLIED] * (len(ops) - 1)
-    assert results[-1].outcome is Outcome.REFUSED and "no IP address" in results[-1].detail
-    assert results[0].detail.endswith("created") and results[2].detail.endswith("updated (profile)")
+    assert results[-1].outcome is Outcome.REFUSED and "no IP address" in results[-1].text("en")
+    assert results[0].text("en").endswith("created") and results[2].text("en").endswith("updated (profile)")
     assert len(emu.find("/ip/firewall/address-list", list="plan-20M")) == 10
     assert len(emu.find("/ip/firewall/address-list", list="morosos")) == 30
 
@@ -174,7 +175,7 @@ async def test_bulk_refusal_lands_on_its_own_client(emu: RouterEmulator, access:
     emu.fail_next("/ip/firewall/address-list/add", "invalid value for argument address")
     results = await LibrouterosGateway(bulk_connections=4).apply(access, suspend_all(specs))
     refused = [r for r in results if r.outcome is Outcome.REFUSED]
-    assert [r.detail for r in refused] == ["invalid value for argument address"]
+    assert [r.text("en") for r in refused] == ["invalid value for argument address"]
     assert len(emu.find("/ip/firewall/address-list", list="morosos")) == 19
 
 

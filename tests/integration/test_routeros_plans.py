@@ -11,6 +11,7 @@ from librouteros.exceptions import TrapError
 from antena.core import network_admin
 from antena.core.bootstrap import App
 from antena.core.errors import RouterError
+from antena.core.notes import note
 from antena.core.routeros import outbox
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.emulator import RouterEmulator
@@ -44,29 +45,29 @@ async def test_routeros_refuses_a_secret_whose_profile_is_missing(emu: RouterEmu
 async def test_upsert_plan_is_idempotent_and_found_by_comment(
     emu: RouterEmulator, conn: RouterConnection
 ) -> None:
-    assert await upsert_plan(conn, PPP) == "Hogar 10M created"
-    assert await upsert_plan(conn, PPP) == "already applied"
+    assert await upsert_plan(conn, PPP) == [note("created", noun="ppp_profile", name="Hogar 10M")]
+    assert await upsert_plan(conn, PPP) == [note("already_applied")]
     [row] = emu.find("/ppp/profile", comment="antena:plan:7")
     assert row["rate-limit"] == "5M/10M"
     detail = await upsert_plan(conn, PlanSpec(7, "pppoe", "Hogar 20M", upload="10M", download="20M"))
-    assert "updated" in detail
+    assert [n.code for n in detail] == ["updated"] and detail[0].params["fields"] == ["name", "rate-limit"]
     [row] = emu.find("/ppp/profile", comment="antena:plan:7")
     assert (row["name"], row["rate-limit"]) == ("Hogar 20M", "10M/20M")
 
     await upsert_plan(conn, PCQ)
     emu.reset_counts()
-    assert await upsert_plan(conn, PCQ) == "already applied"
+    assert await upsert_plan(conn, PCQ) == [note("already_applied")]
     assert set(emu.command_counts) == {"/queue/type/print", "/ip/firewall/mangle/print", "/queue/tree/print"}
     assert len(emu.find("/queue/type", comment="antena:plan:8")) == 2
     assert len(emu.find("/ip/firewall/mangle", comment="antena:plan:8")) == 2
     assert len(emu.find("/queue/tree", comment="antena:plan:8")) == 2
-    assert await remove_plan(conn, PCQ) == "plan pcq-15m removed"
+    assert await remove_plan(conn, PCQ) == [note("removed", noun="plan", name="pcq-15m")]
     assert not [
         r
         for p in ("/queue/type", "/queue/tree", "/ip/firewall/mangle")
         for r in emu.find(p, comment="antena:plan:8")
     ]
-    assert await remove_plan(conn, PCQ) == "plan pcq-15m already absent"
+    assert await remove_plan(conn, PCQ) == [note("already_absent", noun="plan", name="pcq-15m")]
 
 
 async def test_a_profile_made_by_hand_is_adopted_a_default_never(

@@ -73,7 +73,7 @@ def ours(emu: RouterEmulator, service_type: str, client_id: int) -> list[dict[st
 
 def applied(results: list[OpResult]) -> list[str]:
     assert [r.outcome for r in results] == [Outcome.APPLIED] * len(results), results
-    return [r.detail for r in results]
+    return [r.text("en") for r in results]
 
 
 # -- create / idempotency ------------------------------------------------------------------
@@ -114,7 +114,7 @@ async def test_name_taken_by_another_client_is_refused(emu: RouterEmulator, appl
     [result] = await apply(OpKind.UPSERT_SERVICE, SPECS[service_type])
     assert result.outcome is Outcome.REFUSED
     assert (
-        result.detail
+        result.text("en")
         == {
             "pppoe": "failure: secret with the same name already exists",
             "hotspot": "failure: already have user with this name for this server",
@@ -136,12 +136,12 @@ async def test_refused_op_does_not_stop_the_batch(emu: RouterEmulator, apply) ->
     emu.fail_next("/queue/simple/add", "invalid value for argument max-limit")
     results = await apply(OpKind.UPSERT_SERVICE, SPECS["simple-queue"], SPECS["pcq"])
     assert [r.outcome for r in results] == [Outcome.REFUSED, Outcome.APPLIED]
-    assert results[0].detail == "invalid value for argument max-limit"
+    assert results[0].text("en") == "invalid value for argument max-limit"
 
 
 async def test_spec_without_required_values_is_refused(apply) -> None:
     [result] = await apply(OpKind.UPSERT_SERVICE, replace(SPECS["pcq"], ip=None))
-    assert result.outcome is Outcome.REFUSED and result.detail == "a pcq service needs ip"
+    assert result.outcome is Outcome.REFUSED and result.text("en") == "a pcq service needs IP"
 
 
 # -- update --------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ async def test_update_sets_only_what_differs(
     applied(await apply(OpKind.UPSERT_SERVICE, spec))
     emu.reset_counts()
     [detail] = applied(await apply(OpKind.UPSERT_SERVICE, replace(spec, **change)))
-    assert detail.endswith(f"updated ({label})")
+    assert detail.endswith(f"updated ({'IP' if label == 'ip' else label})")
     [row] = ours(emu, service_type, spec.client_id)
     assert {key: row[key] for key in props} == props
     [command] = [c for c in emu.history if c.command.endswith("/set")]
@@ -184,13 +184,13 @@ async def test_rename_onto_a_taken_name_is_refused(emu: RouterEmulator, apply) -
     applied(await apply(OpKind.UPSERT_SERVICE, SPECS["pppoe"]))
     [result] = await apply(OpKind.UPSERT_SERVICE, replace(SPECS["pppoe"], name="pepe"))
     assert result.outcome is Outcome.REFUSED
-    assert result.detail == "failure: secret with the same name already exists"
+    assert result.text("en") == "failure: secret with the same name already exists"
 
 
 async def test_pppoe_moving_to_a_pool_unsets_the_address(emu: RouterEmulator, apply) -> None:
     applied(await apply(OpKind.UPSERT_SERVICE, SPECS["pppoe"]))
     [detail] = applied(await apply(OpKind.UPSERT_SERVICE, replace(SPECS["pppoe"], ip=None)))
-    assert detail.endswith("updated (ip)")
+    assert detail.endswith("updated (IP)")
     assert "remote-address" not in emu.rows("/ppp/secret")[0]
 
 
@@ -198,7 +198,7 @@ async def test_duplicates_with_our_comment_are_folded(emu: RouterEmulator, apply
     emu.add_row("/ip/firewall/address-list", list="plan-10M", address="10.0.2.4", comment="antena:4")
     emu.add_row("/ip/firewall/address-list", list="plan-5M", address="10.0.2.4", comment="antena:4")
     [detail] = applied(await apply(OpKind.UPSERT_SERVICE, SPECS["pcq"]))
-    assert detail == "1 duplicate(s) removed"
+    assert detail == "1 duplicate removed"
     assert len(ours(emu, "pcq", 4)) == 1
 
 
@@ -270,9 +270,9 @@ async def test_pppoe_from_a_pool_is_suspended_by_disabling_the_secret(emu: Route
 
 async def test_suspend_without_ip_or_object_is_refused(apply) -> None:
     [pool] = await apply(OpKind.SUSPEND, replace(SPECS["pppoe"], ip=None))
-    assert pool.outcome is Outcome.REFUSED and "no IP address and no PPP secret" in pool.detail
+    assert pool.outcome is Outcome.REFUSED and "no IP address and no PPP secret" in pool.text("en")
     [queue] = await apply(OpKind.SUSPEND, replace(SPECS["simple-queue"], ip=None))
-    assert queue.outcome is Outcome.REFUSED and "no IP address" in queue.detail
+    assert queue.outcome is Outcome.REFUSED and "no IP address" in queue.text("en")
 
 
 async def test_hotspot_suspend_disables_user_and_drops_session(emu: RouterEmulator, apply) -> None:

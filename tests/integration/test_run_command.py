@@ -41,7 +41,7 @@ async def test_run_retries_queued_router_changes_until_they_apply(app: App, isp,
     try:
         line = b""
         while b"Worker running" not in line:
-            line = await asyncio.wait_for(proc.stdout.readline(), timeout=20)  # type: ignore[union-attr]
+            line = await asyncio.wait_for(proc.stdout.readline(), timeout=120)  # type: ignore[union-attr]
             assert line, "antena run ended early"
         await asyncio.sleep(1.0)
         assert [r for r in emu.rows("/ip/firewall/address-list") if r["list"] == "morosos"] == []
@@ -54,7 +54,7 @@ async def test_run_retries_queued_router_changes_until_they_apply(app: App, isp,
         assert entries == ["10.0.0.9"]
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode == 0, out
     assert b"Stopped." in out and b"Traceback" not in out
 
@@ -67,11 +67,11 @@ async def test_run_without_a_token_says_the_bot_is_off(app: App, tmp_path: Path)
         ANTENA, "run", env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     try:
-        first = await asyncio.wait_for(proc.stdout.readline(), timeout=20)  # type: ignore[union-attr]
+        first = await asyncio.wait_for(proc.stdout.readline(), timeout=120)  # type: ignore[union-attr]
         assert b"Telegram bot is off" in first
         await asyncio.sleep(1.5)
         assert proc.returncode is None, "keeps running without the bot"
     finally:
         proc.send_signal(signal.SIGINT)
-        await asyncio.wait_for(proc.communicate(), timeout=20)
+        await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode == 0

@@ -47,16 +47,35 @@ def test_language_context_switches_text() -> None:
         assert gettext("Unknown zone: {name}") == "Unknown zone: {name}"
 
 
-def test_router_details_are_translated_phrase_by_phrase() -> None:
-    from antena.core.routeros.wording import translate
+def test_router_notes_are_codes_rendered_in_the_readers_language() -> None:
+    from antena.core.notes import decode, encode, note
+    from antena.core.routeros.wording import render_all, stored
 
+    notes = [
+        note("updated", noun="ppp_secret", name="juan", fields=["profile", "ip"]),
+        note("duplicates_removed", n=1),
+        note("sessions_dropped", noun="ppp", n=2),
+    ]
+    text = encode(notes, 255)
+    assert decode(text) == notes  # stored as JSON text and read back as the same codes
     with language("es"):
-        assert translate("PPP secret juan updated (profile, ip), 1 duplicate(s) removed") == (
-            "secreto PPP juan actualizado (perfil, IP), 1 duplicado(s) eliminado(s)"
+        assert stored(text) == (
+            "se actualizó secreto PPP juan (perfil, IP), 1 duplicado eliminado, 2 sesiones PPP cortadas"
         )
-        assert translate("10.0.0.5 → morosos, PPP session dropped") == "10.0.0.5 → morosos, sesión PPP cortada"
-        assert translate("not attempted: timeout after 2 s") == "no se intentó: sin respuesta tras 2 s"
-        assert translate("something new") == "something new"
-        assert translate("queue Ana (3) differs: name, rate") == "cola Ana (3) difiere: nombre, velocidad"
+        assert render_all([note("not_attempted", reason=note("timeout", s="2"))]) == (
+            "no se intentó: sin respuesta tras 2 s"
+        )
+        assert stored("PPP secret juan created") == "PPP secret juan created"  # an old row, as it was
     with language("en"):
-        assert translate("queue Ana (3) created") == "queue Ana (3) created"
+        assert stored(text) == "PPP secret juan updated (profile, IP), 1 duplicate removed, 2 PPP sessions dropped"
+
+
+def test_long_notes_are_cut_to_the_column_and_stay_valid_json() -> None:
+    from antena.core.notes import decode, encode, note
+
+    many = [note("created", noun="queue_type", name=f"plan-{i}-" + "x" * 100) for i in range(20)]
+    text = encode(many, 255)
+    assert len(text) <= 255
+    found = decode(text)
+    assert found is not None and found[-1].code == "more" and found[-1].params["n"] + len(found) - 1 == 20
+

@@ -23,7 +23,7 @@ from antena.core.clients.resolve import find_one, status_label
 from antena.core.clients.search import Match, search_clients
 from antena.core.db.models import ClientStatus
 from antena.core.errors import Ambiguous, InvalidInput
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.monitoring.units import size
 from antena.core.payments.barcode import grouped
 
@@ -77,7 +77,7 @@ async def search(message: Message, app: App, args: str) -> None:
         await message.answer(_("No client matches “{text}”").format(text=args[:100]))
         return
     await message.answer(
-        _("{n} clients found:").format(n=len(matches)) if len(matches) > 1 else _("1 client found:"),
+        ngettext("{n} client found:", "{n} clients found:", len(matches)).format(n=len(matches)),
         reply_markup=pick_list(app, "card", matches),
     )
 

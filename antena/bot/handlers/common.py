@@ -13,6 +13,7 @@ from antena.core.bootstrap import App
 from antena.core.db.models import Client, StaffUser
 from antena.core.i18n import _
 from antena.core.staff import may
+from antena.core.wifi_change import wifi_available
 
 
 async def start(
@@ -39,7 +40,7 @@ async def start(
         await start_with_token(message, app, args)
 
 
-async def help_(message: Message, actor: Actor | None, customer: Client | None) -> None:
+async def help_(message: Message, app: App, actor: Actor | None, customer: Client | None) -> None:
     if actor is not None and actor.role is not None:
         lines = [
             _(c.usage) + " — " + _(c.description)
@@ -47,7 +48,8 @@ async def help_(message: Message, actor: Actor | None, customer: Client | None) 
             if c.permission is None or may(actor.role, c.permission)
         ]
     elif customer is not None:
-        lines = [_(c.usage) + " — " + _(c.description) for c in CUSTOMER]
+        wifi = await wifi_available(app, customer.id)  # /wifi only where it can work
+        lines = [_(c.usage) + " — " + _(c.description) for c in CUSTOMER if wifi or c.names[0] != "wifi"]
     else:
         lines = [_("/start — how to link this chat to your service")]
     await message.answer("\n".join(lines))

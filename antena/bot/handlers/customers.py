@@ -17,7 +17,7 @@ from antena.core.bootstrap import App
 from antena.core.db.billing_models import InvoiceStatus
 from antena.core.db.models import Client
 from antena.core.i18n import _
-from antena.core.wifi_change import change_wifi
+from antena.core.wifi_change import change_my_wifi, unavailable_text, wifi_available
 
 RECENT_INVOICES = 10
 MAX_TOKEN = 200
@@ -97,12 +97,15 @@ async def portal(message: Message, app: App, customer: Client) -> None:
 async def wifi(message: Message, app: App, customer: Client, args: str = "") -> None:
     """``/wifi <ssid> <contraseña>``: the last word is the password, the rest the network name."""
     words = args.split()
+    if not await wifi_available(app, customer.id):  # no device, or ANTENA_PORTAL_WIFI=off
+        await message.answer(unavailable_text(app.settings.company_name))
+        return
     if len(words) < 2:
         await message.answer(_("Usage: {usage}").format(usage=_("/wifi <ssid> <password>")))
         return
     ssid, password = " ".join(words[:-1]), words[-1]
     actor = Actor(name=f"telegram-customer:{customer.id}", channel="telegram")
-    await message.answer(await change_wifi(app, actor, customer.id, ssid, password))
+    await message.answer(await change_my_wifi(app, actor, customer.id, ssid, password))
 
 
 def make_router() -> Router:

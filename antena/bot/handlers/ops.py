@@ -20,17 +20,17 @@ from antena.bot.callbacks import refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line, report_text
-from antena.core import equipment, reconcile
+from antena.core import equipment, reconcile_view
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
 from antena.core.clients.resolve import find_one
 from antena.core.clients.search import Match
 from antena.core.errors import Ambiguous, InvalidInput
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.routeros import outbox
 from antena.core.routeros.ops import Outcome
-from antena.core.routeros.wording import login_refused_line, translate
+from antena.core.routeros.wording import login_refused_line, stored, task_kind
 from antena.core.staff import may
 
 MAX_TASKS = 40
@@ -81,22 +81,22 @@ def _button(app: App, text: str, data: CallbackData) -> InlineKeyboardButton:
 
 async def tasks(message: Message, app: App) -> None:
     open_ = await outbox.open_tasks(app)
-    last = await reconcile.last_pass(app)
-    tail = ["", *reconcile.pass_lines(last, app.settings.tz)] if last is not None else []
+    last = await reconcile_view.last_pass(app)
+    tail = ["", *reconcile_view.pass_lines(last, app.settings.tz)] if last is not None else []
     if not open_:
         await message.answer("\n".join([_("No router tasks are waiting or failed."), *tail]))
         return
     by_router: dict[str, list[str]] = defaultdict(list)
     for task in open_[:MAX_TASKS]:
         state = _("waiting") if task.status == "pending" else _("failed")
-        line = f"#{task.id} {task.kind}"
+        line = f"#{task.id} {task_kind(task.kind)}"
         if (plan := (task.payload or {}).get("plan")) is not None:  # a plan's profile or queues
             line += " · " + str(plan.get("name", ""))
         elif task.client_id is not None:
             line += " · " + _("client #{id}").format(id=task.client_id)
         line += f" · {state} ({task.attempts})"
         if task.last_error:
-            line += " · " + translate(task.last_error)[:80]
+            line += " · " + stored(task.last_error)[:120]
         by_router[task.router.name].append(line)
     refused = {task.router.name for task in open_ if task.error_code == "login_refused"}
     lines = [_("Router tasks waiting or failed: {n}").format(n=len(open_))]
@@ -136,9 +136,15 @@ async def retry(message: Message, app: App, actor: Actor, args: str) -> None:
     deliveries = await (outbox.run_due(app) if task_id is None else outbox.deliver_now(app, [task_id]))
     applied = sum(1 for d in deliveries if d.outcome is Outcome.APPLIED)
     waiting = sum(1 for d in deliveries if d.outcome is not Outcome.APPLIED)
-    text = _("{n} tasks put back; {applied} applied now.").format(n=count, applied=applied)
+    text = (
+        ngettext("{n} task put back", "{n} tasks put back", count).format(n=count)
+        + "; "
+        + ngettext("{n} applied now.", "{n} applied now.", applied).format(n=applied)
+    )
     if waiting:
-        text += "\n" + _("{n} still waiting or failed — see /tareas").format(n=waiting)
+        text += "\n" + ngettext(
+            "{n} still waiting or failed — see /tareas", "{n} still waiting or failed — see /tareas", waiting
+        ).format(n=waiting)
     await message.answer(text)
 
 

@@ -19,6 +19,7 @@ from antena.bot.callbacks import Act, refused, signed
 from antena.bot.commands import usage
 from antena.bot.filters import Allowed, Cmd
 from antena.bot.replies import match_line
+from antena.core import words
 from antena.core.audit import Actor
 from antena.core.billing.display import money as _money
 from antena.core.billing.display import short_date
@@ -38,18 +39,14 @@ from antena.core.clients.search import Match
 from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod
 from antena.core.db.models import ClientStatus
 from antena.core.errors import Ambiguous, InvalidInput, NotAllowed
-from antena.core.i18n import N_, _
+from antena.core.i18n import _
 from antena.core.text import fold
 
 MAX_ARGS = 300  # characters of a command's arguments worth reading
 MAX_PICK = 8
 ZERO = Decimal("0.00")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-METHOD_LABELS = {
-    PaymentMethod.CASH: N_("cash"),
-    PaymentMethod.TRANSFER: N_("bank transfer"),
-    PaymentMethod.CARD: N_("credit or debit card"),
-}
+METHOD_LABELS = words.METHOD_LABELS
 
 
 # -- buttons of this module and billing.py (own prefixes: nobody else's handler takes them) ----------
@@ -252,7 +249,7 @@ def confirmation_text(app: App, invoice: Invoice, amount: Decimal, method: Payme
             name=invoice.client.name,
             id=invoice.client_id,
             amount=money(app, amount),
-            method=_(METHOD_LABELS[method]),
+            method=words.method_label(method),
         ),
         what,
     ]

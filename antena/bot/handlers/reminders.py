@@ -14,7 +14,7 @@ from antena.bot.filters import Allowed, Cmd
 from antena.core.audit import Actor
 from antena.core.billing.display import money
 from antena.core.bootstrap import App
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.notify.bulk import preview_reminders, send_reminders
 from antena.core.staff import may
 
@@ -37,9 +37,11 @@ async def remind(message: Message, app: App, args: str) -> None:
         await message.answer(_("No pending invoices in {where}: no reminder to send.").format(where=where))
         return
     cost = money(preview.cost, app.settings.currency, region=app.settings.default_region)
-    text = _(
-        "Reminders for {where}: {n} messages, {segments} SMS segments, estimated cost {cost} (if all go by SMS)."  # noqa: E501
-    ).format(where=where, n=preview.recipients, segments=preview.segments, cost=cost)
+    n, parts = preview.recipients, preview.segments
+    messages = ngettext("{n} message", "{n} messages", n).format(n=n)
+    segments = ngettext("{n} SMS segment", "{n} SMS segments", parts).format(n=parts)
+    text = _("Reminders for {where}: {messages}, {segments}, estimated cost {cost} (if all go by SMS).")
+    text = text.format(where=where, messages=messages, segments=segments, cost=cost)
     text += "\n" + _("Example:") + "\n" + (preview.sample or "")
     ref = secrets.token_hex(6)
     assert message.from_user is not None
@@ -70,7 +72,13 @@ async def decided(query: CallbackQuery, callback_data: Remind, app: App, actor: 
         await query.message.answer(_("Cancelled: nothing was sent."))
         return
     count = await send_reminders(app, actor, pending[1])
-    await query.message.answer(_("{n} reminders queued; they go out in the next minutes.").format(n=count))
+    await query.message.answer(
+        ngettext(
+            "{n} reminder queued; it goes out in the next minutes.",
+            "{n} reminders queued; they go out in the next minutes.",
+            count,
+        ).format(n=count)
+    )
 
 
 def make_router() -> Router:

@@ -15,20 +15,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from antena.bot.callbacks import refused, signed
 from antena.bot.filters import Allowed, Cmd
-from antena.core import staff, staff_admin
+from antena.core import staff, staff_admin, words
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
 from antena.core.db.models import Role, StaffUser
 from antena.core.errors import InvalidInput
-from antena.core.i18n import N_, _
+from antena.core.i18n import _
 from antena.core.text import fold
 
-ROLE_NAMES = {
-    Role.ADMIN: N_("admin"),
-    Role.MANAGER: N_("manager"),
-    Role.CASHIER: N_("cashier"),
-    Role.TECHNICIAN: N_("technician"),
-}
+ROLE_NAMES = words.ROLE_LABELS
 ADD_WORDS, ROLE_WORDS, REMOVE_WORDS = (
     {"agregar", "add", "alta"},
     {"rol", "role"},
@@ -50,7 +45,7 @@ def _button(app: App, text: str, data: StaffCb) -> InlineKeyboardButton:
 
 
 def role_name(role: Role) -> str:
-    return _(ROLE_NAMES[role])
+    return words.role_label(role)
 
 
 def _line(member: StaffUser) -> str:

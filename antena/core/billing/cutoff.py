@@ -30,7 +30,7 @@ from antena.core.db.ids import among
 from antena.core.db.models import Client, ClientStatus, Service
 from antena.core.db.uow import UnitOfWork
 from antena.core.gc_tuning import relaxed
-from antena.core.i18n import N_, _
+from antena.core.i18n import N_, _, ngettext
 
 # Why a client who owes was left alone: a stable code, and its label (a msgid, translated when shown).
 SKIP_FREE = "free"
@@ -278,14 +278,20 @@ async def _settle(session: AsyncSession, ids: list[int], status: PromiseStatus, 
 
 def cutoff_lines(summary: CutoffSummary) -> list[str]:
     """Headline, one line per router, why others were spared, and the clients that need attention."""
+    n = len(summary.report.actions)
     lines = [
-        _("Cut-off {day}: {n} clients suspended.").format(
-            day=summary.day.isoformat(), n=len(summary.report.actions)
+        ngettext("Cut-off {day}: {n} client suspended.", "Cut-off {day}: {n} clients suspended.", n).format(
+            day=summary.day.isoformat(), n=n
         )
     ]
     for name, t in sorted(summary.per_router.items()):
-        line = "  " + _("{router}: {total} ({applied} applied, {queued} queued, {refused} refused)").format(
-            router=name, total=t.total, applied=t.applied, queued=t.queued, refused=t.refused
+        parts = (
+            ngettext("{n} applied", "{n} applied", t.applied).format(n=t.applied),
+            ngettext("{n} queued", "{n} queued", t.queued).format(n=t.queued),
+            ngettext("{n} refused", "{n} refused", t.refused).format(n=t.refused),
+        )
+        line = "  " + _("{router}: {total} ({parts})").format(
+            router=name, total=t.total, parts=", ".join(parts)
         )
         if t.not_sent:
             line += " " + _("{n} not sent: router API disabled").format(n=t.not_sent)
@@ -297,8 +303,11 @@ def cutoff_lines(summary: CutoffSummary) -> list[str]:
         lines.append(_("Left alone: {counts}.").format(counts=counts))
     if summary.promises_broken or summary.promises_kept:
         lines.append(
-            _("Payment promises: {broken} broken, {kept} kept.").format(
-                broken=summary.promises_broken, kept=summary.promises_kept
+            _("Payment promises: {broken}, {kept}.").format(
+                broken=ngettext("{n} broken", "{n} broken", summary.promises_broken).format(
+                    n=summary.promises_broken
+                ),
+                kept=ngettext("{n} kept", "{n} kept", summary.promises_kept).format(n=summary.promises_kept),
             )
         )
     for a in summary.report.actions:

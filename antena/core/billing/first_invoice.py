@@ -33,7 +33,7 @@ async def issue_first_in(uow: UnitOfWork, actor: Actor, client_id: int, day: dt.
     plan = client.plan if client else None
     if client is None or plan is None:
         return None
-    if await store.with_internet_invoices(s, [client.id]):
+    if await store.with_internet_invoices(s, {client.id: day}):
         return None
     issue = period_issue_date(client.calendar, day)
     following = next_issue_date(client.calendar, issue + dt.timedelta(days=1))

@@ -11,22 +11,18 @@ from decimal import Decimal
 
 from sqlalchemy import Select, select
 
+from antena.core import words
 from antena.core.db.billing_models import Invoice, Payment, PaymentAllocation, PaymentMethod
 from antena.core.db.models import Client, StaffUser
 from antena.core.db.uow import UnitOfWork
-from antena.core.i18n import N_, _
 
 CSV_HEADER = ("id", "date", "client_id", "client", "invoices", "amount", "method", "reference", "staff")
-METHOD_LABELS = {
-    PaymentMethod.CASH: N_("cash"),
-    PaymentMethod.TRANSFER: N_("bank transfer"),
-    PaymentMethod.CARD: N_("card"),
-}
+METHOD_LABELS = words.METHOD_LABELS
 
 
 def method_label(method: PaymentMethod) -> str:
     """efectivo / transferencia / tarjeta in Spanish, cash / bank transfer / card in English."""
-    return _(METHOD_LABELS[method])
+    return words.method_label(method)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from antena.core import failpoints
+from antena.core import failpoints, words
 from antena.core.audit import Actor, record
 from antena.core.billing import overdue
 from antena.core.billing.calendar import late_fee_applies, local_date
@@ -49,37 +49,15 @@ from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _, gettext
 from antena.core.notify import events as notify_events
-from antena.core.text import fold
 
-METHOD_ALIASES = {
-    "efectivo": PaymentMethod.CASH,
-    "cash": PaymentMethod.CASH,
-    "transferencia": PaymentMethod.TRANSFER,
-    "transfer": PaymentMethod.TRANSFER,
-    "tarjeta": PaymentMethod.CARD,
-    "card": PaymentMethod.CARD,
-    "oxxo": PaymentMethod.OXXO,
-    "spei": PaymentMethod.SPEI,
-    "mercadopago": PaymentMethod.MERCADOPAGO,
-    "mercado pago": PaymentMethod.MERCADOPAGO,
-}
+METHOD_ALIASES = words.METHOD_WORDS  # one table of the words staff type (antena.core.words)
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 MAX_REFERENCE = 120
 
 
 def parse_method(value: str | PaymentMethod | None) -> PaymentMethod:
     """efectivo|transferencia|tarjeta, or cash|transfer|card, any case, with or without accents."""
-    if isinstance(value, PaymentMethod):
-        return value
-    text = fold(value or "")
-    if not text:
-        return PaymentMethod.CASH
-    try:
-        return METHOD_ALIASES[text]
-    except KeyError as exc:
-        raise InvalidInput(
-            _("Unknown payment method {value}: use efectivo, transferencia or tarjeta").format(value=value)
-        ) from exc
+    return words.parse_method(value)
 
 
 def parse_amount(value: str | Decimal | int | None, *, maximum: Decimal | None = None) -> Decimal | None:
@@ -231,9 +209,14 @@ async def register_payment(
     uow.after_commit(_committed)  # first hook: before any router or message I/O
     session = uow.session
     invoices = await _load_invoices(session, numbers)
+    # populate_existing: the invoices' query already loaded this client without a lock; on
+    # PostgreSQL a cut-off may have suspended it since, and the reconnection must see that.
     client = (
         await session.execute(
-            select(Client).where(Client.id == invoices[0].client_id).with_for_update(of=Client)
+            select(Client)
+            .where(Client.id == invoices[0].client_id)
+            .with_for_update(of=Client)
+            .execution_options(populate_existing=True)
         )
     ).scalar_one()
     if ref is not None and (earlier := await _reference_used(session, client.id, ref)) is not None:

@@ -27,7 +27,7 @@ from antena.core.db.billing_models import ChargeKind, PaymentPromise, PromiseSta
 from antena.core.db.models import Client, ClientStatus
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed, NotFound
-from antena.core.i18n import _, gettext
+from antena.core.i18n import _, gettext, ngettext
 from antena.core.notify import events as notify_events
 
 
@@ -62,9 +62,11 @@ def check_until(until: object, today: dt.date, max_days: int) -> dt.date:
     last = today + dt.timedelta(days=max_days)
     if until > last:
         raise InvalidInput(
-            _("A promise can be at most {n} days ahead (until {last}), not {date}").format(
-                n=max_days, last=last.isoformat(), date=until.isoformat()
-            )
+            ngettext(
+                "A promise can be at most {n} day ahead (until {last}), not {date}",
+                "A promise can be at most {n} days ahead (until {last}), not {date}",
+                max_days,
+            ).format(n=max_days, last=last.isoformat(), date=until.isoformat())
         )
     return until
 
@@ -85,7 +87,12 @@ async def register_promise(uow: UnitOfWork, actor: Actor, client_id: int, until:
     now = app.clock.now()
     session = uow.session
     client = (
-        await session.execute(select(Client).where(Client.id == client_id).with_for_update(of=Client))
+        await session.execute(
+            select(Client)
+            .where(Client.id == client_id)
+            .with_for_update(of=Client)
+            .execution_options(populate_existing=True)
+        )
     ).scalar_one_or_none()
     if client is None:
         raise NotFound(_("No client with id {id}").format(id=client_id))

@@ -33,7 +33,7 @@ from antena.core.bootstrap import App
 from antena.core.db.models import ClientStatus
 from antena.core.errors import AlreadyExists
 from antena.core.gc_tuning import relaxed
-from antena.core.i18n import N_, _, language
+from antena.core.i18n import N_, _, language, ngettext
 from antena.core.installations import awaiting_installation
 from antena.core.notify import events as notify_events
 from antena.core.progress import Progress, Steps, no_progress
@@ -80,7 +80,11 @@ class RunReport:
     def summary(self, currency: str = "MXN", region: str = "MX") -> str:
         """One paragraph for the CLI and the bot, in the reader's language."""
         if self.numbers:
-            text = _("Invoice run {date}: {n} invoices created (numbers {first}-{last}), total {total}.")
+            text = ngettext(
+                "Invoice run {date}: {n} invoice created (numbers {first}-{last}), total {total}.",
+                "Invoice run {date}: {n} invoices created (numbers {first}-{last}), total {total}.",
+                self.created,
+            )
             head = text.format(
                 date=self.date.isoformat(),
                 n=self.created,

@@ -22,7 +22,7 @@ from antena.core.db.models import ClientStatus
 from antena.core.db.types import utcnow
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import CoreError, InvalidInput
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.progress import Progress, Steps, no_progress
 
 MAX_ID = 2_147_483_647  # INTEGER primary keys on PostgreSQL
@@ -65,11 +65,20 @@ class ImportResult:
         return len(self.errors)
 
     def summary(self) -> str:
-        text_ = _("Imported {n} clients ({created} created, {updated} updated)").format(
-            n=self.created + self.updated, created=self.created, updated=self.updated
+        n = self.created + self.updated
+        text_ = ngettext("Imported {n} client ({parts})", "Imported {n} clients ({parts})", n).format(
+            n=n,
+            parts=", ".join(
+                (
+                    ngettext("{n} created", "{n} created", self.created).format(n=self.created),
+                    ngettext("{n} updated", "{n} updated", self.updated).format(n=self.updated),
+                )
+            ),
         )
         if self.errors:
-            text_ += "; " + _("{n} bad rows skipped").format(n=self.skipped)
+            text_ += "; " + ngettext("{n} bad row skipped", "{n} bad rows skipped", self.skipped).format(
+                n=self.skipped
+            )
         return text_
 
 
@@ -78,9 +87,11 @@ class ImportRejected(InvalidInput):
 
     def __init__(self, errors: Sequence[RowError], rows: int, ignored: Sequence[str]) -> None:
         super().__init__(
-            _("Nothing imported: {bad} of {rows} rows are bad (fix them, or use --partial)").format(
-                bad=len(errors), rows=rows
-            )
+            ngettext(
+                "Nothing imported: {bad} of {n} row is bad (fix it, or use --partial)",
+                "Nothing imported: {bad} of {n} rows are bad (fix them, or use --partial)",
+                rows,
+            ).format(bad=len(errors), n=rows)
         )
         self.errors = list(errors)
         self.rows = rows

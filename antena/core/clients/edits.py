@@ -18,7 +18,7 @@ from antena.core.db.models import Client, ClientStatus, Plan, Service, ServiceTy
 from antena.core.db.router_tasks import RouterTask
 from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.notify import events as notify_events
 from antena.core.routeros.ops import OpKind, RouterOp, ServiceSpec
 from antena.core.routeros.outbox import enqueue
@@ -97,7 +97,7 @@ async def push_clients(uow: UnitOfWork, actor: Actor, client_ids: list[int]) -> 
         session,
         actor,
         "clients.push",
-        target=_("{n} clients").format(n=len(report.actions)),
+        target=ngettext("{n} client", "{n} clients", len(report.actions)).format(n=len(report.actions)),
         arguments={"clients": len(report.actions)},
     )
     await session.flush()

@@ -8,7 +8,7 @@ from antena.core.db.models import ClientStatus
 from antena.core.i18n import _
 from antena.core.routeros.ops import Outcome
 from antena.core.routeros.outbox import Delivery
-from antena.core.routeros.wording import translate
+from antena.core.routeros.wording import render_all
 
 
 @dataclass
@@ -64,7 +64,7 @@ def describe(action: ClientAction) -> str:
     refused = [d for d in action.deliveries if d.outcome is Outcome.REFUSED]
     if refused:
         return _("saved; {router} refused it: {error} — see /tareas").format(
-            router=action.router_name, error=translate(refused[0].detail)
+            router=action.router_name, error=render_all(refused[0].notes)
         )
     if any(d.outcome is Outcome.LOGIN_REFUSED for d in action.deliveries):
         return _(
@@ -74,9 +74,14 @@ def describe(action: ClientAction) -> str:
     waiting = [d for d in action.deliveries if d.outcome is Outcome.UNREACHABLE]
     if waiting:
         return _("saved; {router} unreachable ({reason}), will retry — see /tareas").format(
-            router=action.router_name, reason=translate(waiting[0].detail)
+            router=action.router_name, reason=render_all(waiting[0].notes)
         )
-    details = "; ".join(translate(d.detail) for d in action.deliveries if d.detail)
+    # "already applied" says something only when nothing else was done (a delete also unlists)
+    done = [[n for n in d.notes if n.code != "already_applied"] for d in action.deliveries]
+    if any(done):
+        details = "; ".join(render_all(notes) for notes in done if notes)
+    else:
+        details = render_all(action.deliveries[0].notes[:1])
     if details:
         return _("applied on {router} ({details})").format(router=action.router_name, details=details)
     return _("applied on {router}").format(router=action.router_name)

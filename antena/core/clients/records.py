@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core import validate
+from antena.core import words as labels
 from antena.core.db.models import (
     Client,
     ClientStatus,
@@ -31,32 +32,12 @@ from antena.core.passwords import service_password
 from antena.core.phones import normalize_phone
 from antena.core.text import fold, words
 
-STATUS_ALIASES = {
-    "active": ClientStatus.ACTIVE,
-    "activo": ClientStatus.ACTIVE,
-    "activa": ClientStatus.ACTIVE,
-    "suspended": ClientStatus.SUSPENDED,
-    "suspendido": ClientStatus.SUSPENDED,
-    "suspendida": ClientStatus.SUSPENDED,
-    "free": ClientStatus.FREE,
-    "gratis": ClientStatus.FREE,
-    "cancelled": ClientStatus.CANCELLED,
-    "canceled": ClientStatus.CANCELLED,
-    "cancelado": ClientStatus.CANCELLED,
-    "cancelada": ClientStatus.CANCELLED,
-}
+STATUS_ALIASES = labels.STATUS_WORDS  # one table of the words staff type (antena.core.words)
 
 
 def parse_status(value: str | None) -> ClientStatus:
-    text = fold(value or "")
-    if not text:
-        return ClientStatus.ACTIVE
-    try:
-        return STATUS_ALIASES[text]
-    except KeyError as exc:
-        raise InvalidInput(
-            _("Unknown status {value}: use active, suspended, free or cancelled").format(value=value)
-        ) from exc
+    """A client's status as typed (Spanish or English); empty means active."""
+    return labels.parse_status(value) or ClientStatus.ACTIVE
 
 
 @dataclass
@@ -169,7 +150,7 @@ def clean(data: ClientData, lookups: Lookups, *, region: str = "MX") -> CleanCli
         raise InvalidInput(
             _("Router {router} is not in zone {zone}").format(router=router.name, zone=zone.name)
         )
-    ip = validate.ip_address(data.ip) if (data.ip or "").strip() else None
+    ip = validate.ip_address(data.ip) if data.ip and data.ip.strip() else None
     if ip is None and not (plan.service_type is ServiceType.PPPOE and plan.pool):
         raise InvalidInput(_("ip is required (only PPPoE plans with a pool may leave it empty)"))
     user = _opt(data.service_user, 80, _("service user"))
@@ -179,8 +160,9 @@ def clean(data: ClientData, lookups: Lookups, *, region: str = "MX") -> CleanCli
     generated = password is None and plan.service_type in (ServiceType.PPPOE, ServiceType.HOTSPOT)
     if generated:  # never an empty password on the router
         password = service_password()
-    local = validate.ip_address(data.local_address) if (data.local_address or "").strip() else None
-    mac = validate.mac_address(data.mac) if (data.mac or "").strip() else None
+    given_local = data.local_address
+    local = validate.ip_address(given_local) if given_local and given_local.strip() else None
+    mac = validate.mac_address(data.mac) if data.mac and data.mac.strip() else None
     email = _opt(data.email, 160, "email")
     if email is not None and ("@" not in email or " " in email):
         raise InvalidInput(_("Invalid e-mail address: {email}").format(email=email))
@@ -323,7 +305,7 @@ async def reindex_name(uow: UnitOfWork, client_id: int, name: str) -> None:
     await uow.session.execute(delete(ClientToken).where(ClientToken.client_id == client_id))
     rows = token_rows(client_id, name)
     if rows:
-        await uow.session.execute(ClientToken.__table__.insert(), rows)
+        await uow.session.execute(insert(ClientToken), rows)
 
 
 async def get_client(uow: UnitOfWork, client_id: int) -> Client:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from antena.core import words
 from antena.core.bootstrap import App
 from antena.core.clients.search import Match, best_or_many, search_clients
 from antena.core.db.models import Client, ClientStatus
 from antena.core.errors import Ambiguous, InvalidInput, NotFound
-from antena.core.i18n import N_, _
+from antena.core.i18n import _
 
 MAX_QUERY = 200
-STATUS_LABELS = {
-    ClientStatus.ACTIVE: N_("active"),
-    ClientStatus.SUSPENDED: N_("suspended"),
-    ClientStatus.FREE: N_("free"),
-    ClientStatus.CANCELLED: N_("cancelled"),
-}
+STATUS_LABELS = words.STATUS_LABELS
 
 
 def status_label(status: ClientStatus) -> str:
-    return _(STATUS_LABELS[status])
+    return words.status_label(status)
 
 
 def describe_match(m: Match) -> str:

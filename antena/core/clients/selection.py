@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
+from antena.core import words
 from antena.core.billing.overdue import is_overdue
 from antena.core.clients.lifecycle import _refusal, live_services, load_clients
-from antena.core.clients.records import STATUS_ALIASES
 from antena.core.db.billing_models import Invoice, InvoiceStatus
 from antena.core.db.models import Client, ClientStatus, Plan, Router, Service, Zone
 from antena.core.db.uow import UnitOfWork
@@ -101,15 +101,7 @@ class Criteria:
 
 def parse_status(value: str | None) -> ClientStatus | None:
     """active/activo, suspended/suspendido, free/gratis, cancelled/cancelado; empty means any."""
-    text = fold(value or "")
-    if not text:
-        return None
-    try:
-        return STATUS_ALIASES[text]
-    except KeyError as exc:
-        raise InvalidInput(
-            _("Unknown status {value}: use active, suspended, free or cancelled").format(value=value)
-        ) from exc
+    return words.parse_status(value)
 
 
 async def _named(uow: UnitOfWork, model: Any, value: str, unknown: str) -> tuple[int, str]:

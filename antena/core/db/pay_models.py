@@ -82,7 +82,7 @@ class OnlineEvent(Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"), index=True)
     local_payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # invoices paid, reactivation, error
-    notified: Mapped[int] = mapped_column(Integer, default=0)  # cashier chats told about it
+    notified: Mapped[int] = mapped_column(Integer, default=0)  # cashiers' notices queued for it (outbox)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(120))

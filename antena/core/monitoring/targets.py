@@ -12,10 +12,10 @@ from antena.core.bootstrap import App
 from antena.core.db.models import Client, Router, Service
 from antena.core.errors import NotAllowed, NotFound, RouterUnreachable
 from antena.core.i18n import _
+from antena.core.notes import note
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.ops import RouterAccess
 from antena.core.routeros.outbox import access_for
-from antena.core.routeros.wording import translate
 
 
 @dataclass(frozen=True)
@@ -79,16 +79,10 @@ async def connected(router: RouterRef) -> AsyncIterator[RouterConnection]:
     try:
         conn = await RouterConnection.open(router.access)
     except RouterUnreachable as exc:
-        raise RouterUnreachable(
-            _("{router} did not answer: {reason}").format(router=router.name, reason=translate(exc.message))
-        ) from exc
+        raise RouterUnreachable(note=note("did_not_answer", router=router.name, reason=exc.note)) from exc
     try:
         yield conn
     except RouterUnreachable as exc:
-        raise RouterUnreachable(
-            _("{router} stopped answering: {reason}").format(
-                router=router.name, reason=translate(exc.message)
-            )
-        ) from exc
+        raise RouterUnreachable(note=note("stopped_answering", router=router.name, reason=exc.note)) from exc
     finally:
         await conn.close()

@@ -10,6 +10,8 @@ from antena.core.i18n import _, get_language, ngettext
 from antena.core.monitoring.health import RouterHealth
 from antena.core.monitoring.tools import PingView, RouterSessions, TorchView, Traffic
 from antena.core.monitoring.units import rate, size
+from antena.core.notes import Note
+from antena.core.routeros.wording import render
 from antena.core.tr069 import OnuPower, Rebooted
 
 MAX_SESSIONS = 40  # per router in one chat message
@@ -66,9 +68,7 @@ def traffic_text(t: Traffic, settings: Settings) -> str:
     else:
         lines.append(_("The router sent no measurement."))
     if t.interrupted:
-        lines.append(
-            "⚠ " + _("{router} stopped answering: {reason}").format(router=t.router, reason=t.interrupted)
-        )
+        lines.append(_stopped(t.router, t.interrupted))
     return "\n".join(lines)
 
 
@@ -84,9 +84,7 @@ def torch_text(v: TorchView, settings: Settings) -> str:
     if not v.flows:
         lines.append(_("No traffic seen."))
     if v.interrupted:
-        lines.append(
-            "⚠ " + _("{router} stopped answering: {reason}").format(router=v.router, reason=v.interrupted)
-        )
+        lines.append(_stopped(v.router, v.interrupted))
     return "\n".join(lines)
 
 
@@ -102,9 +100,7 @@ def ping_text(p: PingView, settings: Settings) -> str:
     summary = _("{received}/{sent} answered, {loss}% lost; min/avg/max {min} / {avg} / {max}")
     lines.append(summary.format(received=r.received, sent=r.sent, loss=r.loss, **stats))
     if r.interrupted:
-        lines.append(
-            "⚠ " + _("{router} stopped answering: {reason}").format(router=p.router, reason=r.interrupted)
-        )
+        lines.append(_stopped(p.router, r.interrupted))
     return "\n".join(lines)
 
 
@@ -164,3 +160,8 @@ def onu_text(p: OnuPower, settings: Settings) -> str:
         stale = _("The ONU did not answer now: this is the last value GenieACS has, from {when}.")
         lines.append(stale.format(when=when))
     return "\n".join(lines)
+
+
+def _stopped(router: str, why: Note) -> str:
+    """A stream cut short: the router stopped answering, and why."""
+    return "⚠ " + _("{router} stopped answering: {reason}").format(router=router, reason=render(why))

@@ -13,16 +13,15 @@ from antena.core.bootstrap import App
 from antena.core.clients.resolve import find_one
 from antena.core.errors import CoreError, InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
+from antena.core.monitoring.defaults import PING_COUNT, TORCH_SECONDS, TRAFFIC_SECONDS
 from antena.core.monitoring.targets import RouterRef, Target, api_routers, client_target, connected, ref
+from antena.core.notes import Note
 from antena.core.routeros import inspect, monitor
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.inspect import ActiveSession
 from antena.core.routeros.monitor import QueueCounters, RateSample
 from antena.core.routeros.ops import client_id_from_comment
 
-TRAFFIC_SECONDS = 5
-TORCH_SECONDS = 5.0
-PING_COUNT = 5
 TOP_FLOWS = 8
 
 
@@ -143,7 +142,7 @@ class Traffic:
     source: str  # interface | queue | torch
     label: str  # the interface or queue measured
     samples: list[RateSample]
-    interrupted: str | None = None
+    interrupted: Note | None = None
 
 
 async def traffic(app: App, client_id: int, seconds: int = TRAFFIC_SECONDS) -> Traffic:
@@ -184,7 +183,7 @@ class TorchView:
     interface: str
     flows: list[monitor.FlowRate]
     seconds: int
-    interrupted: str | None = None
+    interrupted: Note | None = None
 
 
 async def torch(app: App, client_id: int, seconds: float = TORCH_SECONDS) -> TorchView:

@@ -29,6 +29,8 @@ RENDERERS: dict[str, str] = {
     "staff.payment_report": "antena.core.payment_reports:staff_note",
     "staff.daily_report": "antena.core.reports.staff_note:staff_note",
     "staff.ticket": "antena.core.ticket_notices:staff_note",
+    "staff.online_payment": "antena.core.payments.notices:staff_note",  # applied by itself (wt-pay2)
+    "staff.online_review": "antena.core.payments.notices:staff_note",  # a cashier decides (wt-pay2)
 }
 
 

@@ -1,14 +1,17 @@
 """Reading online payment events for people: the cashiers' chat, ``antena online-payments list`` and
-the portal's payment page (what it polls while the customer waits for the webhook)."""
+the portal's payment page (what it polls while the customer waits for the webhook); and which
+decisions a review offers (the cashiers' buttons, the CLI's ``decide``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
@@ -51,7 +54,20 @@ PROBLEM_LABELS = {
     "decimals": N_("the amount {value} has more than two decimals"),
     "too_big": N_("the amount {value} is more than the largest payment allowed"),  # ANTENA_MAX_PAYMENT
 }
-ANNOUNCED = (EventStatus.APPLIED.value, EventStatus.REVIEW.value)
+APPLICABLE = {
+    ReviewReason.UNKNOWN_REFERENCE.value,
+    ReviewReason.AMOUNT_MISMATCH.value,
+    ReviewReason.APPLY_FAILED.value,
+}
+REVERSIBLE = {ReviewReason.REFUND.value, ReviewReason.CHARGEBACK.value}
+
+
+class Action(enum.StrEnum):
+    """A cashier's decision on an online payment waiting for one."""
+
+    APPLY = "apply"
+    IGNORE = "ignore"
+    REVERSE = "reverse"
 
 
 def method_label(method: str | None) -> str:
@@ -124,41 +140,51 @@ def _view(row: OnlineEvent, client_name: str | None) -> EventView:
     )
 
 
-async def _views(app: App, where: list[Any], limit: int) -> list[EventView]:
-    async with app.reader() as uow:
-        rows = await uow.session.execute(
-            select(OnlineEvent, Client.name)
-            .outerjoin(Client, Client.id == OnlineEvent.client_id)
-            .where(*where)
-            .order_by(OnlineEvent.id.desc())
-            .limit(limit)
-        )
-        return [_view(row, name) for row, name in rows.all()]
+def actions_for(view: EventView) -> list[Action]:
+    """The decisions a review offers (its buttons)."""
+    if view.status != EventStatus.REVIEW.value:
+        return []
+    if view.reason in APPLICABLE and view.amount is not None:
+        return [Action.APPLY, Action.IGNORE]
+    if view.reason in REVERSIBLE and view.applied_before:
+        return [Action.REVERSE, Action.IGNORE]
+    return [Action.IGNORE]
 
 
-async def get_event(app: App, row_id: int) -> EventView:
-    found = await _views(app, [OnlineEvent.id == row_id], 1)
+async def views_in(session: AsyncSession, where: list[Any], limit: int) -> list[EventView]:
+    """Events as people see them, newest first, read in the caller's session."""
+    rows = await session.execute(
+        select(OnlineEvent, Client.name)
+        .outerjoin(Client, Client.id == OnlineEvent.client_id)
+        .where(*where)
+        .order_by(OnlineEvent.id.desc())
+        .limit(limit)
+    )
+    return [_view(row, name) for row, name in rows.all()]
+
+
+async def event_view(session: AsyncSession, row_id: int) -> EventView:
+    """One event as it stands in the caller's unit of work (its own changes included)."""
+    found = await views_in(session, [OnlineEvent.id == row_id], 1)
     if not found:
         raise NotFound(_("No online payment event {id}").format(id=row_id))
     return found[0]
+
+
+async def _views(app: App, where: list[Any], limit: int) -> list[EventView]:
+    async with app.reader() as uow:
+        return await views_in(uow.session, where, limit)
+
+
+async def get_event(app: App, row_id: int) -> EventView:
+    async with app.reader() as uow:
+        return await event_view(uow.session, row_id)
 
 
 async def list_events(app: App, *, everything: bool = False, limit: int = 50) -> list[EventView]:
     """Events waiting for a cashier (``everything``: the latest of any status), newest first."""
     where = [] if everything else [OnlineEvent.status == EventStatus.REVIEW.value]
     return await _views(app, where, limit)
-
-
-async def unannounced(app: App, limit: int = 50) -> list[EventView]:
-    """Applied payments and reviews no cashier has been told about yet, oldest first."""
-    where = [OnlineEvent.status.in_(ANNOUNCED), OnlineEvent.notified == 0]
-    return list(reversed(await _views(app, where, limit)))
-
-
-async def mark_notified(app: App, row_id: int, chats: int) -> None:
-    async with app.uow() as uow:
-        await uow.session.execute(update(OnlineEvent).where(OnlineEvent.id == row_id).values(notified=chats))
-        await uow.commit()
 
 
 @dataclass(frozen=True)

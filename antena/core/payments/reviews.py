@@ -3,53 +3,32 @@
 ``apply`` registers the money anyway (to the client the reference names, or to the one the cashier
 says for an unknown reference) against all the client's pending invoices, oldest first;
 ``ignore`` records that nothing is to be done; ``reverse`` takes a refunded or charged-back
-payment back out of its invoices. Each event is decided once: a second cashier's tap finds it
-decided. Registering goes through ``apply.register``, the one place that calls ``register_payment``.
+payment back out of its invoices. ``decide`` is one unit of work (the bot and the CLI run it with
+``app.perform``): the decision, the payment with its reconnection and messages, and the event's
+outcome commit together, and a refusal changes nothing. Each event is decided once: a second
+cashier's tap finds it decided. Registering goes through ``apply.register``, the one place that
+calls ``register_payment``.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select, update
 
 from antena.core.audit import Actor, record
-from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice, InvoiceStatus, Payment
 from antena.core.db.models import Client
-from antena.core.db.pay_models import EventStatus, OnlineEvent, ProviderPayment, ReviewReason
+from antena.core.db.pay_models import EventStatus, OnlineEvent
 from antena.core.db.uow import UnitOfWork
-from antena.core.errors import InvalidInput, NotAllowed, NotFound
+from antena.core.errors import CoreError, InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _
 from antena.core.payments import apply as applying
-from antena.core.payments.queries import EventView, get_event
+from antena.core.payments.queries import APPLICABLE, REVERSIBLE, Action, EventView, actions_for, event_view
 
+__all__ = ["APPLICABLE", "REVERSIBLE", "Action", "Decided", "actions_for", "decide"]
 ZERO = Decimal("0.00")
-APPLICABLE = {
-    ReviewReason.UNKNOWN_REFERENCE.value,
-    ReviewReason.AMOUNT_MISMATCH.value,
-    ReviewReason.APPLY_FAILED.value,
-}
-REVERSIBLE = {ReviewReason.REFUND.value, ReviewReason.CHARGEBACK.value}
-
-
-class Action(enum.StrEnum):
-    APPLY = "apply"
-    IGNORE = "ignore"
-    REVERSE = "reverse"
-
-
-def actions_for(view: EventView) -> list[Action]:
-    """The buttons a review offers."""
-    if view.status != EventStatus.REVIEW.value:
-        return []
-    if view.reason in APPLICABLE and view.amount is not None:
-        return [Action.APPLY, Action.IGNORE]
-    if view.reason in REVERSIBLE and view.applied_before:
-        return [Action.REVERSE, Action.IGNORE]
-    return [Action.IGNORE]
 
 
 @dataclass(frozen=True)
@@ -90,34 +69,23 @@ async def _ignore(uow: UnitOfWork, actor: Actor, row_id: int) -> None:
     )
 
 
-async def _plan(uow: UnitOfWork, actor: Actor, row_id: int, client_id: int | None) -> applying.ToRegister:
-    """Claim a review for applying and say what to register (all pending invoices, oldest first)."""
-    view_row = await uow.session.get(OnlineEvent, row_id)
-    if view_row is None:
-        raise NotFound(_("No online payment event {id}").format(id=row_id))
-    if view_row.reason not in APPLICABLE or view_row.amount is None:
+async def _apply(uow: UnitOfWork, actor: Actor, row_id: int, client_id: int | None) -> None:
+    """Claim a review and register its money (all the client's pending invoices, oldest first)."""
+    row = await _claim(uow, actor, row_id, EventStatus.APPLYING.value)
+    if row.reason not in APPLICABLE or row.amount is None:
         raise NotAllowed(
             _("Online payment #{id} cannot be applied: {why}").format(
                 id=row_id, why=_("only a payment with an amount can be applied")
             )
         )
-    target = client_id or view_row.client_id
+    target = client_id or row.client_id
     if target is None:
         raise InvalidInput(_("Say which client this payment is for."))
-    client = await uow.session.get(Client, target)
+    client = (await uow.session.execute(select(Client.id, Client.name).where(Client.id == target))).first()
     if client is None:
         raise NotFound(_("No client with id {id}").format(id=target))
-    state = (
-        await uow.session.scalars(
-            select(ProviderPayment)
-            .where(
-                ProviderPayment.provider == view_row.provider,
-                ProviderPayment.payment_id == view_row.payment_id,
-            )
-            .with_for_update()
-        )
-    ).first()
-    if state is not None and state.status in ("refunded", "charged_back"):
+    state = await applying.payment_state(uow, row.provider, row.payment_id)
+    if state is not None and state.status in applying.REVERSED_STATES:
         raise NotAllowed(_("This payment was refunded or charged back: there is nothing to apply."))
     numbers = [n for n, _b in await applying.pending_invoices(uow, client.id)]
     if not numbers:
@@ -126,21 +94,21 @@ async def _plan(uow: UnitOfWork, actor: Actor, row_id: int, client_id: int | Non
                 name=client.name
             )
         )
-    row = await _claim(uow, actor, row_id, EventStatus.APPLYING.value)
-    row.client_id = client.id
-    if state is not None:
-        state.status, state.claimed_at = EventStatus.APPLYING.value, uow.app.clock.now()
-    return applying.ToRegister(
-        row.id,
+    plan = applying.ToRegister(
         row.provider,
         row.payment_id or f"event-{row.id}",
         client.id,
         numbers,
-        row.amount or ZERO,
+        row.amount,
         applying.method_of(row.method),
         None,
         actor,
     )
+    try:
+        result = await applying.register(uow, plan)
+    except CoreError as exc:  # the whole decision rolls back: the payment still waits for a cashier
+        raise NotAllowed(_("The payment was not registered: {error}").format(error=str(exc))) from exc
+    applying.finish(uow, row, state, plan, result)
 
 
 async def _reverse(uow: UnitOfWork, actor: Actor, row_id: int) -> tuple[int, tuple[int, ...]]:
@@ -188,7 +156,9 @@ async def _reverse(uow: UnitOfWork, actor: Actor, row_id: int) -> tuple[int, tup
     return payment.id, tuple(numbers)
 
 
-async def decide(app: App, actor: Actor, row_id: int, action: str, client_id: int | None = None) -> Decided:
+async def decide(
+    uow: UnitOfWork, actor: Actor, row_id: int, action: str, client_id: int | None = None
+) -> Decided:
     """Carry out a cashier's decision on a review (``apply``, ``ignore`` or ``reverse``)."""
     try:
         chosen = Action(action)
@@ -196,17 +166,16 @@ async def decide(app: App, actor: Actor, row_id: int, action: str, client_id: in
         raise InvalidInput(
             _("Unknown decision {value}: use apply, ignore or reverse").format(value=str(action)[:40])
         ) from None
+    payment_id: int | None = None
+    numbers: tuple[int, ...] = ()
     if chosen is Action.IGNORE:
-        await app.perform(_ignore, actor, row_id)
-        return Decided(await get_event(app, row_id), chosen)
-    if chosen is Action.REVERSE:
-        payment_id, numbers = await app.perform(_reverse, actor, row_id)
-        return Decided(await get_event(app, row_id), chosen, payment_id, numbers)
-    plan = await app.perform(_plan, actor, row_id, client_id)
-    await applying.carry_out(app, plan)
-    view = await get_event(app, row_id)
-    if view.status != EventStatus.APPLIED.value:
-        raise NotAllowed(
-            _("The payment was not registered: {error}").format(error=view.detail.get("error", "?"))
-        )
-    return Decided(view, chosen, view.local_payment_id, tuple(view.detail.get("invoices") or ()))
+        await _ignore(uow, actor, row_id)
+    elif chosen is Action.REVERSE:
+        payment_id, numbers = await _reverse(uow, actor, row_id)
+    else:
+        await _apply(uow, actor, row_id, client_id)
+    await uow.flush()
+    view = await event_view(uow.session, row_id)
+    if chosen is Action.APPLY:
+        payment_id, numbers = view.local_payment_id, tuple(view.detail.get("invoices") or ())
+    return Decided(view, chosen, payment_id, numbers)

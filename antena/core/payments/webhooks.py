@@ -1,9 +1,12 @@
 """A provider's webhook, from the HTTP request to the outcome: verified, stored, then processed once.
 
-Nothing is stored for a request whose signature fails or whose body is junk. A stored event that
-could not be processed yet (the provider's API down, a crash) stays ``received``: the provider
-delivers it again (both retry until they get a 2xx) and it is processed then. A delivery of an
-event already processed changes nothing.
+Nothing is stored for a request whose signature fails or whose body is junk. The event is stored
+in a transaction of its own, then resolved through the provider's API (network I/O, outside any
+transaction), then processed as one unit of work (``apply.process``: the payment, the client's
+reconnection, the messages and the cashiers' notice commit together). A stored event that could
+not be processed yet (the provider's API down, a crash before that commit) stays ``received``: the
+provider delivers it again (both retry until they get a 2xx) and it is processed then. A delivery
+of an event already processed changes nothing.
 """
 
 from __future__ import annotations
@@ -80,5 +83,5 @@ async def receive(app: App, provider_name: str, request: WebhookRequest) -> Webh
     if stored.status not in OPEN:
         return WebhookOutcome(stored.row_id, stored.status, repeated=True)
     event = await provider.resolve(notice)
-    status = await process(app, stored.row_id, event)
+    status = await app.perform(process, stored.row_id, event)
     return WebhookOutcome(stored.row_id, status, repeated=not stored.new)

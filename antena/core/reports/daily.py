@@ -11,6 +11,7 @@ from collections import Counter as Tally
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, func, select
@@ -125,7 +126,8 @@ def _a_change() -> ColumnElement[bool]:
 
 
 def _sorted(values: dict[str, Decimal] | Tally[str]) -> dict[str, Decimal]:
-    return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+    items = cast(list[tuple[str, Decimal]], list(values.items()))  # counts (ints) sort the same way
+    return dict(sorted(items, key=lambda kv: (-kv[1], kv[0])))
 
 
 async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
@@ -255,7 +257,7 @@ async def daily_report(app: App, day: dt.date | None = None) -> DailyReport:
 
         report.history = await _history(s, day, tz)
         report.tickets = await ticket_counts(s, day, tz)
-    from antena.core.reconcile import passes_between
+    from antena.core.reconcile_view import passes_between
 
     passes = await passes_between(app, start, end)
     report.reconciled = sorted({cid for p in passes for cid in p.reactivated})

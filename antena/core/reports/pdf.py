@@ -18,6 +18,7 @@ from antena.core.reports.chart import history_svg
 from antena.core.reports.daily import ClientLine, DailyReport, daily_report
 from antena.core.reports.text import invoices, money
 from antena.core.reports.tickets import ticket_line
+from antena.core.words import method_label
 
 TEMPLATE = "pdf/daily_report.html"
 
@@ -65,6 +66,7 @@ def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[s
         svg = history_svg(report, settings, lang)
         counts = invoices(report.pending_count), invoices(report.overdue_count)
         tickets = ticket_line(report.tickets)
+        methods = [(method_label(k), m(v)) for k, v in report.by_method.items()]
     rate = report.cycle_rate
     region = settings.default_region
 
@@ -78,7 +80,7 @@ def report_context(report: DailyReport, settings: Settings, lang: str) -> dict[s
         "day": display.long_date(report.day, lang, settings.default_region),
         "r": report,
         "by_cashier": [(k, m(v)) for k, v in report.by_cashier.items()],
-        "by_method": [(k, m(v)) for k, v in report.by_method.items()],
+        "by_method": methods,
         "collected": m(report.collected),
         "cycle": f"{m(report.cycle_collected)} / {m(report.cycle_billed)}"
         + (f" ({rate}%)" if rate is not None else ""),

@@ -9,6 +9,7 @@ from antena.core.config import Settings
 from antena.core.i18n import _, ngettext
 from antena.core.reports.daily import DailyReport
 from antena.core.reports.tickets import ticket_line
+from antena.core.words import method_label
 
 
 def money(settings: Settings, amount: Decimal, lang: str | None = None) -> str:
@@ -61,10 +62,9 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
     if report.by_cashier:
         lines.append(_("By cashier: {list}").format(list=_amounts(settings, report.by_cashier, lang)))
     if report.by_method:
-        lines.append(_("By method: {list}").format(list=_amounts(settings, report.by_method, lang)))
+        methods = {method_label(k): v for k, v in report.by_method.items()}  # efectivo / cash
+        lines.append(_("By method: {list}").format(list=_amounts(settings, methods, lang)))
     if report.online:
-        from antena.core.payments.queries import method_label
-
         online = {method_label(m): a for m, a in report.online.items()}
         lines.append(
             _("Collected online: {amount} ({list})").format(
@@ -82,18 +82,29 @@ def report_text(report: DailyReport, settings: Settings, lang: str | None = None
     lines.append(_("Routers unreachable: {list}").format(list=", ".join(report.routers_unreachable) or "0"))
     lines.append(_("Router tasks failed: {n}").format(n=report.tasks_failed))
     if report.reconciled or report.overdue_active:
-        text = _("Reconciler: {woken} reactivated (paid but still cut), {listed} active past their cut-off")
-        lines.append(text.format(woken=len(report.reconciled), listed=report.overdue_active))
+        woken, listed = len(report.reconciled), report.overdue_active
+        lines.append(
+            _("Reconciler: {woken}, {listed}").format(
+                woken=ngettext(
+                    "{n} reactivated (paid but still cut)", "{n} reactivated (paid but still cut)", woken
+                ).format(n=woken),
+                listed=ngettext(
+                    "{n} active past their cut-off", "{n} active past their cut-off", listed
+                ).format(n=listed),
+            )
+        )
+    sent, failed, segments = report.messages_sent, report.messages_failed, report.sms_segments
     lines.append(
-        _("Messages: {sent} sent, {failed} failed; SMS {segments} segments ≈ {cost}").format(
-            sent=report.messages_sent,
-            failed=report.messages_failed,
-            segments=report.sms_segments,
+        _("Messages: {sent}, {failed}; SMS {segments} ≈ {cost}").format(
+            sent=ngettext("{n} sent", "{n} sent", sent).format(n=sent),
+            failed=ngettext("{n} failed", "{n} failed", failed).format(n=failed),
+            segments=ngettext("{n} segment", "{n} segments", segments).format(n=segments),
             cost=m(report.sms_cost),
         )
     )
     lines.append(ticket_line(report.tickets))
     if report.whatsapp_messages:
-        line = _("WhatsApp Cloud: {n} messages ≈ {cost}")
-        lines.append(line.format(n=report.whatsapp_messages, cost=m(report.whatsapp_cost)))
+        n = report.whatsapp_messages
+        line = ngettext("WhatsApp Cloud: {n} message ≈ {cost}", "WhatsApp Cloud: {n} messages ≈ {cost}", n)
+        lines.append(line.format(n=n, cost=m(report.whatsapp_cost)))
     return "\n".join(lines)

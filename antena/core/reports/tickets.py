@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.db.fieldwork_models import Ticket, TicketStatus
-from antena.core.i18n import N_, _
+from antena.core.i18n import N_, _, ngettext
 
 # Age buckets of the tickets still open at the end of the day: (code, upper bound, label msgid).
 AGES = (
@@ -69,8 +69,10 @@ async def ticket_counts(session: AsyncSession, day: dt.date, tz: ZoneInfo) -> Ti
 
 def ticket_line(counts: TicketCounts) -> str:
     """``Tickets: 3 opened, 2 closed; still open 5 (under a day 1, 1–3 days 2, …)``."""
-    line = _("Tickets: {opened} opened, {closed} closed; still open {open}").format(
-        opened=counts.opened, closed=counts.closed, open=counts.still_open
+    line = _("Tickets: {opened}, {closed}; still open {open}").format(
+        opened=ngettext("{n} opened", "{n} opened", counts.opened).format(n=counts.opened),
+        closed=ngettext("{n} closed", "{n} closed", counts.closed).format(n=counts.closed),
+        open=counts.still_open,
     )
     if counts.still_open:
         parts = [

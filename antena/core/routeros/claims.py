@@ -23,9 +23,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from antena.core.bootstrap import App
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.notes import Note, note
 from antena.core.routeros.ops import Outcome, RouterAccess
 
 BATCH_LIMIT = 5000
+RESULT_LIMIT, ERROR_LIMIT = 255, 500  # router_tasks.result / last_error: JSON text of the notes
+
+
+def _reason(notes: list[Note], blocking: list[Note]) -> list[Note]:
+    """Why a task is still waiting: its own notes, else the reason the batch stopped."""
+    if notes and not (len(notes) == 1 and notes[0].code == "not_attempted" and not notes[0].params):
+        return notes
+    if blocking:
+        return [note("not_attempted", reason=blocking[0])]
+    return notes or [note("not_attempted")]
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,13 @@ class Delivery:
     client_id: int | None
     kind: str
     outcome: Outcome
-    detail: str
+    notes: tuple[Note, ...] = ()
+
+    def text(self, lang: str | None = None) -> str:
+        """The notes in words (``lang``, else the current language)."""
+        from antena.core.routeros.wording import render_all
+
+        return render_all(self.notes, lang)
 
 
 def access_for(router: Router, timeout: float) -> RouterAccess:

@@ -31,6 +31,7 @@ from librouteros.exceptions import (
 )
 
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
+from antena.core.notes import Note, note
 from antena.core.routeros.ops import RouterAccess
 from antena.core.routeros.wire import SentenceReader, encode_sentence
 
@@ -119,23 +120,27 @@ class CommandCounter:
     count: int = 0
 
 
-def _reason(exc: BaseException, timeout: float, *, connecting: bool = False) -> str:
-    """A short, human reason for a transport failure."""
+#: Why a connection that was closed (or fell out of step) cannot be used any more.
+LOST = note("connection_lost")
+
+
+def _reason(exc: BaseException, timeout: float, *, connecting: bool = False) -> Note:
+    """A short reason for a transport failure, as a note (rendered where it is shown)."""
     if isinstance(exc, TimeoutError):
-        return f"timeout after {timeout:g} s"
+        return note("timeout", s=f"{timeout:g}")
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+        return note("connection_refused")
     if isinstance(exc, socket.gaierror):
-        return "unknown host"
+        return note("unknown_host")
     if isinstance(exc, ssl.SSLError):
-        return f"TLS error: {exc.reason or exc}"
+        return note("tls_error", text=str(exc.reason or exc))
     if isinstance(exc, FatalError):
-        return f"router closed the session: {exc}"
+        return note("session_closed", text=str(exc))
     if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, EOFError)):
-        return "connection closed by the router" if connecting else "connection lost"
+        return note("connection_closed") if connecting else LOST
     if isinstance(exc, OSError):
-        return f"network error: {exc.strerror or exc}"
-    return f"protocol error: {exc}"
+        return note("network_error", why=str(exc.strerror or exc))
+    return note("protocol_error", text=str(exc))
 
 
 _TRANSPORT_ERRORS = (TimeoutError, OSError, LibRouterosError, EOFError)
@@ -153,7 +158,8 @@ class RouterConnection:
         transport = api.protocol.transport
         self._writer = transport.writer
         self._sentences = SentenceReader(transport.reader)
-        self._broken: str | None = None
+        self._broken: Note | None = None
+        self._closed = False
         self.counter = counter if counter is not None else CommandCounter()
         #: Commands sent on this connection (login excluded).
         self.commands = 0
@@ -188,7 +194,7 @@ class RouterConnection:
             # Wrong credentials: queued and retried slowly, so the change survives until someone fixes them.
             raise RouterLoginRefused(access.name, str(exc)) from exc
         except _TRANSPORT_ERRORS as exc:
-            raise RouterUnreachable(_reason(exc, timeout, connecting=True)) from exc
+            raise RouterUnreachable(note=_reason(exc, timeout, connecting=True)) from exc
         return cls(api, timeout=timeout, counter=counter)
 
     async def __aenter__(self) -> RouterConnection:
@@ -208,9 +214,9 @@ class RouterConnection:
 
     async def close(self) -> None:
         """Close the session; never raises (the router may already be gone)."""
-        if self._broken == "closed":
+        if self._closed:
             return
-        self._broken = "closed"
+        self._closed, self._broken = True, LOST
         with contextlib.suppress(*_TRANSPORT_ERRORS, RuntimeError):
             await self._api.close()
 
@@ -220,7 +226,7 @@ class RouterConnection:
         """Send one command; returns the ``!re`` rows and the attributes of ``!done``."""
         async with self._lock:
             if self._broken is not None:
-                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+                raise RouterUnreachable(note=self._broken)
             self.commands += 1
             self.counter.count += 1
             rows: list[Row] = []
@@ -241,10 +247,10 @@ class RouterConnection:
             except _TRANSPORT_ERRORS as exc:
                 self._broken = _reason(exc, self._timeout)
                 await self._abort()
-                raise RouterUnreachable(self._broken) from exc
+                raise RouterUnreachable(note=self._broken) from exc
             except BaseException:
                 # cancelled or a bug halfway through a reply: the stream is out of step for good
-                self._broken = "connection lost"
+                self._broken = LOST
                 await self._abort()
                 raise
         if traps:
@@ -262,7 +268,7 @@ class RouterConnection:
         traps: dict[int, list[str]] = {}
         async with self._lock:
             if self._broken is not None:
-                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+                raise RouterUnreachable(note=self._broken)
             sent = answered = 0
             try:
                 while answered < len(commands):
@@ -290,13 +296,13 @@ class RouterConnection:
             except _TRANSPORT_ERRORS as exc:
                 self._broken = _reason(exc, self._timeout)
                 await self._abort()
-                lost = RouterUnreachable(self._broken)
+                lost = RouterUnreachable(note=self._broken)
                 results = [lost if r is None else r for r in results]
             except BaseException:
-                self._broken = "connection lost"
+                self._broken = LOST
                 await self._abort()
                 raise
-        return [r if r is not None else RouterUnreachable("connection lost") for r in results]
+        return [r if r is not None else RouterUnreachable(note=LOST) for r in results]
 
     async def _abort(self) -> None:
         with contextlib.suppress(Exception):
@@ -308,7 +314,7 @@ class RouterConnection:
         (:mod:`antena.core.routeros.streaming`): raw sentences in and out, errors translated."""
         async with self._lock:
             if self._broken is not None:
-                raise RouterUnreachable("connection lost" if self._broken == "closed" else self._broken)
+                raise RouterUnreachable(note=self._broken)
             yield Channel(self)
 
     async def _guarded(self, step: Awaitable[T]) -> T:
@@ -317,9 +323,9 @@ class RouterConnection:
         except _TRANSPORT_ERRORS as exc:
             self._broken = _reason(exc, self._timeout)
             await self._abort()
-            raise RouterUnreachable(self._broken) from exc
+            raise RouterUnreachable(note=self._broken) from exc
         except BaseException:
-            self._broken = "connection lost"  # cancelled mid-sentence: out of step for good
+            self._broken = LOST  # cancelled mid-sentence: out of step for good
             await self._abort()
             raise
 

@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.notes import Note, note
 from antena.core.progress import Progress, no_progress
 from antena.core.routeros.client import RouterConnection, Row
 from antena.core.routeros.ops import (
@@ -25,7 +26,7 @@ from antena.core.routeros.ops import (
     client_id_from_comment,
     plan_id_from_comment,
 )
-from antena.core.routeros.plans import PLAN_PATHS, plan_objects, row_role
+from antena.core.routeros.plans import PATH_NOUNS, PLAN_PATHS, plan_objects, row_role
 from antena.core.routeros.provisioning import Actions, Snapshot, apply_op, plan
 from antena.core.routeros.services import (
     ADDRESS_LIST,
@@ -45,7 +46,7 @@ class DriftItem:
 
     kind: str  # missing | extra | different | suspension
     client_id: int | None
-    description: str
+    note: Note  # what was found, rendered where it is shown (``wording.render``)
     fields: tuple[str, ...] = ()  # for "different": which ServiceSpec fields differ
     op: RouterOp | None = None
     remove: tuple[str, str] | None = None  # (menu path, row id) of an object to delete
@@ -81,7 +82,7 @@ class DriftReport:
 
 def _label(row: Row) -> str:
     if "list" in row:
-        return f"{row.get('address', '')} in {row.get('list', '')}"
+        return f"{row.get('address', '')} ({row.get('list', '')})"
     return row.get("name", row.get(".id", ""))
 
 
@@ -108,7 +109,7 @@ async def check_plans(conn: RouterConnection, expected: Sequence[PlanSpec]) -> l
     tables = {path: await _read(conn, path) for path in PLAN_PATHS}
     items: list[DriftItem] = []
     for spec in expected:
-        problems: list[str] = []
+        problems: list[Note] = []
         for obj in plan_objects(spec):
             rows = [
                 row
@@ -116,17 +117,17 @@ async def check_plans(conn: RouterConnection, expected: Sequence[PlanSpec]) -> l
                 if row.get("comment") == spec.comment and row_role(obj.path, row) == obj.role
             ]
             if not rows:
-                problems.append(f"{obj.label} missing")
+                problems.append(obj.note("object_missing"))
             elif changes := obj.differences(rows[0]):
-                problems.append(f"{obj.label} differs ({', '.join(sorted(changes))})")
+                problems.append(obj.note("object_differs", fields=sorted(changes)))
             elif len(rows) > 1:
-                problems.append(f"{obj.label} duplicated")
+                problems.append(obj.note("object_duplicated"))
         if problems:
             items.append(
                 DriftItem(
-                    MISSING if all(p.endswith("missing") for p in problems) else DIFFERENT,
+                    MISSING if all(p.code == "object_missing" for p in problems) else DIFFERENT,
                     None,
-                    f"plan {spec.name}: {'; '.join(problems)}",
+                    note("plan_drift", name=spec.name, problems=problems),
                     op=RouterOp.for_plan(OpKind.UPSERT_PLAN, spec),
                 )
             )
@@ -139,7 +140,12 @@ async def check_plans(conn: RouterConnection, expected: Sequence[PlanSpec]) -> l
                     DriftItem(
                         EXTRA,
                         None,
-                        f"{path} {_label(row)} ({row.get('comment')}) belongs to no plan",
+                        note(
+                            "orphan_plan_object",
+                            noun=PATH_NOUNS.get(path, path),
+                            name=_label(row),
+                            comment=row.get("comment", ""),
+                        ),
                         remove=(path, row[".id"]),
                     )
                 )
@@ -185,7 +191,7 @@ async def check_drift(
         upsert = RouterOp(OpKind.UPSERT_SERVICE, spec, suspend_list)
         if not found:
             report.items.append(
-                DriftItem(MISSING, spec.client_id, f"{kind.describe(spec)} is not on the router", op=upsert)
+                DriftItem(MISSING, spec.client_id, kind.note("not_on_router", spec), op=upsert)
             )
             continue
         changes = kind.differences(spec, found[0])
@@ -195,7 +201,7 @@ async def check_drift(
                 DriftItem(
                     DIFFERENT,
                     spec.client_id,
-                    f"{kind.describe(spec)} differs: {', '.join(labels)}",
+                    kind.note("differs", spec, fields=list(labels)),
                     fields=labels,
                     op=upsert,
                 )
@@ -205,7 +211,7 @@ async def check_drift(
                 DriftItem(
                     EXTRA,
                     spec.client_id,
-                    f"duplicate {kind.noun} {_label(row)}",
+                    note("duplicate", noun=kind.noun, name=_label(row)),
                     remove=(kind.path, row[".id"]),
                 )
             )
@@ -219,7 +225,7 @@ async def check_drift(
                     DriftItem(
                         EXTRA,
                         client_id,
-                        f"{kind.noun} {_label(row)} ({row.get('comment')}) is not expected on this router",
+                        note("not_expected", noun=kind.noun, name=_label(row), comment=row.get("comment")),
                         remove=(kind.path, row[".id"]),
                     )
                 )
@@ -231,14 +237,16 @@ async def check_drift(
         op = RouterOp(OpKind.SUSPEND if should else OpKind.ACTIVATE, spec, suspend_list)
         try:
             actions = plan(op, snap)
-            pending, detail = _writes(actions), actions.detail
+            pending, detail = _writes(actions), actions.result
         except RouterError as exc:  # e.g. nothing to suspend yet: the service repair comes first
-            pending, detail = True, exc.message
+            pending, detail = True, [exc.note]
         if pending:
-            state = "should be suspended" if should else f"should not be suspended (in {suspend_list})"
-            report.items.append(
-                DriftItem(SUSPENSION, spec.client_id, f"{spec.name} {state}: {detail}", op=op)
+            finding = (
+                note("should_be_suspended", name=spec.name, detail=detail)
+                if should
+                else note("should_not_be_suspended", name=spec.name, list=suspend_list, detail=detail)
             )
+            report.items.append(DriftItem(SUSPENSION, spec.client_id, finding, op=op))
     for row in entries:
         client_id = client_id_from_comment(row.get("comment"))
         if client_id is not None and client_id not in expected_ids:
@@ -246,7 +254,7 @@ async def check_drift(
                 DriftItem(
                     EXTRA,
                     client_id,
-                    f"{row.get('address')} in {suspend_list} belongs to no expected client",
+                    note("orphan_suspension", ip=row.get("address", ""), list=suspend_list),
                     remove=(ADDRESS_LIST, row[".id"]),
                 )
             )
@@ -268,7 +276,7 @@ async def repair_drift(
     steps += [("", [n]) for n, item in enumerate(report.items) if item.op and item.kind != SUSPENSION]
     steps += [("", [n]) for n, item in enumerate(report.items) if item.op and item.kind == SUSPENSION]
 
-    lost = ""
+    lost: Note | None = None
     done = 0
     progress(0, len(report.items))
     for path, indices in steps:
@@ -277,23 +285,22 @@ async def repair_drift(
             if path:
                 ids = [report.items[n].remove[1] for n in indices]  # type: ignore[index]
                 await remove_ids(conn, path, ids)
-                outcome = OpResult(Outcome.APPLIED, f"removed from {path}", conn.commands - before)
+                removed = [note("removed_from", path=path)]
+                outcome = OpResult(Outcome.APPLIED, removed, conn.commands - before)
             else:
                 op = report.items[indices[0]].op
                 assert op is not None
                 outcome = OpResult(Outcome.APPLIED, await apply_op(conn, op), conn.commands - before)
         except RouterUnreachable as exc:
-            lost = exc.message
-            outcome = OpResult(Outcome.UNREACHABLE, exc.message, conn.commands - before)
+            lost = exc.note
+            outcome = OpResult(Outcome.UNREACHABLE, [exc.note], conn.commands - before)
         except RouterError as exc:
-            outcome = OpResult(Outcome.REFUSED, exc.message, conn.commands - before)
+            outcome = OpResult(Outcome.REFUSED, [exc.note], conn.commands - before)
         for n in indices:
             results[n] = outcome
         done += len(indices)
         progress(done, len(report.items))
         if lost:
             break
-    return [
-        results.get(n) or OpResult(Outcome.SKIPPED, f"not attempted: {lost}")
-        for n in range(len(report.items))
-    ]
+    skipped = note("not_attempted", reason=lost) if lost else note("not_attempted")
+    return [results.get(n) or OpResult(Outcome.SKIPPED, [skipped]) for n in range(len(report.items))]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from antena.core.config import Settings
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
+from antena.core.notes import Note, note
 from antena.core.routeros.client import RouterConnection, attribute_words, open_connections
 from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterAccess, RouterOp
 from antena.core.routeros.provisioning import Actions, apply_op, plan, read_snapshot
@@ -32,8 +33,9 @@ Props = tuple[tuple[str, str], ...]
 _Batch = tuple[tuple[str, str, Props], list[tuple[str, int]]]  # (verb, path, props), [(row id, op)]
 
 
-def _skipped(reason: str) -> OpResult:
-    return OpResult(Outcome.SKIPPED, f"not attempted: {reason}")
+def _skipped(reason: Note | None) -> OpResult:
+    skipped = note("not_attempted", reason=reason) if reason else note("not_attempted")
+    return OpResult(Outcome.SKIPPED, [skipped])
 
 
 class LibrouterosGateway:
@@ -67,22 +69,22 @@ class LibrouterosGateway:
         try:
             conn = await RouterConnection.open(router, ssl_context=self.ssl_context)
         except RouterLoginRefused as exc:
-            return [OpResult(Outcome.LOGIN_REFUSED, exc.detail)] * len(ops)
+            return [OpResult(Outcome.LOGIN_REFUSED, [_login(exc)])] * len(ops)
         except RouterUnreachable as exc:
-            return [OpResult(Outcome.UNREACHABLE, exc.message)] + [_skipped(exc.message)] * (len(ops) - 1)
+            return [OpResult(Outcome.UNREACHABLE, [exc.note])] + [_skipped(exc.note)] * (len(ops) - 1)
         results: list[OpResult] = []
         try:
             for op in ops:
                 before = conn.commands
                 try:
-                    detail = await apply_op(conn, op)
-                    results.append(OpResult(Outcome.APPLIED, detail, conn.commands - before))
+                    notes = await apply_op(conn, op)
+                    results.append(OpResult(Outcome.APPLIED, notes, conn.commands - before))
                 except RouterUnreachable as exc:
-                    results.append(OpResult(Outcome.UNREACHABLE, exc.message, conn.commands - before))
-                    results += [_skipped(exc.message)] * (len(ops) - len(results))
+                    results.append(OpResult(Outcome.UNREACHABLE, [exc.note], conn.commands - before))
+                    results += [_skipped(exc.note)] * (len(ops) - len(results))
                     break
                 except RouterError as exc:
-                    results.append(OpResult(Outcome.REFUSED, exc.message, conn.commands - before))
+                    results.append(OpResult(Outcome.REFUSED, [exc.note], conn.commands - before))
         finally:
             self.commands_sent += conn.commands
             await conn.close()
@@ -102,9 +104,14 @@ class LibrouterosGateway:
                     self.commands_sent += pool.counter.count
                 return run.results()
         except RouterLoginRefused as exc:
-            return [OpResult(Outcome.LOGIN_REFUSED, exc.detail)] * len(ops)
+            return [OpResult(Outcome.LOGIN_REFUSED, [_login(exc)])] * len(ops)
         except RouterUnreachable as exc:
-            return [OpResult(Outcome.UNREACHABLE, exc.message)] + [_skipped(exc.message)] * (len(ops) - 1)
+            return [OpResult(Outcome.UNREACHABLE, [exc.note])] + [_skipped(exc.note)] * (len(ops) - 1)
+
+
+def _login(exc: RouterLoginRefused) -> Note:
+    """What a refused login is stored as: the router's own reason (the router is named where shown)."""
+    return note("login_failed", why=exc.detail)
 
 
 @dataclass
@@ -125,14 +132,14 @@ class _BulkRun:
         self.actions: dict[int, Actions] = {}
         self.added: set[int] = set()  # planned ops whose adds the router has answered
         self.pending: dict[int, int] = {}  # planned op → its shared writes not yet answered
-        self.lost: str | None = None  # reason, once any connection found the router gone
+        self.lost: Note | None = None  # reason, once any connection found the router gone
 
     def _fail(self, index: int, exc: RouterError, commands: int = 0) -> None:
         if isinstance(exc, RouterUnreachable):
-            self.lost = self.lost or exc.message
-            self.done[index] = OpResult(Outcome.UNREACHABLE, exc.message, commands)
+            self.lost = self.lost or exc.note
+            self.done[index] = OpResult(Outcome.UNREACHABLE, [exc.note], commands)
         else:
-            self.done[index] = OpResult(Outcome.REFUSED, exc.message, commands)
+            self.done[index] = OpResult(Outcome.REFUSED, [exc.note], commands)
 
     async def run(self) -> None:
         by_client: dict[int, list[int]] = defaultdict(list)
@@ -209,8 +216,8 @@ class _BulkRun:
                     if unit.planned:
                         await self._planned_adds(conn, index)
                     else:
-                        detail = await apply_op(conn, self.ops[index])
-                        self.done[index] = OpResult(Outcome.APPLIED, detail, conn.commands - before)
+                        notes = await apply_op(conn, self.ops[index])
+                        self.done[index] = OpResult(Outcome.APPLIED, notes, conn.commands - before)
                 except RouterError as exc:
                     self._fail(index, exc, conn.commands - before)
 
@@ -319,7 +326,7 @@ class _BulkRun:
                 out.append(self.done[index])
             elif index in self.added and self.pending.get(index) == 0:
                 actions = self.actions[index]
-                out.append(OpResult(Outcome.APPLIED, actions.detail, len(actions.adds)))
+                out.append(OpResult(Outcome.APPLIED, actions.result, len(actions.adds)))
             else:
-                out.append(_skipped(self.lost or "not attempted"))
+                out.append(_skipped(self.lost))
         return out

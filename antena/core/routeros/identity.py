@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from antena.core.errors import RouterError, RouterLoginRefused
+from antena.core.notes import Note
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.ops import RouterAccess
 
@@ -21,7 +22,7 @@ class Probe:
     status: ProbeStatus
     identity: str = ""
     version: str = ""
-    reason: str = ""  # why it was unreachable (the connection's own short reason)
+    reason: Note | None = None  # why it was unreachable (the connection's own short reason)
 
 
 async def probe(access: RouterAccess) -> Probe:
@@ -32,12 +33,12 @@ async def probe(access: RouterAccess) -> Probe:
     except RouterLoginRefused:
         raise
     except RouterError as exc:
-        return Probe(ProbeStatus.UNREACHABLE, reason=exc.message)
+        return Probe(ProbeStatus.UNREACHABLE, reason=exc.note)
     try:
         identity = (await conn.print("/system/identity") or [{}])[0].get("name", "")
         version = (await conn.print("/system/resource") or [{}])[0].get("version", "")
     except RouterError as exc:
-        return Probe(ProbeStatus.UNREACHABLE, reason=exc.message)
+        return Probe(ProbeStatus.UNREACHABLE, reason=exc.note)
     finally:
         await conn.close()
     return Probe(ProbeStatus.OK, identity=identity, version=version)

@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from antena.core.notes import Note
 from antena.core.routeros.client import RouterConnection, Row
 from antena.core.routeros.streaming import StreamResult, stream
 
@@ -130,7 +131,7 @@ class RateSample:
 @dataclass(frozen=True)
 class Rates:
     samples: list[RateSample]
-    interrupted: str | None = None
+    interrupted: Note | None = None
 
 
 async def interface_rates(conn: RouterConnection, interface: str, seconds: float) -> Rates:
@@ -174,7 +175,7 @@ class FlowRate:
 class Torch:
     flows: list[FlowRate]  # biggest first
     seconds: int  # snapshots (sections) read
-    interrupted: str | None = None
+    interrupted: Note | None = None
     per_second: tuple[tuple[int, int], ...] = ()  # (down, up) of all flows, one per snapshot
 
 
@@ -219,7 +220,7 @@ class Ping:
     sent: int
     received: int
     rtts_ms: list[float | None]  # one per probe: None = timeout
-    interrupted: str | None = None
+    interrupted: Note | None = None
 
     @property
     def loss(self) -> int:

@@ -12,6 +12,8 @@ import enum
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
+from antena.core.notes import Note
+
 COMMENT_PREFIX = "antena:"
 PLAN_COMMENT_PREFIX = "antena:plan:"
 
@@ -162,9 +164,18 @@ class Outcome(enum.StrEnum):
 
 @dataclass
 class OpResult:
+    """One operation's outcome with its notes: what was done (``listed`` 10.0.0.5 → morosos) or why
+    not (the router's words, ``timeout``), as codes with parameters rendered where they are shown."""
+
     outcome: Outcome
-    detail: str = ""  # what was done ("10.0.0.5 → morosos") or the router's / connection's error
+    notes: list[Note] = field(default_factory=list)
     commands: int = field(default=0)
+
+    def text(self, lang: str | None = None) -> str:
+        """The notes in words (``lang``, else the current language): for logs and tests."""
+        from antena.core.routeros.wording import render_all
+
+        return render_all(self.notes, lang)
 
 
 class RouterGateway(Protocol):

@@ -27,6 +27,7 @@ from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.db.uow import next_key
 from antena.core.gc_tuning import relaxed
+from antena.core.notes import note, stored_notes
 from antena.core.routeros.claims import Delivery, access_for, backoff, claim_routers, worker_id
 from antena.core.routeros.ops import Outcome, RouterOp
 from antena.core.routeros.records import apply_router
@@ -180,8 +181,10 @@ async def _status_of(app: App, ids: list[int]) -> list[Delivery]:
                     TaskStatus.DONE: Outcome.APPLIED,
                     TaskStatus.FAILED: Outcome.REFUSED,
                 }.get(t.status, Outcome.UNREACHABLE)
-                detail = t.result or t.last_error or "queued"
-                out.append(Delivery(t.id, t.router_id, t.router.name, t.client_id, t.kind, outcome, detail))
+                notes = stored_notes(t.result or t.last_error) or [note("queued")]
+                out.append(
+                    Delivery(t.id, t.router_id, t.router.name, t.client_id, t.kind, outcome, tuple(notes))
+                )
     return out
 
 

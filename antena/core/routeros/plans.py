@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from antena.core.errors import RouterError
+from antena.core.notes import Note, note
 from antena.core.routeros.client import RouterConnection, Row
 from antena.core.routeros.ops import PlanSpec, ServiceSpec, plan_id_from_comment
-from antena.core.routeros.services import is_duplicate, norm_rate, remove_ids
+from antena.core.routeros.services import ALREADY_APPLIED, is_duplicate, norm_rate, remove_ids
 
 PPP_PROFILE = "/ppp/profile"
 HOTSPOT_PROFILE = "/ip/hotspot/user/profile"
@@ -25,6 +26,14 @@ MANGLE = "/ip/firewall/mangle"
 QUEUE_TREE = "/queue/tree"
 #: Every menu a plan may own objects in; removal goes in this order (trees before their types).
 PLAN_PATHS = (PPP_PROFILE, HOTSPOT_PROFILE, QUEUE_TREE, MANGLE, QUEUE_TYPE)
+#: How notes name each menu's objects (codes of ``wording.NOUNS``).
+PATH_NOUNS = {
+    PPP_PROFILE: "ppp_profile",
+    HOTSPOT_PROFILE: "hotspot_profile",
+    QUEUE_TYPE: "queue_type",
+    MANGLE: "mangle_rule",
+    QUEUE_TREE: "queue_tree",
+}
 #: What RouterOS answers when a secret or user names a profile it does not have.
 MISSING_PROFILE = "input does not match any value of profile"
 
@@ -45,6 +54,10 @@ class PlanObject:
     @property
     def label(self) -> str:
         return self.props.get("name") or self.role
+
+    def note(self, code: str, **params: object) -> Note:
+        """A note about this object: ``obj.note("created")`` → queue type Hogar-down created."""
+        return note(code, noun=PATH_NOUNS.get(self.path, self.path), name=self.label, **params)
 
     def differences(self, row: Row) -> dict[str, str]:
         return {
@@ -146,12 +159,12 @@ async def _adopt(conn: RouterConnection, obj: PlanObject) -> Row:
     for row in taken:
         if plan_id_from_comment(row.get("comment")) is None and row.get("default") not in ("true", "yes"):
             return row
-    raise RouterError(f"{obj.path} {obj.label} already exists and is not this plan's")
+    raise RouterError(note=obj.note("plan_object_taken"))
 
 
-async def upsert_plan(conn: RouterConnection, spec: PlanSpec) -> str:
+async def upsert_plan(conn: RouterConnection, spec: PlanSpec) -> list[Note]:
     """Create the plan's objects or change only what differs; duplicates of ours are removed."""
-    notes: list[str] = []
+    notes: list[Note] = []
     cache: dict[str, list[Row]] = {}
     for obj in plan_objects(spec):
         if obj.path not in cache:
@@ -160,7 +173,7 @@ async def upsert_plan(conn: RouterConnection, spec: PlanSpec) -> str:
         if not rows:
             try:
                 await conn.add(obj.path, **obj.props)
-                notes.append(f"{obj.label} created")
+                notes.append(obj.note("created"))
                 continue
             except RouterError as exc:
                 if not is_duplicate(exc) or "name" not in obj.props:
@@ -170,13 +183,14 @@ async def upsert_plan(conn: RouterConnection, spec: PlanSpec) -> str:
         changes = obj.differences(row)
         if changes:
             await conn.set(obj.path, row[".id"], **changes)
-            notes.append(f"{obj.label} updated ({', '.join(sorted(changes))})")
+            notes.append(obj.note("updated", fields=sorted(changes)))
         if extra:
             await remove_ids(conn, obj.path, [r[".id"] for r in extra])
-    return ", ".join(notes) or "already applied"
+            notes.append(note("duplicates_removed", n=len(extra)))
+    return notes or [ALREADY_APPLIED]
 
 
-async def remove_plan(conn: RouterConnection, spec: PlanSpec) -> str:
+async def remove_plan(conn: RouterConnection, spec: PlanSpec) -> list[Note]:
     """Delete every object carrying the plan's comment (trees before the types they use)."""
     paths = {obj.path for obj in plan_objects(spec)}
     removed = 0
@@ -186,7 +200,7 @@ async def remove_plan(conn: RouterConnection, spec: PlanSpec) -> str:
         rows = await _ours(conn, path, spec.comment)
         await remove_ids(conn, path, [row[".id"] for row in rows])
         removed += len(rows)
-    return f"plan {spec.name} removed" if removed else f"plan {spec.name} already absent"
+    return [note("removed" if removed else "already_absent", noun="plan", name=spec.name)]
 
 
 async def ensure_profile(conn: RouterConnection, service: ServiceSpec) -> ServiceSpec:
@@ -194,13 +208,17 @@ async def ensure_profile(conn: RouterConnection, service: ServiceSpec) -> Servic
     first (or use ours under its current name). Returns the service spec to add."""
     spec = PlanSpec.of_service(service)
     if spec is None or service.service_type not in ("pppoe", "hotspot"):
-        raise RouterError(f"{MISSING_PROFILE} ({service.profile})")
+        raise RouterError(f"{MISSING_PROFILE} ({service.profile})", note=_missing(service))
     path = plan_objects(spec)[0].path
     rows = await _ours(conn, path, spec.comment)
     if rows:
         name = rows[0].get("name", spec.name)
         if name == service.profile:  # ours and already named so: the refusal was about something else
-            raise RouterError(f"{MISSING_PROFILE} ({service.profile})")
+            raise RouterError(f"{MISSING_PROFILE} ({service.profile})", note=_missing(service))
         return replace(service, profile=name)
     await upsert_plan(conn, spec)
     return service
+
+
+def _missing(service: ServiceSpec) -> Note:
+    return note("missing_profile", profile=service.profile or "")

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.notes import Note, note
 from antena.core.routeros.client import RouterConnection, Row, eq, or_
 from antena.core.routeros.ops import OpKind, RouterOp
 from antena.core.routeros.plans import MISSING_PROFILE, ensure_profile, remove_plan, upsert_plan
 from antena.core.routeros.services import (
     ADDRESS_LIST,
+    ALREADY_APPLIED,
     HOTSPOT_ACTIVE,
     HOTSPOT_USER,
     PPP_ACTIVE,
@@ -149,16 +151,16 @@ async def read_snapshot(conns: Sequence[RouterConnection], ops: Sequence[RouterO
 
 @dataclass
 class Actions:
-    """What one suspend/activate must write; ``notes`` become the result's detail."""
+    """What one suspend/activate must write; ``notes`` say what it did (the result's notes)."""
 
     adds: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     sets: list[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
     removes: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
-    def detail(self) -> str:
-        return ", ".join(self.notes) or "already applied"
+    def result(self) -> list[Note]:
+        return list(self.notes) or [ALREADY_APPLIED]
 
     def __bool__(self) -> bool:
         return bool(self.adds or self.sets or self.removes)
@@ -181,39 +183,35 @@ def _plan_suspend(op: RouterOp, snap: Snapshot) -> Actions:
             actions.adds.append(
                 (ADDRESS_LIST, {"list": suspend_list, "address": spec.ip, "comment": spec.comment})
             )
-            actions.notes.append(f"{spec.ip} → {suspend_list}")
+            actions.notes.append(note("listed", ip=spec.ip, list=suspend_list))
         for row in snap.listed(suspend_list, comment=spec.comment):
             if norm_host(row.get("address", "")) != norm_host(spec.ip):  # left over from an old IP
                 actions.removes.append((ADDRESS_LIST, row[".id"]))
-                actions.notes.append(f"old {row.get('address')} removed from {suspend_list}")
+                actions.notes.append(note("old_unlisted", ip=row.get("address", ""), list=suspend_list))
     elif spec.service_type not in ("pppoe", "hotspot"):
-        raise RouterError(f"cannot suspend {kind.describe(spec)}: the service has no IP address")
+        raise RouterError(note=kind.note("no_ip", spec))
 
     owned = snap.secrets_of(spec.comment) if spec.service_type == "pppoe" else snap.users_of(spec.comment)
     if not spec.ip and not owned:
-        raise RouterError(
-            f"cannot suspend {kind.describe(spec)}: no IP address and no {kind.noun} on the router"
-        )
+        raise RouterError(note=kind.note("nothing_to_suspend", spec))
     # Without an IP nothing can be address-listed: a disabled secret keeps a PPPoE client from
     # reconnecting. Hotspot users are always disabled on suspend (the contract says so).
     if spec.service_type == "hotspot" or not spec.ip:
         for row in owned:
             if not is_true(row.get("disabled")):
                 actions.sets.append((kind.path, row[".id"], (("disabled", "yes"),)))
-                actions.notes.append(f"{kind.noun} {row.get('name', spec.name)} disabled")
+                actions.notes.append(note("disabled", noun=kind.noun, name=row.get("name", spec.name)))
 
     names = {spec.name} | {row.get("name", "") for row in owned}
     if spec.service_type == "pppoe":
-        sessions, path, noun = snap.ppp_sessions(names), PPP_ACTIVE, "PPP"
+        sessions, path, noun = snap.ppp_sessions(names), PPP_ACTIVE, "ppp"
     elif spec.service_type == "hotspot":
-        sessions, path, noun = snap.hotspot_sessions(names), HOTSPOT_ACTIVE, "Hotspot"
+        sessions, path, noun = snap.hotspot_sessions(names), HOTSPOT_ACTIVE, "hotspot"
     else:
         sessions, path, noun = [], "", ""
     if sessions:
         actions.removes.extend((path, row[".id"]) for row in sessions)
-        actions.notes.append(
-            f"{noun} session dropped" if len(sessions) == 1 else f"{len(sessions)} {noun} sessions dropped"
-        )
+        actions.notes.append(note("sessions_dropped", noun=noun, n=len(sessions)))
     return actions
 
 
@@ -222,15 +220,15 @@ def _plan_activate(op: RouterOp, snap: Snapshot) -> Actions:
     listed = snap.listed(suspend_list, comment=spec.comment, ip=spec.ip)
     if listed:
         actions.removes.extend((ADDRESS_LIST, row[".id"]) for row in listed)
-        addresses = ", ".join(dict.fromkeys(row.get("address", "") for row in listed))
-        actions.notes.append(f"{addresses} removed from {suspend_list}")
+        addresses = list(dict.fromkeys(row.get("address", "") for row in listed))
+        actions.notes.append(note("unlisted", ip=addresses, list=suspend_list))
     if spec.service_type in ("pppoe", "hotspot"):
         kind = service_kind(spec.service_type)
         owned = snap.secrets_of(spec.comment) if spec.service_type == "pppoe" else snap.users_of(spec.comment)
         for row in owned:
             if is_true(row.get("disabled")):
                 actions.sets.append((kind.path, row[".id"], (("disabled", "no"),)))
-                actions.notes.append(f"{kind.noun} {row.get('name', spec.name)} enabled")
+                actions.notes.append(note("enabled", noun=kind.noun, name=row.get("name", spec.name)))
     return actions
 
 
@@ -254,11 +252,11 @@ async def execute(conn: RouterConnection, actions: Actions) -> None:
         await remove_ids(conn, path, ids)
 
 
-async def apply_op(conn: RouterConnection, op: RouterOp) -> str:
+async def apply_op(conn: RouterConnection, op: RouterOp) -> list[Note]:
     """Apply one operation; returns what happened. Raises RouterError / RouterUnreachable."""
     if op.kind in (OpKind.UPSERT_PLAN, OpKind.REMOVE_PLAN):
         if op.plan is None:
-            raise RouterError(f"{op.kind.value} without a plan")
+            raise RouterError(note=note("no_plan", kind=op.kind.value))
         if op.kind is OpKind.UPSERT_PLAN:
             return await upsert_plan(conn, op.plan)
         return await remove_plan(conn, op.plan)
@@ -274,4 +272,4 @@ async def apply_op(conn: RouterConnection, op: RouterOp) -> str:
         return await remove_service(conn, op.service, op.suspend_list)
     actions = plan(op, await read_snapshot([conn], [op]))
     await execute(conn, actions)
-    return actions.detail
+    return actions.result

@@ -23,7 +23,16 @@ from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
-from antena.core.routeros.claims import Claimed, Delivery, access_for, backoff
+from antena.core.notes import encode, note
+from antena.core.routeros.claims import (
+    ERROR_LIMIT,
+    RESULT_LIMIT,
+    Claimed,
+    Delivery,
+    _reason,
+    access_for,
+    backoff,
+)
 from antena.core.routeros.ops import OpResult, Outcome, RouterOp
 
 LOG = logging.getLogger(__name__)
@@ -74,8 +83,8 @@ async def apply_router(app: App, router: Router, tasks: Sequence[Claimed]) -> li
         results = await app.gateway.apply(access, ops)
     except Exception as exc:  # a gateway bug must not lose the tasks
         LOG.exception("gateway failed on router %s", router.name)
-        results = [OpResult(Outcome.UNREACHABLE, f"internal error: {exc}")] + [
-            OpResult(Outcome.SKIPPED, "") for _ in ops[1:]
+        results = [OpResult(Outcome.UNREACHABLE, [note("internal_error", text=str(exc))])] + [
+            OpResult(Outcome.SKIPPED, [note("not_attempted")]) for _ in ops[1:]
         ]
     else:
         # A crash here leaves the tasks leased by a dead process: the next worker takes them over
@@ -140,34 +149,36 @@ async def _record(app: App, batches: list[Batch]) -> list[list[Delivery]]:
         others = [t.id for _router, tasks, _results in batches for t in tasks if t.id not in quick]
         current = await _attempts(uow.session, others)
         for router, tasks, results in batches:
-            blocking = next((r.detail for r in results if r.outcome is Outcome.UNREACHABLE), "")
+            blocking = next((r.notes for r in results if r.outcome is Outcome.UNREACHABLE and r.notes), [])
             deliveries: list[Delivery] = []
             for task, result in zip(tasks, results, strict=True):
-                outcome, detail = result.outcome, result.detail
+                outcome, notes = result.outcome, list(result.notes)
                 if task.id in quick:
-                    groups["applied"].append({"tid": task.id, "res": detail[:255], "n": 1})
+                    groups["applied"].append({"tid": task.id, "res": encode(notes, RESULT_LIMIT), "n": 1})
                 elif task.id not in current:  # no longer pending: someone decided about it meanwhile
                     continue
                 else:
                     attempts = current[task.id] + 1
                     if outcome is Outcome.APPLIED:
-                        groups["applied"].append({"tid": task.id, "res": detail[:255], "n": attempts})
+                        stored = encode(notes, RESULT_LIMIT)
+                        groups["applied"].append({"tid": task.id, "res": stored, "n": attempts})
                         if attempts > 1:
-                            audits.append((router, task, "router.task.applied", detail or "ok"))
+                            audits.append((router, task, "router.task.applied", stored))
                     elif outcome is Outcome.REFUSED:
-                        groups["refused"].append({"tid": task.id, "err": detail[:500], "n": attempts})
-                        audits.append((router, task, "router.task.failed", detail))
+                        error = encode(notes, ERROR_LIMIT)
+                        groups["refused"].append({"tid": task.id, "err": error, "n": attempts})
+                        audits.append((router, task, "router.task.failed", error))
                     elif (
                         outcome is Outcome.LOGIN_REFUSED
                     ):  # a wrong password: the slow schedule, never given up
                         later = now + dt.timedelta(seconds=settings.router_login_retry)
                         groups["login"].append(
-                            {"tid": task.id, "err": detail[:500], "n": attempts, "next": later}
+                            {"tid": task.id, "err": encode(notes, ERROR_LIMIT), "n": attempts, "next": later}
                         )
                     else:
-                        reason = detail or blocking or "not attempted"
+                        notes = _reason(notes, blocking)
                         if attempts >= settings.router_max_attempts:
-                            error = f"gave up after {attempts} attempts: {reason}"[:500]
+                            error = encode([note("gave_up", n=attempts, reason=notes)], ERROR_LIMIT)
                             groups["gave_up"].append({"tid": task.id, "err": error, "n": attempts})
                             audits.append((router, task, "router.task.failed", error))
                         else:
@@ -175,11 +186,18 @@ async def _record(app: App, batches: list[Batch]) -> list[list[Delivery]]:
                                 attempts, settings.router_backoff_base, settings.router_backoff_max
                             )
                             groups["retry"].append(
-                                {"tid": task.id, "err": reason[:500], "n": attempts, "next": later}
+                                {
+                                    "tid": task.id,
+                                    "err": encode(notes, ERROR_LIMIT),
+                                    "n": attempts,
+                                    "next": later,
+                                }
                             )
-                        outcome, detail = Outcome.UNREACHABLE, reason
+                        outcome = Outcome.UNREACHABLE
                 deliveries.append(
-                    Delivery(task.id, router.id, router.name, task.client_id, task.kind, outcome, detail)
+                    Delivery(
+                        task.id, router.id, router.name, task.client_id, task.kind, outcome, tuple(notes)
+                    )
                 )
             out.append(deliveries)
         await _write(uow.session, groups, now)

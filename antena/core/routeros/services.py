@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from antena.core.errors import RouterError
+from antena.core.notes import Note, note
 from antena.core.routeros.client import RouterConnection, Row
 from antena.core.routeros.ops import ServiceSpec
 
@@ -25,6 +26,8 @@ HOTSPOT_ACTIVE = "/ip/hotspot/active"
 SIMPLE_QUEUE = "/queue/simple"
 ADDRESS_LIST = "/ip/firewall/address-list"
 SESSION_PATHS = frozenset({PPP_ACTIVE, HOTSPOT_ACTIVE})
+#: Nothing was left to do: the router already matched.
+ALREADY_APPLIED = note("already_applied")
 
 #: RouterOS' words for "that already exists" on an add (they vary per menu and version).
 DUPLICATE_MARKERS = (
@@ -116,7 +119,7 @@ class ServiceKind:
 
     service_type: str
     path: str
-    noun: str
+    noun: str  # a code of ``wording.NOUNS``: ppp_secret, hotspot_user, queue, pcq_entry
     props: tuple[Prop, ...]
     key: tuple[str, ...]  # what the router keeps unique (its duplicate trap is about these)
     needs: tuple[str, ...] = ()  # ServiceSpec fields without which the object cannot exist
@@ -124,7 +127,7 @@ class ServiceKind:
     def check(self, spec: ServiceSpec) -> None:
         missing = [name for name in self.needs if not getattr(spec, name)]
         if missing:
-            raise RouterError(f"a {self.service_type} service needs {' and '.join(missing)}")
+            raise RouterError(note=note("service_needs", type=self.service_type, fields=missing))
 
     def desired(self, spec: ServiceSpec) -> dict[str, str]:
         values = {prop.name: prop.value(spec) for prop in self.props}
@@ -149,10 +152,15 @@ class ServiceKind:
         by_name = {prop.name: prop.label for prop in self.props}
         return list(dict.fromkeys(by_name[name] for name in changes))
 
-    def describe(self, spec: ServiceSpec) -> str:
+    def name_of(self, spec: ServiceSpec) -> str:
+        """How notes name the object: its name (a PCQ entry: its address and list)."""
         if self.service_type == "pcq":
-            return f"{self.noun} {spec.ip} ({spec.profile})"
-        return f"{self.noun} {spec.name}"
+            return f"{spec.ip} ({spec.profile})"
+        return spec.name
+
+    def note(self, code: str, spec: ServiceSpec, **params: object) -> Note:
+        """A note about this object: ``kind.note("created", spec)``."""
+        return note(code, noun=self.noun, name=self.name_of(spec), **params)
 
 
 def _fixed(value: str) -> Callable[[ServiceSpec], str]:
@@ -170,7 +178,7 @@ SERVICE_KINDS: dict[str, ServiceKind] = {
         ServiceKind(
             "pppoe",
             PPP_SECRET,
-            "PPP secret",
+            "ppp_secret",
             (
                 _NAME,
                 _PASSWORD,
@@ -185,7 +193,7 @@ SERVICE_KINDS: dict[str, ServiceKind] = {
         ServiceKind(
             "hotspot",
             HOTSPOT_USER,
-            "Hotspot user",
+            "hotspot_user",
             (
                 _NAME,
                 _PASSWORD,
@@ -213,7 +221,7 @@ SERVICE_KINDS: dict[str, ServiceKind] = {
         ServiceKind(
             "pcq",
             ADDRESS_LIST,
-            "PCQ entry",
+            "pcq_entry",
             (
                 Prop("list", "profile", lambda s: s.profile),
                 Prop("address", "ip", lambda s: s.ip, norm_host),
@@ -230,7 +238,7 @@ def service_kind(service_type: str) -> ServiceKind:
     try:
         return SERVICE_KINDS[service_type]
     except KeyError:
-        raise RouterError(f"unknown service type {service_type!r}") from None
+        raise RouterError(note=note("unknown_service_type", type=service_type)) from None
 
 
 # -- add / update / remove a service ----------------------------------------------------------
@@ -245,7 +253,7 @@ async def find_service(conn: RouterConnection, spec: ServiceSpec, suspend_list: 
     return rows
 
 
-async def upsert_service(conn: RouterConnection, spec: ServiceSpec, suspend_list: str) -> str:
+async def upsert_service(conn: RouterConnection, spec: ServiceSpec, suspend_list: str) -> list[Note]:
     """Create the object, or change only what differs; a name taken by someone else is refused."""
     kind = service_kind(spec.service_type)
     kind.check(spec)
@@ -253,7 +261,7 @@ async def upsert_service(conn: RouterConnection, spec: ServiceSpec, suspend_list
     if not rows:
         try:
             await conn.add(kind.path, **kind.desired(spec))
-            return f"{kind.describe(spec)} created"
+            return [kind.note("created", spec)]
         except RouterError as exc:
             if not is_duplicate(exc):
                 raise
@@ -271,21 +279,21 @@ async def upsert_service(conn: RouterConnection, spec: ServiceSpec, suspend_list
         await conn.set(kind.path, row[".id"], **to_set)
     if to_unset:
         await conn.unset(kind.path, row[".id"], *to_unset)
-    notes = [f"{kind.describe(spec)} updated ({', '.join(kind.labels(changes))})"] if changes else []
+    notes = [kind.note("updated", spec, fields=kind.labels(changes))] if changes else []
     if duplicates:
         await remove_ids(conn, kind.path, [dup[".id"] for dup in duplicates])
-        notes.append(f"{len(duplicates)} duplicate(s) removed")
-    return ", ".join(notes) or "already applied"
+        notes.append(note("duplicates_removed", n=len(duplicates)))
+    return notes or [ALREADY_APPLIED]
 
 
-async def remove_service(conn: RouterConnection, spec: ServiceSpec, suspend_list: str) -> str:
+async def remove_service(conn: RouterConnection, spec: ServiceSpec, suspend_list: str) -> list[Note]:
     """Delete the client's object(s); its suspend-list entry is left alone (activate does that)."""
     kind = service_kind(spec.service_type)
     rows = await find_service(conn, spec, suspend_list)
     if not rows:
-        return f"{kind.describe(spec)} already absent"
+        return [kind.note("already_absent", spec)]
     await remove_ids(conn, kind.path, [row[".id"] for row in rows])
-    return f"{kind.describe(spec)} removed"
+    return [kind.note("removed", spec)]
 
 
 async def remove_ids(conn: RouterConnection, path: str, ids: Sequence[str]) -> None:

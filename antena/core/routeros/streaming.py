@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from antena.core.errors import RouterError, RouterUnreachable
+from antena.core.notes import Note, note
 from antena.core.routeros.client import Channel, RouterConnection, Row
 
 INTERRUPTED_CATEGORY = "2"
@@ -33,7 +34,7 @@ class StreamResult:
     rows: list[Row] = field(default_factory=list)
     ended: bool = False  # the router finished it (``!done``) within the time
     cancelled: bool = False  # still running at the deadline: cancelled, connection clean
-    interrupted: str | None = None  # the router stopped answering: why (the connection is closed)
+    interrupted: Note | None = None  # the router stopped answering: why (the connection is closed)
 
 
 class _Reader:
@@ -87,7 +88,7 @@ async def stream(
             if not result.ended:
                 await _cancel(channel, reader, tag, result, settle or conn.timeout)
         except RouterUnreachable as exc:
-            result.interrupted = exc.message
+            result.interrupted = exc.note
         finally:
             await reader.abandon()
     if trap is not None:
@@ -117,7 +118,7 @@ async def _cancel(channel: Channel, reader: _Reader, tag: str, result: StreamRes
     while waiting:
         sentence = await reader.next(deadline - loop.time())
         if sentence is None:
-            raise RouterUnreachable(f"no answer to /cancel within {settle:g} s")
+            raise RouterUnreachable(note=note("no_cancel_answer", s=f"{settle:g}"))
         reply, row = sentence
         if reply == "!re" and row.get(".tag") == tag:
             result.rows.append({k: v for k, v in row.items() if k != ".tag"})  # sent before it stopped

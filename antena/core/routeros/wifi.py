@@ -9,6 +9,7 @@ dual-band device gets the same network on 2.4 GHz and 5 GHz.
 from __future__ import annotations
 
 from antena.core.errors import RouterError
+from antena.core.notes import note
 from antena.core.routeros.client import RouterConnection
 from antena.core.routeros.ops import RouterAccess
 
@@ -41,12 +42,12 @@ async def set_wifi(access: RouterAccess, ssid: str, password: str) -> str:
 async def _set_v6(conn: RouterConnection, ssid: str, password: str) -> list[str]:
     interfaces = await conn.select(WIRELESS, ".id", "name", "security-profile")
     if not interfaces:
-        raise RouterError("no wireless interface on the device")
+        raise RouterError(note=note("no_wireless"))
     await conn.set(WIRELESS, [row[".id"] for row in interfaces], ssid=ssid)
     used = {row.get("security-profile") or "default" for row in interfaces}
     profiles = [row for row in await conn.select(PROFILES, ".id", "name") if row.get("name") in used]
     if not profiles:
-        raise RouterError("the wireless security profile was not found on the device")
+        raise RouterError(note=note("no_security_profile"))
     await conn.set(
         PROFILES,
         [row[".id"] for row in profiles],
@@ -60,7 +61,7 @@ async def _set_v6(conn: RouterConnection, ssid: str, password: str) -> list[str]
 async def _set_v7(conn: RouterConnection, ssid: str, password: str) -> list[str]:
     interfaces = await conn.select(WIFI, ".id", "name")
     if not interfaces:
-        raise RouterError("no wireless interface on the device")
+        raise RouterError(note=note("no_wireless"))
     props = {"configuration.ssid": ssid, "security.passphrase": password}
     await conn.set(WIFI, [row[".id"] for row in interfaces], **props)
     return [row.get("name", row[".id"]) for row in interfaces]

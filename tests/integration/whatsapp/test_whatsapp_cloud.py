@@ -184,4 +184,4 @@ async def test_the_daily_report_estimates_the_whatsapp_cost(
     await wa.deliver(URL, transport=portal)
     report = await daily_report(wa_app)
     assert report.whatsapp_messages == 1 and report.whatsapp_cost == Decimal("0.16")
-    assert "WhatsApp Cloud: 1 messages" in report_text(report, wa_app.settings, "en")
+    assert "WhatsApp Cloud: 1 message" in report_text(report, wa_app.settings, "en")
