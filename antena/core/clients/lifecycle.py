@@ -212,7 +212,8 @@ async def change_access(
             action.status = ClientStatus.FREE
     await notify_events.access_changed(uow.session, app, changed, target, now)
     for task_id, client_id in await enqueue_many(uow.session, planned, actor, keys=keys):
-        pending.setdefault(client_id, []).append(task_id)
+        if client_id is not None:  # every access change is a client's
+            pending.setdefault(client_id, []).append(task_id)
     record(
         uow.session,
         actor,

@@ -80,7 +80,7 @@ def channels(app: App) -> Channels:
 
 def _insert(session: AsyncSession) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Message.__table__)
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(cast(Table, Message.__table__))
 
 
 def _row(

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +73,7 @@ def enqueue(
 
 def _insert(session: AsyncSession) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(RouterTask.__table__)
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(cast(Table, RouterTask.__table__))
 
 
 async def enqueue_many(
@@ -222,7 +222,7 @@ async def retry(app: App, actor: Actor, task_id: int | None = None) -> int:
     """Put failed (or still waiting) tasks back to be tried at once; ``None`` means all."""
     now = app.clock.now()
     async with app.uow() as uow:
-        cond = RouterTask.status.in_([TaskStatus.FAILED, TaskStatus.PENDING])
+        cond: ColumnElement[bool] = RouterTask.status.in_([TaskStatus.FAILED, TaskStatus.PENDING])
         if task_id is not None:
             cond = and_(cond, RouterTask.id == task_id)
         result = await uow.session.execute(
