@@ -19,8 +19,24 @@ from antena.core.db.migrate import upgrade
 from antena.core.db.schema import Base
 from antena.core.i18n import set_language
 
-PG_URL = os.environ.get("ANTENA_DATABASE_URL", "")
-USE_PG = PG_URL.startswith("postgresql")
+BASE_PG_URL = os.environ.get("ANTENA_DATABASE_URL", "")
+USE_PG = BASE_PG_URL.startswith("postgresql")
+#: Under pytest-xdist (``.ci/run`` uses ``-n``) each worker wipes and migrates a database of its
+#: own, ``<name>_<worker>``, created on first use: workers never truncate each other's tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PG_URL = f"{BASE_PG_URL}_{WORKER}" if USE_PG and WORKER else BASE_PG_URL
+
+
+async def _create_worker_database() -> None:
+    """``CREATE DATABASE <name>_<worker>`` once (needs the role's CREATEDB, granted by ``.ci/run``)."""
+    name = PG_URL.rsplit("/", 1)[1]
+    db = Database(BASE_PG_URL)
+    async with db.engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        found = await auto.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if found.first() is None:
+            await auto.execute(text(f'CREATE DATABASE "{name}"'))
+    await db.dispose()
 
 
 def _run(coro):  # type: ignore[no-untyped-def]
@@ -33,6 +49,8 @@ def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     if USE_PG:
 
         async def prepare() -> None:
+            if PG_URL != BASE_PG_URL:
+                await _create_worker_database()
             db = Database(PG_URL)
             async with db.engine.begin() as conn:
                 await conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -117,7 +135,7 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return "database: " + ("PostgreSQL " + PG_URL.split("@")[-1] if USE_PG else "SQLite (per-test file)")
+    return "database: " + ("PostgreSQL " + BASE_PG_URL.split("@")[-1] + " (a database per worker)" if USE_PG else "SQLite (per-test file)")
 
 
 __all__ = ["is_sqlite"]
