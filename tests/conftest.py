@@ -75,15 +75,26 @@ def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _truncate_pg(url: str) -> None:
-    async def truncate() -> None:
-        db = Database(url)
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        await db.dispose()
+#: Emptying the tables with DELETE (children first) and restarting every sequence costs ~30 ms;
+#: ``TRUNCATE`` of the ~40 tables cost 0.4-0.9 s a test (new files for every table), which made
+#: the PostgreSQL pass several times slower than the SQLite one.
+_CLEAN_PG = "".join(f'DELETE FROM "{t.name}";' for t in reversed(Base.metadata.sorted_tables)) + (
+    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+    " WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace;"
+)
 
-    _run(truncate())
+
+def _truncate_pg(url: str) -> None:
+    import asyncpg
+
+    async def clean() -> None:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            await conn.execute(_CLEAN_PG)
+        finally:
+            await conn.close()
+
+    _run(clean())
 
 
 @pytest.fixture
