@@ -61,7 +61,7 @@ async def _run(app: App, telegram: TelegramDouble, tmp_path: Path, *args: str, *
 
 async def _stop(proc) -> bytes:  # type: ignore[no-untyped-def]
     proc.send_signal(signal.SIGINT)
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, out
     return out
 
@@ -74,7 +74,7 @@ async def test_polling_deletes_the_webhook_sets_the_menu_and_answers(
     try:
         telegram.send_text(ADMIN, "/ayuda")
         started = time.monotonic()
-        reply = await telegram.wait_for_message(ADMIN, timeout=20)
+        reply = await telegram.wait_for_message(ADMIN, timeout=120)  # antena run may take 30 s to start
         assert "/suspender" in reply["text"]
         assert time.monotonic() - started >= 1.0, "the flood wait was honoured, then the reply sent"
     finally:
@@ -121,7 +121,7 @@ async def test_webhook_mode_checks_the_secret_and_never_handles_an_update_twice(
                 await asyncio.sleep(0.1)
         update = telegram.send_text(ADMIN, "/ayuda")
         assert await telegram.post_update(update) == 200
-        reply = await telegram.wait_for_message(ADMIN, timeout=10)
+        reply = await telegram.wait_for_message(ADMIN, timeout=60)
         assert "/suspender" in reply["text"]
         assert await telegram.post_update(update) == 200
         await asyncio.sleep(1.0)

@@ -42,8 +42,8 @@ from tests.integration.payment_helpers import invoice
 ANTENA = str(Path(sys.executable).with_name("antena"))
 ADMIN, MANAGER, CASHIER = 2001, 2002, 2003
 PAID = "432.10"  # one distinctive payment today, so the figure can be found in the text and the PDF
-REPORT_WAIT = 30.0  # seconds for the report to arrive after the process starts
-STOP_WAIT = 15.0  # seconds for a clean exit after SIGINT
+REPORT_WAIT = 120.0  # seconds for the report to arrive after the process starts (a loaded CI machine)
+STOP_WAIT = 60.0  # seconds for a clean exit after SIGINT (it may be rendering the PDF)
 QUIET_WAIT = 5.0  # seconds a restarted process gets, once its calendar is on, to (wrongly) resend
 CALENDAR_ON = gettext("Calendar on: the invoice run and the cut-off run once a day.", "es")
 

@@ -163,7 +163,7 @@ async def signed_in(address: str, app: App, isp: Any) -> tuple[str, str]:
     """A customer's session cookie and the form token, as a browser holds them after the link."""
     ana = await client(app, isp, "Ana López", "10.0.0.7")
     path = (await links.portal_link(app, ana.id)).removeprefix(app.settings.portal_url)
-    async with httpx.AsyncClient(base_url=f"http://{address}") as http:
+    async with httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as http:
         await http.get(path)
         form = (await http.get("/portal/pago")).text
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
@@ -280,7 +280,7 @@ async def test_the_application_never_receives_more_than_the_limit() -> None:
 
 
 async def test_every_page_has_a_content_security_policy_and_https_adds_hsts(app: App, isp: Any) -> None:
-    async with serving(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as http:
+    async with serving(app) as address, httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as http:
         for path in ("/", "/suspendido", "/static/portal.css", "/a/garbage", "/portal"):
             response = await http.get(path)
             assert response.headers["content-security-policy"] == CSP, path
@@ -288,7 +288,7 @@ async def test_every_page_has_a_content_security_policy_and_https_adds_hsts(app:
         assert "script-src" not in CSP and "'unsafe-inline'" not in CSP  # no script may run at all
     secure = bootstrap(app.settings.model_copy(update={"portal_url": "https://portal.example.mx"}))
     try:
-        async with serving(secure) as address, httpx.AsyncClient(base_url=f"http://{address}") as http:
+        async with serving(secure) as address, httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as http:
             response = await http.get("/")
         assert response.headers["strict-transport-security"] == "max-age=31536000"
     finally:
@@ -328,7 +328,7 @@ async def test_the_webhook_answers_400_to_anything_that_is_not_an_update(setting
 async def test_form_fields_with_control_characters_or_bad_amounts_are_refused(app: App, isp: Any) -> None:
     async with serving(app) as address:
         cookie, token = await signed_in(address, app, isp)
-        async with httpx.AsyncClient(base_url=f"http://{address}", headers={"Cookie": cookie}) as http:
+        async with httpx.AsyncClient(base_url=f"http://{address}", headers={"Cookie": cookie}, timeout=60) as http:
             wifi = await http.post(
                 "/portal/wifi", data={"csrf": token, "ssid": "Casa\x00Ana", "password": "secreto123"}
             )
