@@ -8,6 +8,7 @@ import typer
 import typer.main
 
 from antena.cli import (
+    absent_params,
     admin,
     billing_invoices,
     billing_payments,
@@ -69,6 +70,7 @@ def translated_command(typer_app: typer.Typer) -> Any:
 
 
 def main() -> None:
+    absent_params.install()  # no pydantic for the parameters a command was not given
     set_language(settings_language())  # the help's language; a command re-reads it with the settings
     translated_command(app)(prog_name="antena")
 

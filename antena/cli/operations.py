@@ -124,33 +124,29 @@ def emulate_router(
     "list", help=N_("Pending and failed router tasks, grouped by router, with the last error.")
 )
 def tasks_list() -> None:
-    from antena.core.routeros import outbox
+    from antena.core.tasks_view import quick_tasks_view, tasks_view
 
-    async def work(app: App) -> list[str]:
-        tasks = await outbox.open_tasks(app)
-        lines: list[str] = []
-        current = None
-        for t in tasks:
-            if t.router_id != current:
-                current = t.router_id
-                lines.append(f"{t.router.name}:")
-                if any(o.router_id == current and o.error_code == "login_refused" for o in tasks):
-                    lines.append("  ! " + login_refused_line(t.router.name))
-            state = _("waiting") if t.status == "pending" else _("failed")
-            lines.append(
-                f"  #{t.id} {task_kind(t.kind)} {_what(t)} — {state}, "
-                + ngettext("{n} attempt", "{n} attempts", t.attempts).format(n=t.attempts)
-                + (f", {stored(t.last_error)}" if t.last_error else "")
-            )
-        lines = lines or [_("No pending or failed router tasks.")]
-        from antena.core import reconcile_view as reconcile
+    view = quick_tasks_view() or run(tasks_view)  # the quick read declines when unsure
+    lines: list[str] = []
+    current = None
+    for t in view.tasks:
+        if t.router_id != current:
+            current = t.router_id
+            lines.append(f"{t.router_name}:")
+            if any(o.router_id == current and o.error_code == "login_refused" for o in view.tasks):
+                lines.append("  ! " + login_refused_line(t.router_name))
+        state = _("waiting") if t.status == "pending" else _("failed")
+        lines.append(
+            f"  #{t.id} {task_kind(t.kind)} {_what(t)} — {state}, "
+            + ngettext("{n} attempt", "{n} attempts", t.attempts).format(n=t.attempts)
+            + (f", {stored(t.last_error)}" if t.last_error else "")
+        )
+    lines = lines or [_("No pending or failed router tasks.")]
+    if view.last is not None:
+        from antena.core.reconcile_view import pass_lines
 
-        last = await reconcile.last_pass(app)
-        if last is not None:
-            lines += ["", *reconcile.pass_lines(last, app.settings.tz)]
-        return lines
-
-    for line in run(work):
+        lines += ["", *pass_lines(view.last, view.tz)]
+    for line in lines:
         typer.echo(line)
 
 

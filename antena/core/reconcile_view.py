@@ -1,22 +1,21 @@
 """The reconciler's passes as staff see them (``/tareas``, ``antena tasks list``, the daily report).
 
 Read from the audit log's ``reconcile.run`` entries; kept apart from ``reconcile`` so that showing
-them imports neither the client lifecycle nor the outboxes (``antena tasks list`` starts fast).
+them imports neither the client lifecycle nor the outboxes, and SQLAlchemy only when it reads
+(``antena tasks list`` starts fast).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from antena.core.db.models import AuditLog
 from antena.core.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from antena.core.bootstrap import App
+    from antena.core.db.models import AuditLog
 
 ACTION = "reconcile.run"
 
@@ -34,9 +33,14 @@ class LastPass:
 
 
 def _last(entry: AuditLog) -> LastPass:
-    args = entry.arguments or {}
+    return pass_of(entry.at, entry.arguments)
+
+
+def pass_of(at: dt.datetime, arguments: dict[str, Any] | None) -> LastPass:
+    """A pass from its audit entry's time and arguments (also read without the ORM)."""
+    args = arguments or {}
     return LastPass(
-        at=entry.at,
+        at=at,
         reactivated=list(args.get("reactivated", [])),
         overdue_active=list(args.get("overdue_active", [])),
         overdue_active_count=int(args.get("overdue_active_count", 0)),
@@ -46,6 +50,10 @@ def _last(entry: AuditLog) -> LastPass:
 
 
 async def last_pass(app: App) -> LastPass | None:
+    from sqlalchemy import select
+
+    from antena.core.db.models import AuditLog
+
     async with app.reader() as uow:
         entry = (
             await uow.session.execute(
@@ -57,6 +65,10 @@ async def last_pass(app: App) -> LastPass | None:
 
 async def passes_between(app: App, start: dt.datetime, end: dt.datetime) -> list[LastPass]:
     """Every pass in a time window (the daily report's day)."""
+    from sqlalchemy import select
+
+    from antena.core.db.models import AuditLog
+
     async with app.reader() as uow:
         rows = await uow.session.execute(
             select(AuditLog)

@@ -16,6 +16,7 @@ import logging
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,26 @@ from antena.demo import cfdi_sample
 
 LOG = logging.getLogger(__name__)
 ROUTERS = 3
+# Imported ahead in a thread: aiogram alone builds some 300 pydantic models on import (seconds).
+LIBRARIES = ("aiogram.types", "aiogram.methods", "aiogram.dispatcher.dispatcher", "fastapi", "uvicorn")
+
+
+def warm_up() -> threading.Thread:
+    """Import the bot's and the portal's libraries while the ISP is seeded or restored (the
+    seeding waits on SQLite's thread, when the import can run), so starting them later is quick.
+    Third-party packages only: they never import Antena back, so no import lock is held both
+    ways; the main thread asking for one of them simply waits for it."""
+
+    def load() -> None:
+        import importlib
+
+        for name in LIBRARIES:
+            with contextlib.suppress(ImportError):  # reported where it is really imported
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=load, name="antena-demo-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -63,6 +84,7 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
     """Seed, start everything, print how to try it, and serve until stopped."""
     say: Callable[[str], None] = functools.partial(print, file=options.out, flush=True)
     check_portal_bind(settings.portal_bind)
+    warm_up()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
