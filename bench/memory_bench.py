@@ -8,7 +8,8 @@ calendar on (``ANTENA_AUTO_TASKS=on``): its scheduler runs today's invoice run, 
 process's resident memory is sampled from ``/proc/<pid>/status`` (``VmRSS`` every 50 ms, and the
 kernel's own peak ``VmHWM``) until the day is stored as done and no router task is pending.
 Goal: peak RSS ≤ 200 MB. Baseline named: the goal (ratio peak / 200 MB) and the process's RSS
-once started, before the day's work.
+once started, before the day's work. It is then stopped with SIGTERM (as systemd or Docker
+would) and the time it takes to exit is printed (killed after 30 s).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ PER_ROUTER = 10_000
 LATENCY_S = 0.002
 GOAL_MB = 200.0
 DAY_LIMIT_S = 600.0
+STOP_LIMIT_S = 30.0
 READY_LINE = "Worker running"
 
 
@@ -59,6 +61,22 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> float | None:
+    """SIGTERM, as systemd or Docker stop it; seconds it took to exit, ``None`` if killed after
+    ``STOP_LIMIT_S``."""
+    if proc.returncode is not None:
+        return 0.0
+    start = time.perf_counter()
+    proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), timeout=STOP_LIMIT_S)
+        return time.perf_counter() - start
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return None
 
 
 async def _progress(db: Database, day: dt.date) -> tuple[bool, int, int]:
@@ -137,9 +155,7 @@ async def run(routers: int, per_router: int, latency: float, url: str | None) ->
                 day_s = time.perf_counter() - started
                 peak = max(_status(proc.pid).get("VmHWM", 0.0), peak_sampled)
             finally:
-                if proc.returncode is None:
-                    proc.terminate()
-                await proc.wait()
+                stop_s = await _stop(proc)
                 reader.cancel()
                 await db.dispose()
             stats = await host.ask("stats")
@@ -154,6 +170,8 @@ async def run(routers: int, per_router: int, latency: float, url: str | None) ->
     )
     if not ok_day:
         print("  antena run said: " + " | ".join(tail[-5:]))
+    stopped = f"in {stop_s:.1f} s" if stop_s is not None else f"NOT within {STOP_LIMIT_S:g} s (killed)"
+    print(f"antena run stopped on SIGTERM {stopped}")
     print(
         f"RSS: once started {idle:.0f} MB, peak {peak:.0f} MB (VmHWM; sampled max {peak_sampled:.0f} MB); "
         f"ratio peak / {GOAL_MB:g} MB = {peak / GOAL_MB:.2f} (load average {os.getloadavg()[0]:.1f})"
