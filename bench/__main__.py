@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = (
     "import_bench", "cutoff_bench", "billing_bench", "notify_bench", "bot_bench", "reconcile_bench",
-    "usage_bench", "usage_table_bench", "startup_bench",
+    "usage_bench", "usage_table_bench", "startup_bench", "cutoff_scale_bench", "workers_pg_bench",
+    "memory_bench",
 )  # fmt: skip
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
 

@@ -1,6 +1,7 @@
 """An ISP of many routers for the scale benchmarks: one zone cutting on the 5th, ``routers`` routers
 (the emulators' ports), one PCQ plan and ``per_router`` clients on each, every one owing June's
-Internet invoice (due on the 1st), so the cut-off of 5 June 2026 suspends them all.
+Internet invoice (due on the 1st), so the cut-off of 5 June 2026 suspends them all (``day``
+moves those dates: the invoice's cut-off falls on ``day``, its due date 4 days before).
 
 Rows go in with Core bulk inserts (the seeding is not what is measured); zones, routers and the
 plan through the product's services.
@@ -43,8 +44,9 @@ async def seed_network(db: Database, ports: list[int], *, host: str = "127.0.0.1
             )  # fmt: skip
 
 
-def _batches(routers: int, per_router: int) -> Any:
+def _batches(routers: int, per_router: int, day: dt.date) -> Any:
     now = dt.datetime.now(dt.UTC)
+    issued, due = day - dt.timedelta(days=8), day - dt.timedelta(days=4)
     clients: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
     invoices: list[dict[str, Any]] = []
@@ -62,8 +64,8 @@ def _batches(routers: int, per_router: int) -> Any:
             )  # fmt: skip
             invoices.append(
                 {"number": cid, "client_id": cid, "kind": InvoiceKind.INTERNET,
-                 "status": InvoiceStatus.PENDING, "issue_date": dt.date(2026, 5, 28),
-                 "issue_month": "2026-05", "due_date": dt.date(2026, 6, 1), "cutoff_date": CUTOFF_DAY,
+                 "status": InvoiceStatus.PENDING, "issue_date": issued,
+                 "issue_month": f"{issued:%Y-%m}", "due_date": due, "cutoff_date": day,
                  "total": Decimal("350.00"), "paid_amount": Decimal("0.00"), "created_at": now,
                  "actor": "bench"}
             )  # fmt: skip
@@ -74,9 +76,9 @@ def _batches(routers: int, per_router: int) -> Any:
         yield clients, services, invoices
 
 
-async def seed_clients(db: Database, routers: int, per_router: int) -> None:
+async def seed_clients(db: Database, routers: int, per_router: int, day: dt.date = CUTOFF_DAY) -> None:
     async with db.engine.begin() as conn:
-        for clients, services, invoices in _batches(routers, per_router):
+        for clients, services, invoices in _batches(routers, per_router, day):
             await conn.execute(Client.__table__.insert(), clients)
             await conn.execute(Service.__table__.insert(), services)
             await conn.execute(Invoice.__table__.insert(), invoices)

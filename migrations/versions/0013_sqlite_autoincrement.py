@@ -1,7 +1,7 @@
 """sqlite autoincrement: ids are never reused
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0016
 Create Date: 2026-12-01 22:00:00.000000
 
 Without AUTOINCREMENT SQLite gives a deleted row's id to the next row: after client #17 was
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -297,3 +297,24 @@ async def test_scheduler_issues_with_the_real_invoice_run_then_cuts_the_unpaid(a
     assert await status(app, debtor.id) is ClientStatus.SUSPENDED
     assert await status(app, payer.id) is ClientStatus.ACTIVE
     assert suspended_ips(isp.emulator) == ["10.0.0.6"]
+
+
+async def test_a_cutoff_larger_than_one_chunk_suspends_everyone_once(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Bulk access changes go a chunk of clients at a time (memory); the day is still one event."""
+    monkeypatch.setattr(lifecycle, "BULK_CHUNK", 2)
+    pin(app, dt.date(2026, 6, 3))
+    owing = [await client(app, isp, f"Cliente {n}", f"10.0.0.{n + 5}") for n in range(5)]
+    for c in owing:
+        await invoice(app, c.id, JUNE_1)
+    pin(app, JUNE_5)
+    before = await task_count(app)
+
+    summary = await app.perform(run_cutoff, SYSTEM)
+
+    assert sorted(a.client_id for a in summary.suspended) == sorted(c.id for c in owing)
+    assert suspended_ips(isp.emulator) == [f"10.0.0.{n + 5}" for n in range(5)]
+    assert await task_count(app) == before + 5, "one suspension task per client"
+    tally = summary.per_router["RB-Centro"]
+    assert (tally.applied, tally.queued, tally.refused) == (5, 0, 0)
+    (audit,) = await _audits(app, "cutoff.suspend")
+    assert sorted(audit.arguments["clients"]) == sorted(c.id for c in owing)

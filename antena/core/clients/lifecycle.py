@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import cast, overload
 
 from sqlalchemy import Table, select, update
@@ -32,6 +33,7 @@ from antena.core.routeros.outbox import deliver_now, enqueue, enqueue_many
 
 DELETE_CONFIRMATION = "eliminar_clientes"
 HISTORY = cast(Table, ClientStatusChange.__table__)
+BULK_CHUNK = 5_000  # clients per step of a bulk access change: bounds its memory
 
 
 async def load_clients(session: AsyncSession, client_ids: Sequence[int]) -> list[Client]:
@@ -164,30 +166,65 @@ async def change_access(
     that replaying it never queues a second router task.
 
     A client already in the target state is still sent the router operation (idempotent): staff
-    who repeat a suspension expect the router to end up right even if it had drifted.
+    who repeat a suspension expect the router to end up right even if it had drifted. Clients go
+    ``BULK_CHUNK`` at a time (one transaction still), so a cut-off of 100,000 holds one chunk's
+    rows, operations and messages in memory at once, not all of them.
     """
-    app = uow.app
     kind = OpKind.SUSPEND if target is ClientStatus.SUSPENDED else OpKind.ACTIVATE
     report = ActionReport()
     pending: dict[int, list[int]] = {}
-    now = app.clock.now()
-    suspend_list = app.settings.suspend_list
+    now = uow.app.clock.now()
     name = action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}")
     prefix = key or event_key(name, now)
     ids = list(dict.fromkeys(client_ids))
+    for start in range(0, len(ids), BULK_CHUNK):
+        spec = _Chunk(kind, target, reason, prefix, now, single=len(ids) == 1)
+        await _change_chunk(uow, actor, ids[start : start + BULK_CHUNK], spec, report, pending)
+    record(
+        uow.session,
+        actor,
+        name,
+        target=", ".join(str(i) for i in ids[:40])[:160],
+        arguments={"clients": ids, "reason": reason, "skipped": [s[0] for s in report.skipped]},
+    )
+    if deliver:
+        deliver_after_commit(uow, report, pending)
+    return report
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    kind: OpKind
+    target: ClientStatus
+    reason: str | None
+    prefix: str
+    now: dt.datetime
+    single: bool
+
+
+async def _change_chunk(
+    uow: UnitOfWork,
+    actor: Actor,
+    ids: list[int],
+    spec: _Chunk,
+    report: ActionReport,
+    pending: dict[int, list[int]],
+) -> None:
+    """One chunk of :func:`change_access`: statuses, history, messages and router tasks."""
+    app, target, now = uow.app, spec.target, spec.now
+    suspend_list = app.settings.suspend_list
     found = await load_subjects(uow.session, ids)
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(_("No client with id {id}").format(id=missing[0]))
-    clients = [found[i] for i in ids]
-    single = len(clients) == 1
     changed: list[Subject] = []
     planned: list[tuple[Router, RouterOp]] = []
     keys: list[str] = []
-    for client in clients:
+    actions: list[ClientAction] = []
+    for client in (found[i] for i in ids):
         refusal = _refusal(client, target)
         if refusal and client.status is not target:
-            if single:
+            if spec.single:
                 raise NotAllowed(_("{name}: {reason}").format(name=client.name, reason=refusal))
             report.skipped.append((client.id, client.name, refusal))
             continue
@@ -197,37 +234,24 @@ async def change_access(
         action.status = target
         for service in live_services(client):
             if service.router.api_enabled:
-                planned.append((service.router, op(kind, client, service, suspend_list)))
-                keys.append(f"{prefix}:{client.id}:{service.id}:{kind.value}")
+                planned.append((service.router, op(spec.kind, client, service, suspend_list)))
+                keys.append(f"{spec.prefix}:{client.id}:{service.id}:{spec.kind.value}")
             else:
                 action.api_disabled = True
-        report.actions.append(action)
+        actions.append(action)
     restored = await _restore_free(uow.session, changed, target)
     for status, group in ((target, [c for c in changed if c.id not in restored]),
                           (ClientStatus.FREE, [c for c in changed if c.id in restored])):  # fmt: skip
         if group:
-            await _set_status_bulk(uow.session, group, status, now, actor, reason)
-    for action in report.actions:
+            await _set_status_bulk(uow.session, group, status, now, actor, spec.reason)
+    for action in actions:
         if action.client_id in restored:
             action.status = ClientStatus.FREE
+    report.actions.extend(actions)
     await notify_events.access_changed(uow.session, app, changed, target, now)
     for task_id, client_id in await enqueue_many(uow.session, planned, actor, keys=keys):
         if client_id is not None:  # every access change is a client's
             pending.setdefault(client_id, []).append(task_id)
-    record(
-        uow.session,
-        actor,
-        name,
-        target=", ".join(str(c.id) for c in clients)[:160],
-        arguments={
-            "clients": [c.id for c in clients],
-            "reason": reason,
-            "skipped": [s[0] for s in report.skipped],
-        },
-    )
-    if deliver:
-        deliver_after_commit(uow, report, pending)
-    return report
 
 
 async def _restore_free(session: AsyncSession, changed: Sequence[Subject], target: ClientStatus) -> set[int]:
