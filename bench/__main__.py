@@ -98,6 +98,26 @@ def write(text: str, path: Path) -> None:
     path.write_text(updated, encoding="utf-8")
 
 
+def _postgres() -> None:
+    """Start PostgreSQL as ``.ci/run`` does (``scripts/postgres.sh``, database ``antena_bench``)
+    unless ``ANTENA_BENCH_PG_URL`` names a server; the PostgreSQL scenarios print "SKIPPED" with
+    the reason when none answers (no server installed, not root)."""
+    if os.environ.get("ANTENA_BENCH_PG_URL"):
+        return
+    try:
+        done = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "postgres.sh"), "antena_bench"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"PostgreSQL not started: {exc}")
+        return
+    if done.returncode != 0:
+        print(f"PostgreSQL not started: {(done.stderr or done.stdout).strip()[:200]}")
+    elif done.stdout.strip() == "started":
+        print("PostgreSQL started (scripts/postgres.sh); it keeps running after the benchmarks")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--only", default="", help="comma-separated scenarios, e.g. cutoff_bench,bot_bench")
@@ -107,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
+    _postgres()
     results = []
     for name in names:
         print(f"== bench.{name}", flush=True)
