@@ -231,3 +231,18 @@ def threaded_emulator() -> Iterator[object]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs what touches the database: a test that uses no database (it never
+    asks for ``db_url``, directly or through ``settings``/``app``) would only repeat the SQLite
+    pass's run of the very same code, so it is deselected there."""
+    if not USE_PG:
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = "db_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("postgres")
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
