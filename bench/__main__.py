@@ -1,4 +1,6 @@
-"""Every benchmark scenario in one command: ``.venv/bin/python -m bench`` (about 5 minutes).
+"""Every benchmark scenario in one command: ``.venv/bin/python -m bench`` (about 17 minutes).
+
+On a 2-core machine; the PostgreSQL invoice run of ``bench.billing_bench`` is most of it.
 
 Runs each ``bench/*_bench.py`` as its own process (so one scenario's caches and memory do not
 colour the next), shows its output as it goes, and rewrites the "Latest run" section at the top of
