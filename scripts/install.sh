@@ -27,3 +27,7 @@ fi
 echo "== installing antena into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[dev]'
+# Byte-compile Antena's own modules now: an editable install leaves them as source, and where
+# PYTHONDONTWRITEBYTECODE is set (as on CI machines) every `antena` command would compile them
+# again at each start.
+.venv/bin/python -m compileall -q antena >/dev/null
