@@ -25,7 +25,6 @@ import copy
 import itertools
 import secrets
 import time
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -33,6 +32,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from antena.doubles.http import HttpDouble
 from antena.doubles.jsonraw import Literal, dumps
 
 __all__ = ["ConektaDouble", "Literal"]
@@ -50,7 +50,7 @@ def _error(status: int, kind: str, message: str, code: str) -> web.Response:
     )
 
 
-class ConektaDouble:
+class ConektaDouble(HttpDouble):
     def __init__(
         self,
         api_key: str | None = None,
@@ -75,41 +75,15 @@ class ConektaDouble:
         self.delivered: list[tuple[dict[str, Any], int]] = []  # (event, HTTP status of our webhook)
         self.fail_next: list[int] = []  # statuses for the next requests (500, 503…)
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/customers", self._create_customer)
         app.router.add_get("/customers/{id}", self._get_customer)
         app.router.add_post("/customers/{id}/payment_sources", self._create_source)
         app.router.add_post("/webhook_keys", self._webhook_key)
         app.router.add_get("/orders/{id}", self._get_order)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> ConektaDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_2{secrets.token_hex(4)}{next(self._ids):04d}"

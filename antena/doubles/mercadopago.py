@@ -29,13 +29,13 @@ import secrets
 import time
 import uuid
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 from aiohttp import web
 
+from antena.doubles.http import HttpDouble
 from antena.doubles.jsonraw import Literal, dumps
 
 __all__ = ["Literal", "MercadoPagoDouble", "signature"]
@@ -56,7 +56,7 @@ def _json(value: Any, status: int = 200) -> web.Response:
     return web.Response(text=dumps(value), status=status, content_type="application/json")
 
 
-class MercadoPagoDouble:
+class MercadoPagoDouble(HttpDouble):
     def __init__(
         self,
         access_token: str | None = None,
@@ -75,39 +75,13 @@ class MercadoPagoDouble:
         self.requests: list[dict[str, Any]] = []
         self.delivered: list[tuple[str, int]] = []  # (payment id, HTTP status of our webhook)
         self._ids = itertools.count(int(time.time()) % 10**6 * 1000)
-        self._runner: web.AppRunner | None = None
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/checkout/preferences", self._create_preference)
         app.router.add_get("/checkout/preferences/{id}", self._get_preference)
         app.router.add_get("/v1/payments/{id}", self._get_payment)
         app.router.add_get("/checkout/v1/redirect", self._checkout_page)
         app.router.add_post("/checkout/v1/pay", self._checkout_pay)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> MercadoPagoDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # --- the API ---------------------------------------------------------------------------------
 

@@ -25,11 +25,12 @@ import datetime as dt
 import secrets
 import uuid as uuidlib
 from collections import deque
-from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+
+from antena.doubles.http import HttpDouble
 
 __all__ = ["PacDouble"]
 TZ = ZoneInfo("America/Mexico_City")
@@ -40,7 +41,9 @@ def _error(status: int, message: str, detail: str = "") -> web.Response:
     return web.json_response({"status": "error", "message": message, "messageDetail": detail}, status=status)
 
 
-class PacDouble:
+class PacDouble(HttpDouble):
+    client_max_size = 8 * 1024 * 1024  # an XML to stamp
+
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
         self.host, self.port = host, port
         self.token = token or secrets.token_hex(16)
@@ -50,43 +53,20 @@ class PacDouble:
         self.refused: list[str] = []  # the messages of refused stamps
         self._by_seal: dict[str, dict[str, Any]] = {}
         self._failures: deque[int] = deque()
-        self._runner: web.AppRunner | None = None
         self._signer: Any = None
 
     def fail_next(self, status: int = 503, times: int = 1) -> None:
         self._failures.extend([status] * times)
 
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
     async def start(self) -> str:
         self._signer = await asyncio.to_thread(self._make_signer)
-        app = web.Application(client_max_size=8 * 1024 * 1024)
+        return await super().start()
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/security/authenticate", self._authenticate)
         app.router.add_post("//security/authenticate", self._authenticate)
         app.router.add_post("/v4/cfdi33/stamp/v4", self._stamp)
         app.router.add_post("/cfdi33/cancel/xml", self._cancel)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> PacDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     @staticmethod
     def _make_signer() -> Any:

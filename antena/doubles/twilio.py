@@ -26,7 +26,6 @@ import itertools
 import secrets
 import time
 from collections import deque
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -34,6 +33,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from antena.core.notify.segments import analyze
+from antena.doubles.http import HttpDouble
 
 __all__ = ["TwilioDouble", "send_status_callback", "sign"]
 
@@ -52,7 +52,7 @@ def _error(status: int, code: int, message: str) -> web.Response:
     )
 
 
-class TwilioDouble:
+class TwilioDouble(HttpDouble):
     def __init__(
         self,
         account_sid: str | None = None,
@@ -70,39 +70,11 @@ class TwilioDouble:
         self.requests: list[dict[str, Any]] = []  # every request that passed authentication
         self._failures: deque[int] = deque()
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> TwilioDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # --- fault injection -------------------------------------------------------------------------
 

@@ -24,11 +24,12 @@ import itertools
 import json
 import secrets
 from collections import deque
-from types import TracebackType
 from typing import Any
 
 import httpx
 from aiohttp import web
+
+from antena.doubles.http import HttpDouble
 
 __all__ = ["WhatsAppCloudDouble", "signed_post"]
 WINDOW = dt.timedelta(hours=24)
@@ -57,7 +58,7 @@ async def signed_post(
         return await client.post(url, content=body, headers=headers)
 
 
-class WhatsAppCloudDouble:
+class WhatsAppCloudDouble(HttpDouble):
     def __init__(
         self,
         *,
@@ -79,7 +80,6 @@ class WhatsAppCloudDouble:
         self._reported: set[str] = set()
         self._failures: deque[tuple[int, int, str]] = deque()
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
 
     @property
     def base_url(self) -> str:
@@ -88,29 +88,8 @@ class WhatsAppCloudDouble:
     def fail_next(self, status: int = 500, code: int = 131000, message: str = "Something went wrong") -> None:
         self._failures.append((status, code, message))
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post(f"/{self.version}/{{phone_id}}/messages", self._send)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> WhatsAppCloudDouble:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     # --- Graph ---------------------------------------------------------------------------------
 
