@@ -171,46 +171,30 @@ def _access(target: ClientStatus) -> Perform:
     return perform
 
 
-def suspend(
-    clientes: list[str] = CLIENTS,
-    zone: str = ZONE,
-    router: str = ROUTER,
-    plan: str = PLAN,
-    status: str = STATUS,
-    owing: bool = OWING,
-    yes: bool = YES,
-) -> None:
-    from antena.core.clients.selection import BulkAction
-    from antena.core.db.models import ClientStatus
+def _access_command(action: str, target: str) -> Callable[..., None]:
+    """``clients suspend`` and ``clients activate``: the same options, a different access change
+    (``BulkAction`` and ``ClientStatus`` member names, resolved when the command runs)."""
 
-    _bulk(
-        BulkAction.SUSPEND,
-        clientes,
-        _filters(zone, router, plan, status, owing),
-        yes,
-        _access(ClientStatus.SUSPENDED),
-    )
+    def command(
+        clientes: list[str] = CLIENTS,
+        zone: str = ZONE,
+        router: str = ROUTER,
+        plan: str = PLAN,
+        status: str = STATUS,
+        owing: bool = OWING,
+        yes: bool = YES,
+    ) -> None:
+        from antena.core.clients.selection import BulkAction
+        from antena.core.db.models import ClientStatus
+
+        filters = _filters(zone, router, plan, status, owing)
+        _bulk(BulkAction[action], clientes, filters, yes, _access(ClientStatus[target]))
+
+    return command
 
 
-def activate(
-    clientes: list[str] = CLIENTS,
-    zone: str = ZONE,
-    router: str = ROUTER,
-    plan: str = PLAN,
-    status: str = STATUS,
-    owing: bool = OWING,
-    yes: bool = YES,
-) -> None:
-    from antena.core.clients.selection import BulkAction
-    from antena.core.db.models import ClientStatus
-
-    _bulk(
-        BulkAction.ACTIVATE,
-        clientes,
-        _filters(zone, router, plan, status, owing),
-        yes,
-        _access(ClientStatus.ACTIVE),
-    )
+suspend = _access_command("SUSPEND", "SUSPENDED")
+activate = _access_command("ACTIVATE", "ACTIVE")
 
 
 def cancel(
