@@ -61,13 +61,19 @@ async def web(bot: BotRig, web_port: int, conekta: ConektaDouble) -> AsyncIterat
 async def suspended_client(
     rig: BotRig, isp: Any, name: str = "Ana López", ip: str = "10.0.0.9"
 ) -> tuple[Any, int]:
-    """A client with a 350.00 invoice ten days overdue, suspended on the emulator, with references."""
+    """A client with a 350.00 invoice ten days overdue, suspended on the emulator."""
     app = rig.app
     ana = await client(app, isp, name, ip, phone="+525512345678")
     number = await invoice(app, ana.id, app.clock.today() - dt.timedelta(days=10), "350.00")
     report = await app.perform(lifecycle.suspend, Actor.cli(), [ana.id])
     assert not report.queued and ip in suspended_ips(isp.emulator)
     return ana, number
+
+
+async def suspended_with_refs(rig: BotRig, isp: Any) -> tuple[Any, int, references.ClientRefs]:
+    """``suspended_client`` with her OXXO reference and CLABE made at Conekta."""
+    ana, number = await suspended_client(rig, isp)
+    return ana, number, await references.create_references(rig.app, Actor.cli(), ana.id)
 
 
 def text_of(record: dict[str, Any]) -> str:
@@ -101,8 +107,7 @@ async def test_oxxo_payment_applies_reconnects_and_tells_cashiers(
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    ana, number, refs = await suspended_with_refs(bot, isp)
 
     event = conekta.pay(refs.oxxo, 35000)
     response = await conekta.deliver(event)
@@ -145,8 +150,7 @@ async def test_with_the_router_unreachable_the_payment_stands_and_the_line_says_
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    _ana, number, refs = await suspended_with_refs(bot, isp)
     isp.emulator.unreachable = True
 
     response = await conekta.deliver(conekta.pay(refs.oxxo, 35000))
@@ -164,8 +168,7 @@ async def test_the_same_event_twice_and_its_twin_make_one_payment(
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, _number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    _ana, _number, refs = await suspended_with_refs(bot, isp)
     event = conekta.pay(refs.oxxo, 35000)
 
     first = await conekta.deliver(event)
@@ -182,8 +185,7 @@ async def test_a_bad_signature_is_refused_and_nothing_is_stored(
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, _number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    _ana, _number, refs = await suspended_with_refs(bot, isp)
     event = conekta.pay(refs.oxxo, 35000)
     body = conekta.encode(event)
     impostor = ConektaDouble()
@@ -202,8 +204,7 @@ async def test_a_refund_before_its_payment_changes_nothing_and_asks_the_cashiers
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    _ana, number, refs = await suspended_with_refs(bot, isp)
     paid = conekta.pay(refs.oxxo, 35000)
     refund = conekta.refund(paid["data"]["object"]["id"])
 
@@ -226,8 +227,7 @@ async def test_a_refund_of_an_applied_payment_is_reversed_by_a_cashier(
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    _ana, number, refs = await suspended_with_refs(bot, isp)
     paid = conekta.pay(refs.oxxo, 35000)
     assert (await conekta.deliver(paid)).json()["status"] == "applied"
 
@@ -285,8 +285,7 @@ async def test_an_amount_that_does_not_match_waits_and_can_be_applied(
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    ana, number, refs = await suspended_with_refs(bot, isp)
 
     response = await conekta.deliver(conekta.pay(refs.clabe, 20000))
 
@@ -306,8 +305,7 @@ async def test_bad_input_is_refused_or_held_never_applied(
     bot: BotRig, isp: Any, web: str, conekta: ConektaDouble
 ) -> None:
     app = bot.app
-    ana, number = await suspended_client(bot, isp)
-    refs = await references.create_references(app, Actor.cli(), ana.id)
+    _ana, number, refs = await suspended_with_refs(bot, isp)
 
     malformed = b'{"id": "evt_1", "type": "order.paid", "data": {'
     bad_json = await conekta.deliver({}, body=malformed)
