@@ -20,7 +20,7 @@ TEXT = "text"
 MORE = "more"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """One thing that happened (``created``) or one reason (``timeout``), with its parameters."""
 

@@ -13,7 +13,7 @@ from antena.core.billing.cutoff import cutoff_lines, run_cutoff
 from antena.core.billing.payments import register_payment
 from antena.core.billing.promises import register_promise
 from antena.core.bootstrap import App
-from antena.core.clients import lifecycle
+from antena.core.clients import delivery, lifecycle
 from antena.core.db.billing_models import (
     Counter,
     Invoice,
@@ -23,7 +23,7 @@ from antena.core.db.billing_models import (
     PromiseStatus,
 )
 from antena.core.db.models import AuditLog, ClientStatus
-from antena.core.routeros import outbox
+from antena.core.routeros import claims, outbox
 from antena.core.routeros.ops import Outcome
 from tests.integration.payment_helpers import (
     client,
@@ -318,3 +318,60 @@ async def test_a_cutoff_larger_than_one_chunk_suspends_everyone_once(app: App, i
     assert (tally.applied, tally.queued, tally.refused) == (5, 0, 0)
     (audit,) = await _audits(app, "cutoff.suspend")
     assert sorted(audit.arguments["clients"]) == sorted(c.id for c in owing)
+
+
+async def test_a_big_cutoff_counts_the_applied_and_names_only_who_needs_attention(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Above ``DETAIL_LIMIT`` clients (a day of 100,000) the report keeps no object per applied
+    client: they are counted per router; the ones whose router did not answer are named."""
+    monkeypatch.setattr(delivery, "DETAIL_LIMIT", 2)
+    monkeypatch.setattr(lifecycle, "DETAIL_LIMIT", 2)
+    pin(app, dt.date(2026, 6, 3))
+    owing = [await client(app, isp, f"Cliente {n}", f"10.0.0.{n + 5}") for n in range(4)]
+    for c in owing:
+        await invoice(app, c.id, JUNE_1)
+    pin(app, JUNE_5)
+
+    summary = await app.perform(run_cutoff, SYSTEM)
+
+    assert summary.suspended == [] and summary.report.count == 4
+    assert summary.per_router["RB-Centro"].applied == 4
+    lines = cutoff_lines(summary)
+    assert lines[0] == "Cut-off 2026-06-05: 4 clients suspended."
+    assert "RB-Centro: 4 (4 applied, 0 queued, 0 refused)" in lines[1]
+    assert suspended_ips(isp.emulator) == [f"10.0.0.{n + 5}" for n in range(4)]
+    (audit,) = await _audits(app, "cutoff.run")
+    assert audit.arguments["suspended"] == 4
+
+
+async def test_a_big_cutoff_with_the_router_down_names_every_queued_client(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(delivery, "DETAIL_LIMIT", 2)
+    monkeypatch.setattr(lifecycle, "DETAIL_LIMIT", 2)
+    pin(app, JUNE_5)
+    owing = [await client(app, isp, f"Vecino {n}", f"10.0.5.{n}") for n in range(1, 5)]
+    for c in owing:
+        await invoice(app, c.id, JUNE_1)
+    isp.emulator.unreachable = True
+
+    summary = await app.perform(run_cutoff, SYSTEM)
+
+    assert summary.queued and summary.report.count == 4
+    assert sorted(a.client_id for a in summary.suspended) == sorted(c.id for c in owing)
+    assert all(a.status is ClientStatus.SUSPENDED and a.ip and a.queued for a in summary.suspended)
+    assert summary.per_router["RB-Centro"].queued == 4
+    assert "Vecino 3 (#" in "\n".join(cutoff_lines(summary))
+
+
+async def test_routers_with_more_than_a_slice_get_slice_after_slice(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A router is given ``BATCH_LIMIT`` tasks at a time (memory); the cut-off still applies all."""
+    monkeypatch.setattr(claims, "BATCH_LIMIT", 2)
+    monkeypatch.setattr(outbox, "BATCH_LIMIT", 2)
+    pin(app, JUNE_5)
+    owing = [await client(app, isp, f"Vecina {n}", f"10.0.6.{n}") for n in range(1, 6)]
+    for c in owing:
+        await invoice(app, c.id, JUNE_1)
+
+    summary = await app.perform(run_cutoff, SYSTEM)
+
+    assert summary.per_router["RB-Centro"].applied == 5 and not summary.queued
+    assert suspended_ips(isp.emulator) == [f"10.0.6.{n}" for n in range(1, 6)]
+    assert all(a.deliveries and not a.queued for a in summary.suspended)

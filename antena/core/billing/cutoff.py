@@ -85,6 +85,8 @@ class CutoffSummary:
 
     @property
     def suspended(self) -> list[ClientAction]:
+        """The clients listed one by one: all of them, except on a day above
+        ``delivery.DETAIL_LIMIT`` where the applied ones are only counted (``per_router``)."""
         return self.report.actions
 
     @property
@@ -100,6 +102,8 @@ class CutoffSummary:
                 t.queued += 1
             else:
                 t.applied += 1
+        for name, n in self.report.applied.items():
+            tallies.setdefault(name, RouterTally()).applied += n
         return tallies
 
     @property
@@ -123,7 +127,7 @@ class _Plan:
     kept: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Candidate:
     """What the plan reads of a client who owes: status, calendar and whether a service is live."""
 
@@ -241,6 +245,7 @@ async def run_cutoff(
             deliver=deliver,
             action_name="cutoff.suspend",
             key=f"cutoff:{day.isoformat()}",
+            compact=True,  # 100,000 on a cut-off day: count the applied, list the rest
         )
     now = app.clock.now()
     summary.promises_broken = await _settle(session, plan.broken, PromiseStatus.BROKEN, now)
@@ -253,7 +258,7 @@ async def run_cutoff(
         "cutoff.run",
         target=day.isoformat(),
         arguments={
-            "suspended": len(summary.report.actions),
+            "suspended": summary.report.count,
             "per_router": {name: vars(t) for name, t in summary.per_router.items()},
             "skipped": dict(summary.skipped_counts),
             "promises_broken": summary.promises_broken,
@@ -278,7 +283,7 @@ async def _settle(session: AsyncSession, ids: list[int], status: PromiseStatus, 
 
 def cutoff_lines(summary: CutoffSummary) -> list[str]:
     """Headline, one line per router, why others were spared, and the clients that need attention."""
-    n = len(summary.report.actions)
+    n = summary.report.count
     lines = [
         ngettext("Cut-off {day}: {n} client suspended.", "Cut-off {day}: {n} clients suspended.", n).format(
             day=summary.day.isoformat(), n=n

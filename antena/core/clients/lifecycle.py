@@ -7,18 +7,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast, overload
+from typing import cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
 from antena.core.billing.cancel import cancel_pending_invoices
-from antena.core.bootstrap import App
 from antena.core.clients import history
+from antena.core.clients.delivery import DETAIL_LIMIT, TaskPairs, deliver_after_commit, live_services
+from antena.core.clients.delivery import action_of as _action
 from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.specs import fallback_released_ip, op, released_ip
-from antena.core.clients.subjects import ServiceRow, Subject, load_subjects, sync_loaded
+from antena.core.clients.subjects import Subject, load_subjects, sync_loaded
 from antena.core.db.bulk import insert_many
 from antena.core.db.ids import among
 from antena.core.db.models import Client, ClientStatus, ClientStatusChange, Router, Service
@@ -29,7 +30,7 @@ from antena.core.gc_tuning import relaxed
 from antena.core.i18n import _
 from antena.core.notify import events as notify_events
 from antena.core.routeros.ops import OpKind, RouterOp
-from antena.core.routeros.outbox import deliver_now, enqueue, enqueue_many
+from antena.core.routeros.outbox import enqueue, enqueue_many
 
 DELETE_CONFIRMATION = "eliminar_clientes"
 HISTORY = cast(Table, ClientStatusChange.__table__)
@@ -43,14 +44,6 @@ async def load_clients(session: AsyncSession, client_ids: Sequence[int]) -> list
     if missing:
         raise NotFound(_("No client with id {id}").format(id=missing[0]))
     return [clients[i] for i in ids]
-
-
-@overload
-def live_services(client: Client) -> list[Service]: ...
-@overload
-def live_services(client: Subject) -> list[ServiceRow]: ...
-def live_services(client: Client | Subject) -> list[Service] | list[ServiceRow]:
-    return [s for s in client.services if not s.cancelled]  # type: ignore[return-value]
 
 
 def set_status(
@@ -99,41 +92,6 @@ async def _set_status_bulk(
     sync_loaded(session, dict.fromkeys(ids, status), now)
 
 
-def _action(client: Client | Subject, note: str | None = None) -> ClientAction:
-    service = live_services(client)[0] if live_services(client) else (client.services or [None])[0]
-    return ClientAction(
-        client_id=client.id,
-        client_name=client.name,
-        ip=service.ip if service else None,
-        router_name=service.router.name if service else "-",
-        status=client.status,
-        note=note,
-    )
-
-
-async def _finish(app: App, report: ActionReport, pending: dict[int, list[int]]) -> ActionReport:
-    """After commit: try the tasks now and attach what happened to each client."""
-    all_ids = [t for ids in pending.values() for t in ids]
-    deliveries = await deliver_now(app, all_ids) if all_ids else []
-    by_task = {d.task_id: d for d in deliveries}
-    for action in report.actions:
-        action.deliveries = [by_task[t] for t in pending.get(action.client_id, []) if t in by_task]
-    return report
-
-
-def deliver_after_commit(uow: UnitOfWork, report: ActionReport, pending: dict[int, list[int]]) -> None:
-    """Once ``uow`` commits, try these tasks on their routers and fill ``report`` in place; the
-    entry point renders the report after ``app.perform`` returns. What fails stays queued."""
-    if not any(pending.values()):
-        return
-    app = uow.app
-
-    async def deliver() -> None:
-        await _finish(app, report, pending)
-
-    uow.after_commit(deliver)
-
-
 def event_key(name: str, now: dt.datetime) -> str:
     """A key naming one business event, for the keys of the router tasks it queues."""
     return f"{name}:{now.isoformat(timespec='microseconds')}"
@@ -160,6 +118,7 @@ async def change_access(
     deliver: bool = True,
     action_name: str | None = None,
     key: str | None = None,
+    compact: bool = False,
 ) -> ActionReport:
     """Suspend (``target=SUSPENDED``) or activate (``ACTIVE``/``FREE``) clients, single or bulk,
     in the caller's transaction; ``key`` names the business event (a payment, a cut-off day) so
@@ -168,15 +127,17 @@ async def change_access(
     A client already in the target state is still sent the router operation (idempotent): staff
     who repeat a suspension expect the router to end up right even if it had drifted. Clients go
     ``BULK_CHUNK`` at a time (one transaction still), so a cut-off of 100,000 holds one chunk's
-    rows, operations and messages in memory at once, not all of them.
+    rows, operations and messages in memory at once, not all of them. ``compact`` (a cut-off day):
+    above ``DETAIL_LIMIT`` clients, the report lists only the clients whose router did not apply the
+    change and counts the others per router (``report.applied``; see ``delivery``).
     """
     kind = OpKind.SUSPEND if target is ClientStatus.SUSPENDED else OpKind.ACTIVATE
     report = ActionReport()
-    pending: dict[int, list[int]] = {}
+    ids = list(dict.fromkeys(client_ids))
+    pending = TaskPairs(compact=compact and deliver and len(ids) > DETAIL_LIMIT)
     now = uow.app.clock.now()
     name = action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}")
     prefix = key or event_key(name, now)
-    ids = list(dict.fromkeys(client_ids))
     for start in range(0, len(ids), BULK_CHUNK):
         spec = _Chunk(kind, target, reason, prefix, now, single=len(ids) == 1)
         await _change_chunk(uow, actor, ids[start : start + BULK_CHUNK], spec, report, pending)
@@ -208,7 +169,7 @@ async def _change_chunk(
     ids: list[int],
     spec: _Chunk,
     report: ActionReport,
-    pending: dict[int, list[int]],
+    pending: TaskPairs,
 ) -> None:
     """One chunk of :func:`change_access`: statuses, history, messages and router tasks."""
     app, target, now = uow.app, spec.target, spec.now
@@ -221,6 +182,7 @@ async def _change_chunk(
     planned: list[tuple[Router, RouterOp]] = []
     keys: list[str] = []
     actions: list[ClientAction] = []
+    routed: dict[int, ClientAction] = {}  # compact: clients with router tasks, reported after delivery
     for client in (found[i] for i in ids):
         refusal = _refusal(client, target)
         if refusal and client.status is not target:
@@ -238,20 +200,29 @@ async def _change_chunk(
                 keys.append(f"{spec.prefix}:{client.id}:{service.id}:{spec.kind.value}")
             else:
                 action.api_disabled = True
-        actions.append(action)
+        if pending.compact and not action.api_disabled and live_services(client):
+            routed[client.id] = action
+        else:
+            actions.append(action)
     restored = await _restore_free(uow.session, changed, target)
     for status, group in ((target, [c for c in changed if c.id not in restored]),
                           (ClientStatus.FREE, [c for c in changed if c.id in restored])):  # fmt: skip
         if group:
             await _set_status_bulk(uow.session, group, status, now, actor, spec.reason)
-    for action in actions:
+    for action in [*actions, *routed.values()]:
         if action.client_id in restored:
             action.status = ClientStatus.FREE
     report.actions.extend(actions)
     await notify_events.access_changed(uow.session, app, changed, target, now)
-    for task_id, client_id in await enqueue_many(uow.session, planned, actor, keys=keys):
+    tasked: set[int] = set()
+    for router, _op in planned:
+        pending.router_names[router.id] = router.name
+    for task_id, client_id, router_id in await enqueue_many(uow.session, planned, actor, keys=keys):
         if client_id is not None:  # every access change is a client's
-            pending.setdefault(client_id, []).append(task_id)
+            pending.add(client_id, task_id, router_id)
+            tasked.add(client_id)
+    report.actions.extend(routed.pop(i) for i in list(routed) if i not in tasked)  # already queued: a replay
+    report.compacted += len(routed)
 
 
 async def _restore_free(session: AsyncSession, changed: Sequence[Subject], target: ClientStatus) -> set[int]:

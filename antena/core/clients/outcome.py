@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from antena.core.db.models import ClientStatus
-from antena.core.i18n import _
+from antena.core.i18n import _, ngettext
 from antena.core.routeros.ops import Outcome
 from antena.core.routeros.outbox import Delivery
 from antena.core.routeros.wording import render_all
 
 
-@dataclass
+@dataclass(slots=True)
 class ClientAction:
     """One client touched by an action, with what reached (or is waiting for) its router."""
 
@@ -39,6 +40,16 @@ class ClientAction:
 class ActionReport:
     actions: list[ClientAction] = field(default_factory=list)
     skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (client id, name, reason)
+    #: A compact bulk change (a cut-off day): its clients with router tasks are not in ``actions``
+    #: but counted here; after delivery the ones that need attention are moved into ``actions``
+    #: and the applied ones are counted per router in ``applied``.
+    compacted: int = 0
+    applied: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        """Clients changed: the ones listed and the ones only counted."""
+        return len(self.actions) + self.compacted
 
     @property
     def queued(self) -> bool:
@@ -90,6 +101,12 @@ def describe(action: ClientAction) -> str:
 def summary(report: ActionReport) -> list[str]:
     """One line per client plus the ones that were left alone and why."""
     lines = [f"{a.client_name} (#{a.client_id}): {describe(a)}" for a in report.actions]
+    for router, n in sorted(report.applied.items()):
+        lines.append(
+            ngettext("{n} client applied on {router}", "{n} clients applied on {router}", n).format(
+                n=n, router=router
+            )
+        )
     lines += [password_line(a) for a in report.actions if a.new_password]
     lines += [f"{name} (#{cid}): {reason}" for cid, name, reason in report.skipped]
     return lines

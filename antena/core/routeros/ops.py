@@ -39,7 +39,7 @@ class OpKind(enum.StrEnum):
     REMOVE_PLAN = "remove_plan"  # delete them (not found = already done)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceSpec:
     """A client's service as it must look on the router."""
 
@@ -71,7 +71,7 @@ def plan_id_from_comment(comment: str | None) -> int | None:
     return int(rest[0]) if rest and rest[0].isdigit() else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanSpec:
     """A plan as it must exist on every router: a PPP/Hotspot profile or a PCQ queue pair."""
 
@@ -107,7 +107,7 @@ def plan_placeholder(plan: PlanSpec) -> ServiceSpec:
 _SERVICE_FIELDS = tuple(f.name for f in fields(ServiceSpec))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouterOp:
     kind: OpKind
     service: ServiceSpec
@@ -162,7 +162,7 @@ class Outcome(enum.StrEnum):
     SKIPPED = "skipped"  # not attempted (an earlier operation found the router unreachable)
 
 
-@dataclass
+@dataclass(slots=True)
 class OpResult:
     """One operation's outcome with its notes: what was done (``listed`` 10.0.0.5 → morosos) or why
     not (the router's words, ``timeout``), as codes with parameters rendered where they are shown."""

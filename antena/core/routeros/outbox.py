@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -28,7 +29,15 @@ from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.db.uow import next_key
 from antena.core.gc_tuning import relaxed
 from antena.core.notes import note, stored_notes
-from antena.core.routeros.claims import Delivery, access_for, backoff, claim_routers, worker_id
+from antena.core.routeros.claims import (
+    BATCH_LIMIT,
+    Claimed,
+    Delivery,
+    access_for,
+    backoff,
+    claim_routers,
+    worker_id,
+)
 from antena.core.routeros.ops import Outcome, RouterOp
 from antena.core.routeros.records import apply_router
 
@@ -82,8 +91,9 @@ async def enqueue_many(
     actor: Actor,
     *,
     keys: Sequence[str] | None = None,
-) -> list[tuple[int, int | None]]:
-    """Bulk ``enqueue`` (a cut-off day): one multi-row INSERT; returns (task id, client id) in order.
+) -> list[tuple[int, int | None, int]]:
+    """Bulk ``enqueue`` (a cut-off day): one multi-row INSERT; returns (task id, client id, router id)
+    in order.
 
     With ``keys`` (one per task), a task whose key is already queued is skipped, not doubled:
     a replayed event (a reconciler pass, a retried cut-off) adds nothing. Routers with the API
@@ -110,9 +120,11 @@ async def enqueue_many(
         ]  # fmt: skip
         await insert_many(session, cast(Table, table), _TASK_COLUMNS, rows, skip_conflicts_on=["key"])
         result = await session.execute(
-            select(RouterTask.id, RouterTask.client_id).where(RouterTask.id > before).order_by(RouterTask.id)
+            select(RouterTask.id, RouterTask.client_id, RouterTask.router_id)
+            .where(RouterTask.id > before)
+            .order_by(RouterTask.id)
         )
-        return [(task_id, client_id) for task_id, client_id in result.all()]
+        return [(task_id, client_id, router_id) for task_id, client_id, router_id in result.all()]
     dicts = [
         {
             "router_id": router.id,
@@ -131,9 +143,10 @@ async def enqueue_many(
     ]
     insert = _insert(session).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(
-        insert.returning(table.c.id, table.c.client_id, sort_by_parameter_order=True), dicts
+        insert.returning(table.c.id, table.c.client_id, table.c.router_id, sort_by_parameter_order=True),
+        dicts,
     )
-    return [(task_id, client_id) for task_id, client_id in result.all()]
+    return [(task_id, client_id, router_id) for task_id, client_id, router_id in result.all()]
 
 
 _TASK_COLUMNS = (
@@ -143,9 +156,11 @@ _TASK_COLUMNS = (
 
 
 @relaxed
-async def deliver_now(app: App, task_ids: Iterable[int]) -> list[Delivery]:
+async def deliver_now(app: App, task_ids: Iterable[int], *, details: bool = True) -> list[Delivery]:
     """Try these tasks at once (and, first, anything older still queued for the same routers):
-    every router claimed in one transaction, then all applied in parallel."""
+    the first slice of every router claimed in one transaction, the routers applied in parallel,
+    each router given its next slice (``BATCH_LIMIT``) until its share is done or it fails.
+    ``details=False`` (a bulk of thousands): only the tasks that did not apply are returned."""
     wanted = sorted(set(task_ids))
     if not wanted:
         return []
@@ -159,15 +174,37 @@ async def deliver_now(app: App, task_ids: Iterable[int]) -> list[Delivery]:
             )
             for router_id, last in rows:
                 up_to[router_id] = max(up_to.get(router_id, 0), last)
-    claimed = await claim_routers(app, up_to, due_only=False)
-    results = await asyncio.gather(*(apply_router(app, router, tasks) for router, tasks in claimed))
-    deliveries = [d for batch in results for d in batch]
-    found = {d.task_id for d in deliveries}
-    missing = [t for t in wanted if t not in found]
-    if missing:  # held by a worker right now: report them as queued, they are not lost
-        deliveries.extend(await _status_of(app, missing))
     wanted_set = set(wanted)
-    return [d for d in deliveries if d.task_id in wanted_set]
+
+    answered = bytearray(len(wanted))  # 1: this wanted task was tried (by position in ``wanted``)
+
+    async def drain(router: Router, tasks: list[Claimed]) -> list[Delivery]:
+        """Slice after slice on one router; only the deliveries asked about are kept."""
+        out: list[Delivery] = []
+        while True:
+            batch = await apply_router(app, router, tasks)
+            for d in batch:
+                if d.task_id in wanted_set:
+                    answered[bisect_left(wanted, d.task_id)] = 1
+                    if details or d.outcome is not Outcome.APPLIED:
+                        out.append(d)
+            if len(tasks) < BATCH_LIMIT or any(d.outcome in _HELD for d in batch):
+                return out  # its share is done, or it went away: the rest waits for the worker
+            more = await claim_routers(app, {router.id: up_to[router.id]}, due_only=False)
+            if not more:
+                return out  # a worker holds it now
+            ((router, tasks),) = more
+
+    claimed = await claim_routers(app, up_to, due_only=False)
+    results = await asyncio.gather(*(drain(router, tasks) for router, tasks in claimed))
+    deliveries = [d for batch in results for d in batch]
+    missing = [t for t, seen in zip(wanted, answered, strict=True) if not seen]
+    if missing:  # held by a worker right now, or behind a router that went away: queued, not lost
+        deliveries.extend(await _status_of(app, missing))
+    return deliveries
+
+
+_HELD = (Outcome.UNREACHABLE, Outcome.LOGIN_REFUSED, Outcome.SKIPPED)
 
 
 async def _status_of(app: App, ids: list[int]) -> list[Delivery]:

@@ -149,7 +149,7 @@ async def read_snapshot(conns: Sequence[RouterConnection], ops: Sequence[RouterO
     return Snapshot(**tables)
 
 
-@dataclass
+@dataclass(slots=True)
 class Actions:
     """What one suspend/activate must write; ``notes`` say what it did (the result's notes)."""
 

@@ -33,7 +33,7 @@ from antena.core.routeros.claims import (
     access_for,
     backoff,
 )
-from antena.core.routeros.ops import OpResult, Outcome, RouterOp
+from antena.core.routeros.ops import OpResult, Outcome
 
 LOG = logging.getLogger(__name__)
 CHUNK = 2000  # ids per IN (...) list
@@ -77,7 +77,7 @@ async def _attempts(session: AsyncSession, ids: list[int]) -> dict[int, int]:
 
 async def apply_router(app: App, router: Router, tasks: Sequence[Claimed]) -> list[Delivery]:
     """Apply the claimed tasks of one router, then record what it answered (``records``)."""
-    ops = [RouterOp.from_json(t.payload) for t in tasks]
+    ops = [t.op for t in tasks]
     access = access_for(router, app.settings.router_timeout)
     try:
         results = await app.gateway.apply(access, ops)

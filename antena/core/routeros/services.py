@@ -58,13 +58,29 @@ _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kKMG]?)$")
 _MULTIPLIER = {"": 1, "k": 1_000, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000}
 
 
-@lru_cache(maxsize=1 << 16)  # a cut-off compares every address of a router's suspend list
+#: A host address already in its canonical form (no leading zeros), with or without ``/32``.
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_PLAIN_HOST = re.compile(rf"((?:{_OCTET}\.){{3}}{_OCTET})(?:/32)?")
+
+
 def norm_host(value: str) -> str:
-    """``10.0.0.5/32`` and ``10.0.0.5`` are the same host."""
+    """``10.0.0.5/32`` and ``10.0.0.5`` are the same host.
+
+    A cut-off compares every address of a router's suspend list: the common plain IPv4 answer is a
+    regular expression, not an ``ipaddress`` object (nor a cache of 65,536 of them held for good)."""
+    value = value.strip()
+    plain = _PLAIN_HOST.fullmatch(value)
+    if plain is not None:
+        return plain.group(1)
+    return _norm_other(value)
+
+
+@lru_cache(maxsize=1024)
+def _norm_other(value: str) -> str:
     try:
-        network = ipaddress.ip_network(value.strip(), strict=False)
+        network = ipaddress.ip_network(value, strict=False)
     except ValueError:
-        return value.strip()
+        return value
     if network.prefixlen == network.max_prefixlen:
         return str(network.network_address)
     return str(network)
