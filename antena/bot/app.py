@@ -17,7 +17,6 @@ from antena.core.bootstrap import App
 from antena.core.errors import InvalidInput
 from antena.core.i18n import _
 
-
 # Response[T] per method class, held here: pydantic caches parametrised generics only weakly, so
 # the model aiogram asks for on every reply was garbage-collected and rebuilt (several ms each).
 _RESPONSE_TYPES: dict[type, Any] = {}
