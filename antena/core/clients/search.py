@@ -7,7 +7,10 @@ use the indexed ``client_tokens`` table in one statement that returns only the b
 search among 100,000 clients reads only the index rows that match; a misspelt word falls back
 to rapidfuzz over the name words that start alike (b/v, c/s/z, g/j, i/y …).
 Statements are built once per shape: building SQLAlchemy constructs per search costs more than
-running them.
+running them. Each round trip costs more than the index reads behind it, so a search makes at most
+three (four with a misspelling): every exact and prefix lookup at once (which also counts how many
+name words each typed word starts, so the rarest drives the name scan), the name ranking, and the
+clients with their services.
 """
 
 from __future__ import annotations
