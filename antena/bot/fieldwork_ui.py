@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from antena.bot.callbacks import signed
 from antena.core.billing.display import short_date
 from antena.core.bootstrap import App
+from antena.core.clients.card import Card
 from antena.core.contracts.service import ContractView, status_label
 from antena.core.fieldwork import when
 from antena.core.i18n import _
@@ -171,19 +172,16 @@ def ticket_buttons(app: App, t: TicketView) -> InlineKeyboardMarkup | None:
 # -- on the client card ------------------------------------------------------------------------------
 
 
-async def card_lines(app: App, client_id: int) -> str:
+def card_lines(app: App, card: Card) -> str:
     """The contract, the next visit and the latest tickets, appended to ``/cliente``'s card."""
-    from antena.core.client_fieldwork import client_fieldwork
     from antena.core.installations import status_label as visit_status
 
-    async with app.reader() as uow:
-        work = await client_fieldwork(uow, client_id)
     lines = []
-    if work.contract is not None:
-        state = status_label(work.contract.status)
-        lines.append(_("Contract {id}: {status}").format(id=work.contract.id, status=state))
-    if work.installation is not None:
-        visit = work.installation
+    if card.contract is not None:
+        state = status_label(card.contract.status)
+        lines.append(_("Contract {id}: {status}").format(id=card.contract.id, status=state))
+    if card.visit is not None:
+        visit = card.visit
         lines.append(
             _("Installation {id}: {date} ({status})").format(
                 id=visit.id,
@@ -191,10 +189,10 @@ async def card_lines(app: App, client_id: int) -> str:
                 status=visit_status(visit.status),
             )
         )
-    if work.tickets:
+    if card.tickets:
         lines.append(_("Tickets:"))
         lines += [
             f"#{t.id} · {ticket_status(t.status)} · {t.subject[:60]} · {when(app, t.created_at)}"
-            for t in work.tickets
+            for t in card.tickets
         ]
     return ("\n" + "\n".join(lines)) if lines else ""

@@ -137,10 +137,10 @@ async def test_an_unexpected_failure_is_an_apology_with_an_incident_id(
 ) -> None:  # type: ignore[no-untyped-def]
     await add(bot, "Juan Pérez", "10.0.0.5")
 
-    async def broken(app, client_id):  # type: ignore[no-untyped-def]
+    async def broken(app, text):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("antena.bot.handlers.clients.client_card", broken)
+    monkeypatch.setattr("antena.bot.handlers.clients.find_card", broken)  # /cliente's one core call
     reply = await bot.say(TECH, "/cliente juan")
     assert "incidente" in reply["text"] and "disk on fire" not in reply["text"]
     incident = reply["text"].split("incidente ")[1].split(")")[0]

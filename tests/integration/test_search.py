@@ -4,6 +4,7 @@ best match first, whatever the accents, letter case or phone format."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from antena.core.audit import Actor
 from antena.core.bootstrap import App
@@ -190,3 +191,34 @@ async def test_matches_carry_the_client_with_its_services(isp_clients: App) -> N
     (match,) = await search(isp_clients, "maría peña")
     assert match.client.zone.name == "Centro"
     assert [s.ip for s in match.client.services] == ["10.0.0.11"]
+
+
+async def test_the_rarest_word_drives_the_name_scan(
+    isp_clients: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With room for one candidate row only, "rosa" (Rosa H., Rosa V., Rosales) driving the scan
+    # would keep Rosa Hernández and miss Rosa Vázquez; "v" starts one name word and drives.
+    monkeypatch.setattr("antena.core.clients.search.NAME_CANDIDATES", 1)
+    assert ids(await search(isp_clients, "rosa v")) == [5]
+    assert ids(await search(isp_clients, "v rosa")) == [5]
+
+
+@pytest.mark.parametrize(
+    ("text", "statements"),
+    [("123", 2), ("10.0.0.1", 2), ("55 1234 5678", 2), ("jperez", 3), ("juan perez", 3), ("rosa bazquez", 4)],
+)
+async def test_statements_per_search(isp_clients: App, text: str, statements: int) -> None:
+    """Exact lookups share one statement, then name ranking, then loading the clients."""
+    sent: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not statement.startswith("BEGIN"):
+            sent.append(statement)
+
+    engine = isp_clients.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert await search(isp_clients, text)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(sent) == statements, sent

@@ -18,7 +18,7 @@ from antena.core.billing.display import money, short_date
 from antena.core.billing.payment_list import method_label
 from antena.core.bootstrap import App
 from antena.core.clients import lifecycle
-from antena.core.clients.card import Card, client_card
+from antena.core.clients.card import Card, client_card, find_card
 from antena.core.clients.resolve import find_one, status_label
 from antena.core.clients.search import Match, search_clients
 from antena.core.db.models import ClientStatus
@@ -55,11 +55,15 @@ async def _resolve_or_pick(message: Message, app: App, args: str, action: str, c
     try:
         return (await find_one(app, args)).id
     except Ambiguous as exc:
-        await message.answer(
-            _("Several clients match “{text}”. Which one?").format(text=args[:100]),
-            reply_markup=pick_list(app, action, exc.candidates),
-        )
+        await _pick(message, app, args, action, exc)
         return None
+
+
+async def _pick(message: Message, app: App, args: str, action: str, exc: Ambiguous) -> None:
+    await message.answer(
+        _("Several clients match “{text}”. Which one?").format(text=args[:100]),
+        reply_markup=pick_list(app, action, exc.candidates),
+    )
 
 
 # -- search and card -----------------------------------------------------------------------------
@@ -83,9 +87,15 @@ async def search(message: Message, app: App, args: str) -> None:
 
 
 async def card(message: Message, app: App, args: str) -> None:
-    client_id = await _resolve_or_pick(message, app, args, "card", "cliente")
-    if client_id is not None:
-        await send_card(message, app, client_id)
+    if not args:
+        await message.answer(usage("cliente"))
+        return
+    try:
+        c = await find_card(app, args)  # search and card in one read
+    except Ambiguous as exc:
+        await _pick(message, app, args, "card", exc)
+        return
+    await answer_card(message, app, c)
 
 
 def _money(app: App, amount: Decimal) -> str:
@@ -171,11 +181,13 @@ def card_buttons(app: App, c: Card) -> InlineKeyboardMarkup:
 
 
 async def send_card(message: Message, app: App, client_id: int) -> None:
+    await answer_card(message, app, await client_card(app, client_id))
+
+
+async def answer_card(message: Message, app: App, c: Card) -> None:
     from antena.bot.fieldwork_ui import card_lines  # contract, next visit, ticket history
 
-    c = await client_card(app, client_id)
-    text = card_text(app, c) + await card_lines(app, client_id)
-    await message.answer(text, reply_markup=card_buttons(app, c))
+    await message.answer(card_text(app, c) + card_lines(app, c), reply_markup=card_buttons(app, c))
 
 
 # -- suspend / activate --------------------------------------------------------------------------

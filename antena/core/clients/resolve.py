@@ -6,6 +6,7 @@ from antena.core import words
 from antena.core.bootstrap import App
 from antena.core.clients.search import Match, best_or_many, search_clients
 from antena.core.db.models import Client, ClientStatus
+from antena.core.db.uow import UnitOfWork
 from antena.core.errors import Ambiguous, InvalidInput, NotFound
 from antena.core.i18n import _
 
@@ -25,13 +26,18 @@ def describe_match(m: Match) -> str:
 
 async def find_one(app: App, text: str) -> Client:
     """One client or a ``CoreError`` saying none / which ones."""
+    async with app.reader() as uow:
+        return await find_in(uow, text)
+
+
+async def find_in(uow: UnitOfWork, text: str) -> Client:
+    """``find_one`` inside the caller's unit of work (the client stays in its session)."""
     query = (text or "").strip()
     if not query:
         raise InvalidInput(_("Say which client: a name, IP, phone, service user or id"))
     if len(query) > MAX_QUERY:
         raise InvalidInput(_("That search is too long (at most {n} characters)").format(n=MAX_QUERY))
-    async with app.reader() as uow:
-        matches = await search_clients(uow, query, limit=8, region=app.settings.default_region)
+    matches = await search_clients(uow, query, limit=8, region=uow.app.settings.default_region)
     if not matches:
         raise NotFound(_("No client matches “{text}”").format(text=query))
     best = best_or_many(matches)

@@ -7,7 +7,10 @@ use the indexed ``client_tokens`` table in one statement that returns only the b
 search among 100,000 clients reads only the index rows that match; a misspelt word falls back
 to rapidfuzz over the name words that start alike (b/v, c/s/z, g/j, i/y …).
 Statements are built once per shape: building SQLAlchemy constructs per search costs more than
-running them.
+running them. Each round trip costs more than the index reads behind it, so a search makes at most
+three (four with a misspelling): every exact and prefix lookup at once (which also counts how many
+name words each typed word starts, so the rarest drives the name scan), the name ranking, and the
+clients with their services.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
 
-from antena.core.db.models import Client, Service
+from antena.core.db.models import Client
 from antena.core.db.uow import UnitOfWork
 from antena.core.phones import phone_candidates
 from antena.core.text import fold, words
@@ -51,32 +55,60 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-_BY_ID = select(Client.id, Client.search_name).where(Client.id == bindparam("id"))
-_BY_IP = (
-    select(Service.client_id, Service.ip, Client.search_name)
-    .join(Client, Client.id == Service.client_id)
-    .where(Service.ip >= bindparam("lo"), Service.ip < bindparam("hi"))
-    .order_by(Service.ip)
-    .limit(MAX_PREFIX_HITS)
+# One client and its services (router, plan, zone) in one statement: the bot renders them.
+_LOAD: Select[Any] = (
+    select(Client).where(Client.id.in_(bindparam("ids", expanding=True))).options(joinedload(Client.services))
 )
-_BY_USER = (
-    select(Service.client_id, Service.service_user_lower, Client.search_name)
-    .join(Client, Client.id == Service.client_id)
-    .where(Service.service_user_lower >= bindparam("lo"), Service.service_user_lower < bindparam("hi"))
-    .order_by(Service.service_user_lower)
-    .limit(MAX_PREFIX_HITS)
+# Branches of the one lookup statement: (kind, client id, count, key, search name) rows.
+KIND_ID, KIND_IP, KIND_USER, KIND_PHONE, KIND_FULL, KIND_COUNT = range(6)
+_NO_KEY, _NO_COUNT = "CAST(NULL AS VARCHAR(80))", "CAST(NULL AS BIGINT)"
+_ID_BRANCH = f"SELECT {KIND_ID}, id, {_NO_COUNT}, {_NO_KEY}, search_name FROM clients WHERE id = :id"
+_IP_BRANCH = (
+    f"SELECT {KIND_IP}, s.client_id, {_NO_COUNT}, s.ip, c.search_name FROM services s"
+    " JOIN clients c ON c.id = s.client_id WHERE s.ip >= :iplo AND s.ip < :iphi"
+    f" ORDER BY s.ip LIMIT {MAX_PREFIX_HITS}"
+)
+_USER_BRANCH = (
+    f"SELECT {KIND_USER}, s.client_id, {_NO_COUNT}, s.service_user_lower, c.search_name FROM services s"
+    " JOIN clients c ON c.id = s.client_id WHERE s.service_user_lower >= :ulo AND s.service_user_lower < :uhi"
+    f" ORDER BY s.service_user_lower LIMIT {MAX_PREFIX_HITS}"
 )
 # Two indexed lookups: ``phone IN … OR phone_alt IN …`` would scan the whole table on SQLite.
-_BY_PHONE = text(
-    "SELECT id, search_name FROM clients WHERE phone IN :phones"
-    " UNION SELECT id, search_name FROM clients WHERE phone_alt IN :phones"
-).bindparams(bindparam("phones", expanding=True))
-_LOAD: Select[Any] = select(Client).where(Client.id.in_(bindparam("ids", expanding=True)))
+_PHONE_BRANCH = (
+    f"SELECT {KIND_PHONE}, p.id, {_NO_COUNT}, {_NO_KEY}, p.search_name FROM"
+    " (SELECT id, search_name FROM clients WHERE phone IN :phones"
+    " UNION SELECT id, search_name FROM clients WHERE phone_alt IN :phones) p"
+)
 # The whole name as typed (accents and case aside): it beats every prefix match ("juan perez"
 # means Juan Pérez, not Juana Pérez). ``search_name`` is indexed.
-_BY_FULL_NAME = select(Client.id, Client.search_name).where(Client.search_name == bindparam("name")).limit(
-    MAX_PREFIX_HITS
+_FULL_BRANCH = (
+    f"SELECT {KIND_FULL}, id, {_NO_COUNT}, {_NO_KEY}, search_name FROM clients WHERE search_name = :name"
+    f" LIMIT {MAX_PREFIX_HITS}"
 )
+
+
+def _count_branch(i: int) -> str:
+    """How many name words start with query word ``i`` (up to ``:capn``): 0 means misspelt, and
+    the rarest word drives the ranking scan."""
+    return (
+        f"SELECT {KIND_COUNT}, {i}, (SELECT count(*) FROM (SELECT 1 FROM client_tokens"
+        f" WHERE token >= :w{i} AND token < :e{i} LIMIT :capn) n{i}), {_NO_KEY}, {_NO_KEY}"
+    )
+
+
+@lru_cache(maxsize=64)
+def _lookup_statement(by_id: bool, by_ip: bool, by_phone: bool, n_words: int) -> TextClause:
+    """Every exact and prefix lookup a query needs, in one round trip (a ``UNION ALL``)."""
+    branches = [_ID_BRANCH] if by_id else []
+    branches += [_IP_BRANCH] if by_ip else []
+    branches += [_USER_BRANCH] + ([_PHONE_BRANCH] if by_phone else [])
+    branches += [_FULL_BRANCH] + [_count_branch(i) for i in range(n_words)] if n_words else []
+    # Each branch is wrapped: SQLite allows ORDER BY / LIMIT only on the whole compound.
+    sql = " UNION ALL ".join(f"SELECT * FROM ({b}) b{i}" for i, b in enumerate(branches))
+    stmt = text(sql)
+    return stmt.bindparams(bindparam("phones", expanding=True)) if by_phone else stmt
+
+
 FULL_NAME_SCORE = 95
 
 
@@ -168,12 +200,13 @@ async def _fuzzy_words(uow: UnitOfWork, word: str) -> list[str]:
 
 
 async def _rank_names(
-    uow: UnitOfWork, query_words: list[str], fuzzy: dict[str, list[str]], limit: int
+    uow: UnitOfWork, query_words: list[str], counts: list[int], fuzzy: dict[str, list[str]], limit: int
 ) -> list[tuple[int, int, str]]:
     """(client id, word score, search name) of the best ``limit`` clients having every word."""
     shape = tuple(w in fuzzy for w in query_words)
-    # The longest plain word is usually the rarest: it drives the scan.
-    drive = max(range(len(query_words)), key=lambda i: (not shape[i], len(query_words[i])))
+    # The rarest plain word drives the scan (each of its rows costs one probe per other word);
+    # among equally rare ones, the longest.
+    drive = min(range(len(query_words)), key=lambda i: (shape[i], counts[i], -len(query_words[i]), i))
     params: dict[str, Any] = {"cap": NAME_CANDIDATES, "limit": limit}
     for i, word in enumerate(query_words):
         if shape[i]:
@@ -184,42 +217,23 @@ async def _rank_names(
     return [(cid, int(score), name) for cid, score, name in rows]
 
 
-@lru_cache(maxsize=8)
-def _present_statement(n: int) -> TextClause:
-    probes = ", ".join(
-        f"(SELECT 1 FROM client_tokens WHERE token >= :w{i} AND token < :e{i} LIMIT 1)" for i in range(n)
-    )
-    return text(f"SELECT {probes}")
-
-
-async def _present(uow: UnitOfWork, query_words: list[str]) -> list[bool]:
-    """Whether each word starts some name word: one round trip, one index probe per word."""
-    params = {}
-    for i, word in enumerate(query_words):
-        params[f"w{i}"], params[f"e{i}"] = word, _next_prefix(word)
-    row = (await uow.session.execute(_present_statement(len(query_words)), params)).one()
-    return [value is not None for value in row]
-
-
 async def _name_matches(
-    uow: UnitOfWork, query_words: list[str], limit: int
+    uow: UnitOfWork, query_words: list[str], counts: list[int], limit: int
 ) -> list[tuple[int, int, str, str]]:
     """(client id, score, search name, reason) for name matches, best first.
 
     A word that starts no name word is taken for a misspelling and replaced by the near words.
     """
-    query_words = query_words[:MAX_WORDS]
     if not query_words:
         return []
-    present = await _present(uow, query_words)
     fuzzy: dict[str, list[str]] = {}
-    for word, found in zip(query_words, present, strict=True):
-        if not found:
+    for word, count in zip(query_words, counts, strict=True):
+        if not count:
             near = await _fuzzy_words(uow, word)
             if not near:
                 return []
             fuzzy[word] = near
-    ranked = await _rank_names(uow, query_words, fuzzy, limit)
+    ranked = await _rank_names(uow, query_words, counts, fuzzy, limit)
     base, reason = (10, "fuzzy") if fuzzy else (40, "name")
     return [(cid, base + score, name, reason) for cid, score, name in ranked]
 
@@ -237,34 +251,53 @@ async def search_clients(uow: UnitOfWork, text: str, *, limit: int = 8, region: 
             found[cid] = (score, name, reason)
 
     bare = query.removeprefix("#").strip()
-    if bare.isdigit() and len(bare) <= 9:
-        for cid, name in await s.execute(_BY_ID, {"id": int(bare)}):
-            hit(cid, 100, name, "id")
+    by_id = bare.isdigit() and len(bare) <= 9
     try:
         ip: str | None = str(ipaddress.ip_address(query))
     except ValueError:
         ip = None
     ip_like = ip is not None or _PARTIAL_IPV4.match(query) is not None
+    lowered = query.lower()
+    phones = [] if ip_like else phone_candidates(query, region)
+    names = [] if (ip_like or phones or bare.isdigit()) else words(query)[:MAX_WORDS]
+    params: dict[str, Any] = {"ulo": lowered, "uhi": _next_prefix(lowered)}
+    if by_id:
+        params["id"] = int(bare)
     if ip_like:
         start = ip or query
-        for cid, service_ip, name in await s.execute(_BY_IP, {"lo": start, "hi": _next_prefix(start)}):
-            hit(cid, 100 if service_ip == ip else 70, name, "ip")
-    lowered = query.lower()
-    for cid, user, name in await s.execute(_BY_USER, {"lo": lowered, "hi": _next_prefix(lowered)}):
-        hit(cid, 100 if user == lowered else 60, name, "user")
-    phones = [] if ip_like else phone_candidates(query, region)
+        params["iplo"], params["iphi"] = start, _next_prefix(start)
     if phones:
-        for cid, name in await s.execute(_BY_PHONE, {"phones": phones}):
+        params["phones"] = phones
+    if names:
+        params["name"], params["capn"] = fold(query), NAME_CANDIDATES + 1
+        for i, word in enumerate(names):
+            params[f"w{i}"], params[f"e{i}"] = word, _next_prefix(word)
+    statement = _lookup_statement(by_id, ip_like, bool(phones), len(names))
+    counts = [0] * len(names)
+    full: list[tuple[int, str]] = []
+    rows = sorted((await s.execute(statement, params)).all(), key=lambda row: row[0])  # as ranked: id first
+    for kind, cid, count, key, name in rows:
+        if kind == KIND_ID:
+            hit(cid, 100, name, "id")
+        elif kind == KIND_IP:
+            hit(cid, 100 if key == ip else 70, name, "ip")
+        elif kind == KIND_USER:
+            hit(cid, 100 if key == lowered else 60, name, "user")
+        elif kind == KIND_PHONE:
             hit(cid, 90, name, "phone")
-    if not (ip_like or phones or bare.isdigit()):
-        for cid, score, name, reason in await _name_matches(uow, words(query), limit):
+        elif kind == KIND_FULL:
+            full.append((cid, name))
+        else:
+            counts[cid] = int(count)
+    if names:
+        for cid, score, name, reason in await _name_matches(uow, names, counts, limit):
             hit(cid, score, name, reason)
-        for cid, name in await s.execute(_BY_FULL_NAME, {"name": fold(query)}):
+        for cid, name in full:
             hit(cid, FULL_NAME_SCORE, name, "name")
     best = sorted(found, key=lambda cid: (-found[cid][0], found[cid][1], cid))[:limit]
     if not best:
         return []
-    clients = {c.id: c for c in (await s.execute(_LOAD, {"ids": best})).scalars()}
+    clients = {c.id: c for c in (await s.execute(_LOAD, {"ids": best})).unique().scalars()}
     return [Match(clients[cid], found[cid][0], found[cid][2]) for cid in best if cid in clients]
 
 

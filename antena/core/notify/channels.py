@@ -204,10 +204,14 @@ class TelegramChannel:
         from aiogram import Bot
         from aiogram.client.session.aiohttp import AiohttpSession
         from aiogram.client.telegram import TelegramAPIServer
+        from aiogram.methods import Response
+        from aiogram.types import Message
 
         assert settings.telegram_token is not None
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
         self.bot = Bot(settings.telegram_token.get_secret_value(), session=session)
+        # Held: pydantic caches this model weakly, and aiogram rebuilt it (ms) for each message.
+        self._reply_model = Response[Message]
 
     def sender(self) -> str:
         return "telegram"
