@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -222,8 +222,11 @@ class RouterConnection:
 
     # -- commands ---------------------------------------------------------------------------
 
-    async def execute(self, command: str, words: Sequence[str] = ()) -> tuple[list[Row], Row]:
-        """Send one command; returns the ``!re`` rows and the attributes of ``!done``."""
+    async def execute(
+        self, command: str, words: Sequence[str] = (), *, keep: Callable[[Row], bool] | None = None
+    ) -> tuple[list[Row], Row]:
+        """Send one command; returns the ``!re`` rows (only those ``keep`` accepts, dropped as they
+        arrive) and the attributes of ``!done``."""
         async with self._lock:
             if self._broken is not None:
                 raise RouterUnreachable(note=self._broken)
@@ -237,7 +240,9 @@ class RouterConnection:
                 while True:
                     reply, raw = await self._sentences.read(self._timeout)
                     if reply == "!re":
-                        rows.append(_parse(raw))
+                        row = _parse(raw)
+                        if keep is None or keep(row):
+                            rows.append(row)
                     elif reply == "!trap":
                         traps.append(_parse(raw).get("message", "unknown error"))
                     elif reply == "!done":
@@ -349,9 +354,14 @@ class RouterConnection:
         rows, _ = await self.execute(f"{path}/print", words)
         return rows
 
-    async def select(self, path: str, *props: str, where: Sequence[str] = ()) -> list[Row]:
-        """Only ``props`` of the rows matching ``where`` (one ``print`` with ``.proplist``)."""
-        return await self.print(path, proplist=props or None, where=where)
+    async def select(
+        self, path: str, *props: str, where: Sequence[str] = (), keep: Callable[[Row], bool] | None = None
+    ) -> list[Row]:
+        """Only ``props`` of the rows matching ``where`` (one ``print`` with ``.proplist``); ``keep``
+        filters rows as they arrive, for tables too big to hold whole."""
+        words = [f"=.proplist={','.join(props)}"] if props else []
+        rows, _ = await self.execute(f"{path}/print", [*words, *where], keep=keep)
+        return rows
 
     async def add(self, path: str, **props: Value | None) -> str:
         """Add a row; returns its ``.id``."""

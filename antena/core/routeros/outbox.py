@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
@@ -161,7 +162,7 @@ async def deliver_now(app: App, task_ids: Iterable[int], *, details: bool = True
     the first slice of every router claimed in one transaction, the routers applied in parallel,
     each router given its next slice (``BATCH_LIMIT``) until its share is done or it fails.
     ``details=False`` (a bulk of thousands): only the tasks that did not apply are returned."""
-    wanted = sorted(set(task_ids))
+    wanted = array("q", sorted(set(task_ids)))  # 800 KB for a cut-off day's 100,000, not 4 MB of ints
     if not wanted:
         return []
     up_to: dict[int, int] = {}
@@ -169,12 +170,11 @@ async def deliver_now(app: App, task_ids: Iterable[int], *, details: bool = True
         for start in range(0, len(wanted), CHUNK):
             rows = await uow.session.execute(
                 select(RouterTask.router_id, func.max(RouterTask.id))
-                .where(RouterTask.id.in_(wanted[start : start + CHUNK]))
+                .where(RouterTask.id.in_(list(wanted[start : start + CHUNK])))
                 .group_by(RouterTask.router_id)
             )
             for router_id, last in rows:
                 up_to[router_id] = max(up_to.get(router_id, 0), last)
-    wanted_set = set(wanted)
 
     answered = bytearray(len(wanted))  # 1: this wanted task was tried (by position in ``wanted``)
 
@@ -183,12 +183,15 @@ async def deliver_now(app: App, task_ids: Iterable[int], *, details: bool = True
         out: list[Delivery] = []
         while True:
             batch = await apply_router(app, router, tasks)
+            full, held = len(tasks) >= BATCH_LIMIT, any(d.outcome in _HELD for d in batch)
             for d in batch:
-                if d.task_id in wanted_set:
-                    answered[bisect_left(wanted, d.task_id)] = 1
+                at = bisect_left(wanted, d.task_id)
+                if at < len(wanted) and wanted[at] == d.task_id:
+                    answered[at] = 1
                     if details or d.outcome is not Outcome.APPLIED:
                         out.append(d)
-            if len(tasks) < BATCH_LIMIT or any(d.outcome in _HELD for d in batch):
+            del batch, tasks  # this slice is written down: let it go before the next is read
+            if not full or held:
                 return out  # its share is done, or it went away: the rest waits for the worker
             more = await claim_routers(app, {router.id: up_to[router.id]}, due_only=False)
             if not more:

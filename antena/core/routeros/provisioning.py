@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from antena.core.errors import RouterError, RouterUnreachable
@@ -106,6 +106,7 @@ async def read_snapshot(conns: Sequence[RouterConnection], ops: Sequence[RouterO
     ``conns`` in parallel."""
     ops = [op for op in ops if op.kind in (OpKind.SUSPEND, OpKind.ACTIVATE)]
     reads: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []  # field, path, props, where
+    keep: dict[str, Callable[[Row], bool] | None] = {}
     if len(ops) == 1:
         op = ops[0]
         spec = op.service
@@ -129,6 +130,14 @@ async def read_snapshot(conns: Sequence[RouterConnection], ops: Sequence[RouterO
             (any(column) for column in zip(*needs, strict=True)) if needs else (False,) * 4
         )
         by_comment = by_name = by_user = ()
+        # Every lookup is by an op's own comment or address: on a cut-off day's slice of 2,000
+        # against a suspend list of 100,000 only the rows that can matter are kept as they arrive.
+        comments = {op.service.comment for op in ops}
+        hosts = {norm_host(op.service.ip) for op in ops if op.service.ip}
+        keep["entries"] = lambda row: (
+            row.get("comment", "") in comments or norm_host(row.get("address", "")) in hosts
+        )
+        keep["secrets"] = keep["users"] = lambda row: row.get("comment", "") in comments
     if secrets:
         reads.append(("secrets", PPP_SECRET, _SECRET_PROPS, by_comment))
     if ppp_active:
@@ -139,8 +148,8 @@ async def read_snapshot(conns: Sequence[RouterConnection], ops: Sequence[RouterO
         reads.append(("hotspot_active", HOTSPOT_ACTIVE, _SESSION_PROPS, by_user))
     results = await asyncio.gather(
         *(
-            conns[i % len(conns)].select(path, *props, where=where)
-            for i, (_, path, props, where) in enumerate(reads)
+            conns[i % len(conns)].select(path, *props, where=where, keep=keep.get(name))
+            for i, (name, path, props, where) in enumerate(reads)
         )
     )
     tables: dict[str, list[Row]] = defaultdict(list)
