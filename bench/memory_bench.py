@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import datetime as dt
 import os
 import socket
@@ -97,7 +98,7 @@ async def _progress(db: Database, day: dt.date) -> tuple[bool, int, int]:
     return done == day.toordinal(), int(pending), int(cut)
 
 
-async def run(routers: int, per_router: int, latency: float, url: str | None) -> bool:
+async def run(routers: int, per_router: int, latency: float, url: str | None, trace: bool = False) -> bool:
     total = routers * per_router
     day = dt.datetime.now(dt.UTC).date()
     print(f"machine: {machine()}")
@@ -125,6 +126,7 @@ async def run(routers: int, per_router: int, latency: float, url: str | None) ->
                 stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
             tail: list[str] = []
+            loggers: collections.Counter[str] = collections.Counter()
             ready = asyncio.Event()
 
             async def read() -> None:
@@ -132,6 +134,8 @@ async def run(routers: int, per_router: int, latency: float, url: str | None) ->
                 while line := await proc.stdout.readline():
                     text = line.decode(errors="replace").rstrip()
                     tail[:] = [*tail[-9:], text]
+                    if trace:
+                        loggers[" ".join(text.split()[2:4])[:60]] += 1
                     if READY_LINE in text:
                         ready.set()
 
@@ -143,8 +147,13 @@ async def run(routers: int, per_router: int, latency: float, url: str | None) ->
                 await asyncio.wait_for(ready.wait(), timeout=120)
                 idle = _status(proc.pid).get("VmRSS", 0.0)
                 last_poll = 0.0
+                last_trace = 0.0
                 while time.perf_counter() - started < DAY_LIMIT_S and proc.returncode is None:
                     peak_sampled = max(peak_sampled, _status(proc.pid).get("VmRSS", 0.0))
+                    if trace and time.perf_counter() - last_trace >= 0.5:
+                        last_trace = time.perf_counter()
+                        rss = _status(proc.pid).get("VmRSS", 0.0)
+                        print(f"  {last_trace - started:5.1f} s  {rss:4.0f} MB  {(tail or [''])[-1][:100]}")
                     if time.perf_counter() - last_poll >= 0.5:
                         last_poll = time.perf_counter()
                         done, pending, cut = await _progress(db, day)
@@ -159,6 +168,9 @@ async def run(routers: int, per_router: int, latency: float, url: str | None) ->
                 reader.cancel()
                 await db.dispose()
             stats = await host.ask("stats")
+            if trace:
+                print("log lines:", loggers.most_common(8))
+                print("last lines:", *tail, sep="\n  ")
     assert isinstance(stats, list)
     listed = sum(s["listed"] for s in stats)
     twice = sum(s["twice"] for s in stats)
@@ -190,8 +202,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-router", type=int, default=PER_ROUTER)
     parser.add_argument("--latency", type=float, default=LATENCY_S)
     parser.add_argument("--url", default=None, help="a PostgreSQL URL instead of a SQLite file (wiped)")
+    parser.add_argument("--trace", action="store_true", help="print the RSS and log lines as it goes")
     args = parser.parse_args(argv)
-    sys.exit(0 if asyncio.run(run(args.routers, args.per_router, args.latency, args.url)) else 1)
+    sys.exit(0 if asyncio.run(run(args.routers, args.per_router, args.latency, args.url, args.trace)) else 1)
 
 
 if __name__ == "__main__":

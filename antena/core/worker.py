@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from antena.core import reconcile
@@ -13,6 +14,8 @@ from antena.core.bootstrap import App
 from antena.core.cfdi import jobs as cfdi_jobs
 from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
+from antena.core.routeros.claims import BATCH_LIMIT
+from antena.core.routeros.ops import Outcome
 from antena.core.usage import sampler as usage
 
 LOG = logging.getLogger(__name__)
@@ -39,8 +42,25 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
 
 
 async def _routers(app: App) -> None:
-    for d in await outbox.run_due(app):
-        LOG.info("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
+    """Passes until no router has a full slice left: a router with 10,000 queued tasks (back from
+    an outage on a cut-off day) is drained now, not one slice per poll. The log says per router
+    what applied, and names each task that did not (100,000 "applied" lines help nobody)."""
+    while True:
+        done = await outbox.run_due(app)
+        applied: Counter[str] = Counter()
+        held: set[int] = set()
+        for d in done:
+            if d.outcome is Outcome.APPLIED:
+                applied[d.router_name] += 1
+                LOG.debug("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
+            else:
+                held.add(d.router_id)
+                LOG.info("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
+        for router, n in sorted(applied.items()):
+            LOG.info("router %s: %s tasks applied", router, n)
+        per_router = Counter(d.router_id for d in done)
+        if not any(n >= BATCH_LIMIT and r not in held for r, n in per_router.items()):
+            return
 
 
 async def _messages(app: App) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -375,3 +376,33 @@ async def test_routers_with_more_than_a_slice_get_slice_after_slice(app: App, is
     assert summary.per_router["RB-Centro"].applied == 5 and not summary.queued
     assert suspended_ips(isp.emulator) == [f"10.0.6.{n}" for n in range(1, 6)]
     assert all(a.deliveries and not a.queued for a in summary.suspended)
+
+
+async def test_a_worker_never_slips_in_between_the_slices_of_a_cutoff(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The next slice is leased before the current one is written down: a worker polling all the
+    while (``antena run`` runs both) finds the router held, so the cut-off reports every client
+    applied, not "queued" for the ones a worker would have taken."""
+    monkeypatch.setattr(claims, "BATCH_LIMIT", 2)
+    monkeypatch.setattr(outbox, "BATCH_LIMIT", 2)
+    pin(app, JUNE_5)
+    owing = [await client(app, isp, f"Vecino {n}", f"10.0.7.{n}") for n in range(1, 8)]
+    for c in owing:
+        await invoice(app, c.id, JUNE_1)
+    stop = asyncio.Event()
+    taken: list[int] = []
+
+    async def worker() -> None:
+        while not stop.is_set():
+            await make_due(app)  # the tasks are stamped with the real time, the clock is pinned
+            taken.extend(d.task_id for d in await outbox.run_due(app))
+            await asyncio.sleep(0)
+
+    polling = asyncio.create_task(worker())
+    try:
+        summary = await app.perform(run_cutoff, SYSTEM)
+    finally:
+        stop.set()
+        await polling
+    assert not summary.queued and summary.per_router["RB-Centro"].applied == 7
+    assert taken == [], "the worker never got the router"
+    assert suspended_ips(isp.emulator) == [f"10.0.7.{n}" for n in range(1, 8)]

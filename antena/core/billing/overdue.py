@@ -8,9 +8,11 @@ manual says the automatic cut-off does not work with that category.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
@@ -59,26 +61,42 @@ async def clients_owing(session: AsyncSession, day: dt.date, among: Iterable[int
     return found
 
 
-async def cutoff_reached(session: AsyncSession, day: dt.date) -> tuple[set[int], set[int]]:
-    """Clients with an overdue invoice whose own cut-off date has come on ``day`` (the calendar's
-    cut-off day suspends only those), and those for which it falls exactly on ``day`` (an
-    invoice whose dates staff edited is cut on its own date). A cut-off date on the due date
-    itself falls the day after, when the invoice is overdue."""
-    ripe_rows = await session.execute(
-        select(Invoice.client_id)
-        .where(is_overdue(day), or_(Invoice.cutoff_date.is_(None), Invoice.cutoff_date <= day))
-        .distinct()
-    )
+@dataclass(frozen=True)
+class Owing:
+    """The clients with an overdue Internet invoice on a day, in id order, with two flags each:
+    the invoice's own cut-off date has come (``ripe``: the calendar's cut-off day suspends those),
+    and it falls exactly on the day (``today``: an invoice whose dates staff edited is cut on its
+    own date; a cut-off date on the due date itself falls the day after, when it is overdue).
+    Arrays, not sets: a day of 100,000 holds 1 MB, not three sets of boxed ids (20 MB)."""
+
+    ids: array[int]
+    ripe: bytearray
+    today: bytearray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+async def owing_on(session: AsyncSession, day: dt.date) -> Owing:
+    """:class:`Owing` for ``day`` in one grouped read of the overdue invoices."""
     yesterday = day - dt.timedelta(days=1)
-    today_rows = await session.execute(
-        select(Invoice.client_id)
-        .where(
-            is_overdue(day),
-            or_(
-                Invoice.cutoff_date == day,
-                and_(Invoice.due_date == yesterday, Invoice.cutoff_date <= yesterday),
-            ),
-        )
-        .distinct()
+    reached = or_(Invoice.cutoff_date.is_(None), Invoice.cutoff_date <= day)
+    falls = or_(
+        Invoice.cutoff_date == day, and_(Invoice.due_date == yesterday, Invoice.cutoff_date <= yesterday)
     )
-    return set(ripe_rows.scalars()), set(today_rows.scalars())
+    rows = await session.execute(
+        select(
+            Invoice.client_id,
+            func.max(case((reached, 1), else_=0)),
+            func.max(case((falls, 1), else_=0)),
+        )
+        .where(is_overdue(day))
+        .group_by(Invoice.client_id)
+        .order_by(Invoice.client_id)
+    )
+    out = Owing(array("q"), bytearray(), bytearray())
+    for client_id, ripe, today in rows:
+        out.ids.append(client_id)
+        out.ripe.append(1 if ripe else 0)
+        out.today.append(1 if today else 0)
+    return out

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import random
 import socket
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -28,7 +29,7 @@ from antena.core.routeros.ops import Outcome, RouterAccess, RouterOp
 
 #: Tasks one router is given at a time. A cut-off day of 100,000 on 10 routers holds 10 slices in
 #: memory, not the day; a router with more is given its next slice as soon as it answered this one.
-BATCH_LIMIT = 2000
+BATCH_LIMIT = 1000
 RESULT_LIMIT, ERROR_LIMIT = 255, 500  # router_tasks.result / last_error: JSON text of the notes
 
 
@@ -152,6 +153,37 @@ async def claim_routers(
     return claimed
 
 
+async def claim_next(app: App, router: Router, after: int, up_to: int) -> list[Claimed]:
+    """The next slice of a router this process is draining (tasks after ``after``, up to
+    ``up_to``), leased while the current slice's lease still holds the router; nothing when a lease
+    of another live worker is found (it is that worker's now)."""
+    now = app.clock.now()
+    me = worker_id()
+    async with app.uow() as uow:
+        s = uow.session
+        lock = select(Router.id).where(Router.id == router.id)
+        if app.db.dialect == "postgresql":
+            lock = lock.with_for_update(skip_locked=True)
+        if (await s.execute(lock)).scalar() is None:
+            return []
+        holders = await s.execute(
+            select(RouterTask.lease_owner)
+            .where(
+                RouterTask.router_id == router.id,
+                RouterTask.status == TaskStatus.PENDING,
+                RouterTask.lease_until > now,
+                RouterTask.lease_owner != me,
+            )
+            .distinct()
+        )
+        if any(not dead_here(owner) for owner in holders.scalars()):
+            return []
+        lease = dt.timedelta(seconds=app.settings.router_lease_seconds)
+        tasks = await _lease(s, router.id, up_to, me, now + lease, after=after)
+        await uow.commit()
+    return tasks
+
+
 async def _due(s: AsyncSession, router_ids: set[int], now: dt.datetime) -> set[int]:
     """The routers whose oldest pending task is due (a later one never overtakes it)."""
     oldest = (
@@ -166,13 +198,13 @@ async def _due(s: AsyncSession, router_ids: set[int], now: dt.datetime) -> set[i
 
 
 async def _lease(
-    s: AsyncSession, router_id: int, up_to: int | None, owner: str, until: dt.datetime
+    s: AsyncSession, router_id: int, up_to: int | None, owner: str, until: dt.datetime, *, after: int = 0
 ) -> list[Claimed]:
     """Take the router's first ``BATCH_LIMIT`` pending tasks (up to ``up_to``) with one UPDATE …
     RETURNING: what is leased is exactly what is returned."""
     table = cast(Table, RouterTask.__table__)
     c = table.c
-    first = select(c.id).where(c.router_id == router_id, c.status == TaskStatus.PENDING)
+    first = select(c.id).where(c.router_id == router_id, c.status == TaskStatus.PENDING, c.id > after)
     if up_to is not None:
         first = first.where(c.id <= up_to)
     first = first.order_by(c.id).limit(BATCH_LIMIT)
@@ -183,7 +215,7 @@ async def _lease(
         .returning(c.id, c.client_id, c.kind, c.payload, c.attempts)
     )
     tasks = [
-        Claimed(i, router_id, client_id, kind, RouterOp.from_json(payload), attempts)
+        Claimed(i, router_id, client_id, sys.intern(kind), RouterOp.from_json(payload), attempts)
         for i, client_id, kind, payload, attempts in rows
     ]
     tasks.sort(key=lambda t: t.id)

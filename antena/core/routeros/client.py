@@ -263,12 +263,14 @@ class RouterConnection:
         return rows, done
 
     async def pipeline(
-        self, commands: Sequence[tuple[str, Sequence[str]]], *, window: int = 16
+        self, commands: Sequence[tuple[str, Sequence[str] | Mapping[str, Value | None]]], *, window: int = 16
     ) -> list[Row | RouterError]:
         """Send many commands tagged, up to ``window`` of them awaiting their answers at once, so
         the router always has the next one (a cut-off's adds: no idle round trip per command).
         For each command, in order: the attributes of its ``!done``, or its error (the router's
-        trap; ``RouterUnreachable`` for every command the lost connection left unanswered)."""
+        trap; ``RouterUnreachable`` for every command the lost connection left unanswered).
+        A command's words may be given as its properties (a mapping): they are then encoded only
+        when it is sent, so 2,000 queued adds hold no word lists."""
         results: list[Row | RouterError | None] = [None] * len(commands)
         traps: dict[int, list[str]] = {}
         async with self._lock:
@@ -281,6 +283,8 @@ class RouterConnection:
                         batch = bytearray()
                         while sent < len(commands) and sent - answered < window:
                             command, words = commands[sent]
+                            if isinstance(words, Mapping):
+                                words = attribute_words(words)
                             batch += encode_sentence((command, *words, f".tag={sent}"))
                             sent += 1
                             self.commands += 1

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from antena.core.config import Settings
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
 from antena.core.notes import Note, note
-from antena.core.routeros.client import RouterConnection, attribute_words, open_connections
+from antena.core.routeros.client import RouterConnection, open_connections
 from antena.core.routeros.ops import OpKind, OpResult, Outcome, RouterAccess, RouterOp
 from antena.core.routeros.provisioning import Actions, apply_op, plan, read_snapshot
 from antena.core.routeros.services import is_duplicate, is_gone, remove_ids
@@ -225,10 +225,12 @@ class _BulkRun:
         """The single add of each of these planned ops, sent as one pipeline on ``conn``."""
         if self.lost is not None:
             return
-        commands = []
+        commands: list[tuple[str, Mapping[str, str]]] = []
+        verbs: dict[str, str] = {}
         for index in indices:
             ((path, props),) = self.actions[index].adds
-            commands.append((f"{path}/add", attribute_words(props)))
+            verb = verbs.get(path) or verbs.setdefault(path, f"{path}/add")
+            commands.append((verb, props))  # words encoded as each is sent
         try:
             answers = await conn.pipeline(commands, window=PIPELINE_WINDOW)
         except RouterError as exc:  # the connection was already unusable

@@ -36,10 +36,11 @@ from antena.core.routeros.claims import (
     Delivery,
     access_for,
     backoff,
+    claim_next,
     claim_routers,
     worker_id,
 )
-from antena.core.routeros.ops import Outcome, RouterOp
+from antena.core.routeros.ops import OpResult, Outcome, RouterOp
 from antena.core.routeros.records import apply_router
 
 CHUNK = 2000  # ids per IN (...) list: under SQLite's and asyncpg's parameter limits
@@ -179,24 +180,30 @@ async def deliver_now(app: App, task_ids: Iterable[int], *, details: bool = True
     answered = bytearray(len(wanted))  # 1: this wanted task was tried (by position in ``wanted``)
 
     async def drain(router: Router, tasks: list[Claimed]) -> list[Delivery]:
-        """Slice after slice on one router; only the deliveries asked about are kept."""
+        """Slice after slice on one router, each next slice leased before the current one is
+        written down (the router is never free for another worker in between); only the
+        deliveries asked about are kept."""
         out: list[Delivery] = []
-        while True:
-            batch = await apply_router(app, router, tasks)
-            full, held = len(tasks) >= BATCH_LIMIT, any(d.outcome in _HELD for d in batch)
+        while tasks:
+            following: list[Claimed] = []
+
+            async def lease_next(results: Sequence[OpResult], current: list[Claimed] = tasks) -> None:
+                nonlocal following
+                full = len(current) >= BATCH_LIMIT
+                held = any(r.outcome in _HELD for r in results)
+                if full and not held:  # went away: the rest waits for the worker
+                    following = await claim_next(app, router, current[-1].id, up_to[router.id])
+
+            batch = await apply_router(app, router, tasks, before_recording=lease_next)
             for d in batch:
                 at = bisect_left(wanted, d.task_id)
                 if at < len(wanted) and wanted[at] == d.task_id:
                     answered[at] = 1
                     if details or d.outcome is not Outcome.APPLIED:
                         out.append(d)
-            del batch, tasks  # this slice is written down: let it go before the next is read
-            if not full or held:
-                return out  # its share is done, or it went away: the rest waits for the worker
-            more = await claim_routers(app, {router.id: up_to[router.id]}, due_only=False)
-            if not more:
-                return out  # a worker holds it now
-            ((router, tasks),) = more
+            del batch  # this slice is written down: let it go before the next is applied
+            tasks = following
+        return out
 
     claimed = await claim_routers(app, up_to, due_only=False)
     results = await asyncio.gather(*(drain(router, tasks) for router, tasks in claimed))

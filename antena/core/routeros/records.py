@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -75,8 +75,17 @@ async def _attempts(session: AsyncSession, ids: list[int]) -> dict[int, int]:
     return out
 
 
-async def apply_router(app: App, router: Router, tasks: Sequence[Claimed]) -> list[Delivery]:
-    """Apply the claimed tasks of one router, then record what it answered (``records``)."""
+async def apply_router(
+    app: App,
+    router: Router,
+    tasks: Sequence[Claimed],
+    *,
+    before_recording: Callable[[Sequence[OpResult]], Awaitable[object]] | None = None,
+) -> list[Delivery]:
+    """Apply the claimed tasks of one router, then record what it answered (``records``).
+
+    ``before_recording`` runs between the two, while this slice's lease still holds the router:
+    a caller draining a long queue leases its next slice there, so no other worker can slip in."""
     ops = [t.op for t in tasks]
     access = access_for(router, app.settings.router_timeout)
     try:
@@ -90,6 +99,8 @@ async def apply_router(app: App, router: Router, tasks: Sequence[Claimed]) -> li
         # A crash here leaves the tasks leased by a dead process: the next worker takes them over
         # at once and applies them again, which the router operations make harmless (idempotent).
         failpoints.reach("router.applied")
+    if before_recording is not None:
+        await before_recording(results)
     return await record_results(app, router, tasks, results)
 
 
