@@ -78,7 +78,10 @@ async def finish(app: App, report: ActionReport, pending: Pending) -> ActionRepo
 
 async def _finish_compact(app: App, report: ActionReport, pending: TaskPairs) -> ActionReport:
     """Deliver, count the applied clients per router, and describe only the others."""
-    held = {d.task_id: d for d in await deliver_now(app, pending.tasks, details=False)}
+    last: dict[int, int] = {}
+    for task_id, router_id in zip(pending.tasks, pending.routers, strict=True):
+        last[router_id] = max(last.get(router_id, 0), task_id)
+    held = {d.task_id: d for d in await deliver_now(app, pending.tasks, details=False, last_per_router=last)}
     attention: dict[int, list[Delivery]] = {}
     for task_id, client_id in zip(pending.tasks, pending.clients, strict=True):
         if task_id in held:

@@ -10,7 +10,7 @@ statement; on PostgreSQL a plain insert is a binary ``COPY``), in the caller's t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam
@@ -85,3 +85,33 @@ async def _copy(
     if not driver.is_in_transaction():  # the adapter begins lazily: make the COPY part of it
         await conn.exec_driver_sql("SELECT 1")
     await driver.copy_records_to_table(table.name, records=records, columns=columns, schema_name=table.schema)
+
+
+async def execute_many(session: AsyncSession, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Any statement with named bind parameters (an ``UPDATE … WHERE id = :tid``) over many rows:
+    compiled once, each value through its type's bind processor, the rows to the driver's own
+    ``executemany`` (a cut-off records 30,000 task results: SQLAlchemy's per-row parameter
+    bookkeeping cost more than SQLite's work). Values the statement carries itself (``.values(x=1)``,
+    ``WHERE status = 'pending'``) are taken from it."""
+    if not rows:
+        return
+    conn = await session.connection()
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, for_executemany=True)
+    order = list(compiled.positiontup or ())
+    python_side = getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None)
+    if not compiled.positional or python_side or any("POSTCOMPILE" in str(name) for name in order):
+        await session.execute(stmt, list(rows))  # named parameters, or defaults computed in Python
+        return
+    fixed = compiled.params
+    processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
+    columns = list(zip(order, processors, strict=True))
+    records = [
+        tuple(
+            (process(value) if process is not None else value)
+            for name, process in columns
+            for value in (row[name] if name in row else fixed[name],)
+        )
+        for row in rows
+    ]
+    await conn.exec_driver_sql(str(compiled), records)

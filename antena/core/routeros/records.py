@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from antena.core import failpoints
 from antena.core.audit import Actor, record
 from antena.core.bootstrap import App
+from antena.core.db.bulk import execute_many
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.notes import encode, note
@@ -225,15 +226,28 @@ async def _write(session: AsyncSession, groups: dict[str, list[dict[str, Any]]],
         "applied": _update(
             status=TaskStatus.DONE.value, result=bindparam("res"), attempts=n, finished_at=now, updated_at=now
         ),
-        "refused": _update(status=TaskStatus.FAILED.value, last_error=err, attempts=n, finished_at=now),
-        "login": _update(
-            last_error=err, error_code="login_refused", attempts=n, next_attempt_at=bindparam("next")
+        "refused": _update(
+            status=TaskStatus.FAILED.value, last_error=err, attempts=n, finished_at=now, updated_at=now
         ),
-        "retry": _update(last_error=err, error_code=None, attempts=n, next_attempt_at=bindparam("next")),
+        "login": _update(
+            last_error=err,
+            error_code="login_refused",
+            attempts=n,
+            next_attempt_at=bindparam("next"),
+            updated_at=now,
+        ),
+        "retry": _update(
+            last_error=err, error_code=None, attempts=n, next_attempt_at=bindparam("next"), updated_at=now
+        ),
         "gave_up": _update(
-            status=TaskStatus.FAILED.value, last_error=err, error_code=None, attempts=n, finished_at=now
+            status=TaskStatus.FAILED.value,
+            last_error=err,
+            error_code=None,
+            attempts=n,
+            finished_at=now,
+            updated_at=now,
         ),
     }
     for name, rows in groups.items():
         if rows:
-            await session.execute(statements[name], rows)
+            await execute_many(session, statements[name], rows)
