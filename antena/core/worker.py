@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from antena.core import reconcile
 from antena.core.bootstrap import App
 from antena.core.cfdi import jobs as cfdi_jobs
+from antena.core.clients.delivery import bulk_delivering
 from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
 from antena.core.routeros.claims import BATCH_LIMIT
@@ -46,6 +47,8 @@ async def _routers(app: App) -> None:
     an outage on a cut-off day) is drained now, not one slice per poll. The log says per router
     what applied, and names each task that did not (100,000 "applied" lines help nobody)."""
     while True:
+        if bulk_delivering(app):  # a cut-off of this process is applying its own tasks
+            return
         done = await outbox.run_due(app)
         applied: Counter[str] = Counter()
         held: set[int] = set()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import pytest
 from sqlalchemy import func, select, update
 
-from antena.core import scheduler
+from antena.core import scheduler, worker
 from antena.core.audit import Actor
 from antena.core.billing.cutoff import cutoff_lines, run_cutoff
 from antena.core.billing.payments import register_payment
@@ -406,3 +407,27 @@ async def test_a_worker_never_slips_in_between_the_slices_of_a_cutoff(app: App, 
     assert not summary.queued and summary.per_router["RB-Centro"].applied == 7
     assert taken == [], "the worker never got the router"
     assert suspended_ips(isp.emulator) == [f"10.0.7.{n}" for n in range(1, 8)]
+
+
+async def test_the_worker_leaves_the_routers_to_a_big_cutoff_delivering_in_the_same_process(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``antena run`` runs the scheduler and the worker: while a big cut-off delivers its own tasks
+    the worker does not take a router from it (else those clients would be reported queued)."""
+    monkeypatch.setattr(delivery, "DETAIL_LIMIT", 2)
+    monkeypatch.setattr(lifecycle, "DETAIL_LIMIT", 2)
+    pin(app, JUNE_5)
+    owing = [await client(app, isp, f"Vecina {n}", f"10.0.8.{n}") for n in range(1, 5)]
+    for c in owing:
+        await invoice(app, c.id, JUNE_1)
+    isp.emulator.unreachable = True
+    summary = await app.perform(run_cutoff, SYSTEM)
+    assert summary.per_router["RB-Centro"].queued == 4
+    isp.emulator.unreachable = False
+    await make_due(app)
+    app.extras[delivery.BULK_DELIVERY] = time.monotonic() + 60  # as while a big cut-off delivers
+
+    await worker._routers(app)
+    assert suspended_ips(isp.emulator) == [], "the worker waited"
+
+    app.extras[delivery.BULK_DELIVERY] = 0.0  # the delivery ended
+    await worker._routers(app)
+    assert suspended_ips(isp.emulator) == [f"10.0.8.{n}" for n in range(1, 5)]

@@ -11,6 +11,7 @@ answered.
 
 from __future__ import annotations
 
+import time
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import overload
@@ -134,8 +135,27 @@ def deliver_after_commit(uow: UnitOfWork, report: ActionReport, pending: Pending
     if not (len(pending) if isinstance(pending, TaskPairs) else any(pending.values())):
         return
     app = uow.app
+    big = isinstance(pending, TaskPairs) and pending.compact
+    if big:  # from now until this delivery ends (or a minute, if the transaction rolls back)
+        app.extras[BULK_DELIVERY] = time.monotonic() + 60.0
 
     async def deliver() -> None:
-        await finish(app, report, pending)
+        try:
+            await finish(app, report, pending)
+        finally:
+            if big:
+                app.extras[BULK_DELIVERY] = 0.0
 
     uow.after_commit(deliver)
+
+
+#: ``app.extras`` key: until when (``time.monotonic``) a bulk change of this process is delivering
+#: its own tasks. The worker of the same process (``antena run`` runs both) leaves the routers to
+#: it meanwhile: otherwise it may take a router between the commit and the delivery's first claim,
+#: and the cut-off would report those clients as queued while they are being applied.
+BULK_DELIVERY = "bulk_delivery_until"
+
+
+def bulk_delivering(app: App) -> bool:
+    """A bulk change of this process is delivering its own tasks right now."""
+    return bool(app.extras.get(BULK_DELIVERY, 0.0) > time.monotonic())

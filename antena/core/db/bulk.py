@@ -92,7 +92,7 @@ async def execute_many(session: AsyncSession, stmt: Any, rows: Sequence[Mapping[
     compiled once, each value through its type's bind processor, the rows to the driver's own
     ``executemany`` (a cut-off records 30,000 task results: SQLAlchemy's per-row parameter
     bookkeeping cost more than SQLite's work). Values the statement carries itself (``.values(x=1)``,
-    ``WHERE status = 'pending'``) are taken from it."""
+    ``WHERE status = 'pending'``) are taken from it, processed once. Every row has the same keys."""
     if not rows:
         return
     conn = await session.connection()
@@ -103,15 +103,25 @@ async def execute_many(session: AsyncSession, stmt: Any, rows: Sequence[Mapping[
     if not compiled.positional or python_side or any("POSTCOMPILE" in str(name) for name in order):
         await session.execute(stmt, list(rows))  # named parameters, or defaults computed in Python
         return
-    fixed = compiled.params
     processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
-    columns = list(zip(order, processors, strict=True))
-    records = [
-        tuple(
-            (process(value) if process is not None else value)
-            for name, process in columns
-            for value in (row[name] if name in row else fixed[name],)
-        )
-        for row in rows
+    varying = set(rows[0])
+    # the statement's own values are the same on every row: processed once
+    fixed = {
+        name: process(compiled.params[name]) if process is not None else compiled.params[name]
+        for name, process in zip(order, processors, strict=True)
+        if name not in varying
+    }
+    slots = [
+        (i, name, process)
+        for i, (name, process) in enumerate(zip(order, processors, strict=True))
+        if name in varying
     ]
+    template = [None if name in varying else fixed[name] for name in order]
+    records = []
+    for row in rows:
+        record = template.copy()
+        for i, name, process in slots:
+            value = row[name]
+            record[i] = process(value) if process is not None else value
+        records.append(tuple(record))
     await conn.exec_driver_sql(str(compiled), records)

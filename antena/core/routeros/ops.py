@@ -9,7 +9,6 @@ comment, not the name or the IP, is how an object is found again.
 from __future__ import annotations
 
 import enum
-import sys
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
@@ -106,7 +105,6 @@ def plan_placeholder(plan: PlanSpec) -> ServiceSpec:
 
 
 _SERVICE_FIELDS = tuple(f.name for f in fields(ServiceSpec))
-_SHARED_FIELDS = ("service_type", "profile", "rate", "local_address")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +132,10 @@ class RouterOp:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RouterOp:
-        service = data["service"]
-        for name in _SHARED_FIELDS:  # the same few values on thousands of tasks: one string each
-            if isinstance(value := service.get(name), str):
-                service[name] = sys.intern(value)
         return cls(
             kind=OpKind(data["kind"]),
-            service=ServiceSpec(**service),
-            suspend_list=sys.intern(data.get("suspend_list", "morosos")),
+            service=ServiceSpec(**data["service"]),
+            suspend_list=data.get("suspend_list", "morosos"),
             plan=PlanSpec(**data["plan"]) if data.get("plan") else None,
         )
 
