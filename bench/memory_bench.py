@@ -6,7 +6,9 @@ PostgreSQL database instead, which is wiped). ``antena run`` starts as a real pr
 calendar on (``ANTENA_AUTO_TASKS=on``): its scheduler runs today's invoice run, the cut-off of all
 100,000 and the day's reminders, and its worker delivers the suspensions to the routers. The
 process's resident memory is sampled from ``/proc/<pid>/status`` (``VmRSS`` every 50 ms, and the
-kernel's own peak ``VmHWM``) until the day is stored as done and no router task is pending.
+kernel's own peak ``VmHWM``) until the day is stored as done, no router task is pending and the
+worker's reconciler has made its pass (it waits for the calendar, then compares every router with
+the database: 10 × 10,000 clients).
 Goal: peak RSS ≤ 200 MB. Baseline named: the goal (ratio peak / 200 MB) and the process's RSS
 once started, before the day's work. It is then stopped with SIGTERM (as systemd or Docker
 would) and the time it takes to exit is printed (killed after 30 s).
@@ -29,8 +31,9 @@ from sqlalchemy import func, select
 
 from antena.core.db.billing_models import Counter
 from antena.core.db.engine import READ_ONLY, Database
-from antena.core.db.models import Client, ClientStatus
+from antena.core.db.models import AuditLog, Client, ClientStatus
 from antena.core.db.router_tasks import RouterTask, TaskStatus
+from antena.core.reconcile_view import ACTION as RECONCILED
 from antena.core.scheduler import DAY_COUNTER
 from bench.common import ANTENA, checkpoint, env_for, fresh_database, machine
 from bench.emulator_host import EmulatorHost
@@ -80,8 +83,10 @@ async def _stop(proc: asyncio.subprocess.Process) -> float | None:
         return None
 
 
-async def _progress(db: Database, day: dt.date) -> tuple[bool, int, int]:
-    """Whether the day is stored as done, router tasks pending, clients suspended."""
+async def _progress(db: Database, day: dt.date) -> tuple[bool, int, int, bool]:
+    """Whether the day is stored as done, router tasks pending, clients suspended, and whether the
+    worker's reconciler has made its pass (it waits for the calendar, then compares every router
+    with the database)."""
     async with db.engine.connect() as conn:
         await conn.execution_options(**{READ_ONLY: True})  # SQLite: a deferred BEGIN, no write lock
         done = (await conn.execute(select(Counter.value).where(Counter.name == DAY_COUNTER))).scalar()
@@ -95,7 +100,9 @@ async def _progress(db: Database, day: dt.date) -> tuple[bool, int, int]:
                 select(func.count()).select_from(Client).where(Client.status == ClientStatus.SUSPENDED)
             )
         ).scalar_one()
-    return done == day.toordinal(), int(pending), int(cut)
+        passes = select(func.count()).select_from(AuditLog).where(AuditLog.action == RECONCILED)
+        reconciled = (await conn.execute(passes)).scalar_one()
+    return done == day.toordinal(), int(pending), int(cut), bool(reconciled)
 
 
 async def run(routers: int, per_router: int, latency: float, url: str | None, trace: bool = False) -> bool:
@@ -156,8 +163,8 @@ async def run(routers: int, per_router: int, latency: float, url: str | None, tr
                         print(f"  {last_trace - started:5.1f} s  {rss:4.0f} MB  {(tail or [''])[-1][:100]}")
                     if time.perf_counter() - last_poll >= 0.5:
                         last_poll = time.perf_counter()
-                        done, pending, cut = await _progress(db, day)
-                        if done and pending == 0:
+                        done, pending, cut, reconciled = await _progress(db, day)
+                        if done and pending == 0 and reconciled:
                             finished = True
                             break
                     await asyncio.sleep(0.05)
@@ -177,7 +184,7 @@ async def run(routers: int, per_router: int, latency: float, url: str | None, tr
     ok_day = finished and cut == total and listed == total and twice == 0
     print(
         f"the day: {day_s:.1f} s from start to done; {cut:,}/{total:,} suspended, {listed:,} listed on the "
-        f"routers, {twice} twice, {max(pending, 0)} router tasks pending"
+        f"routers, {twice} twice, {max(pending, 0)} router tasks pending, the reconciler's pass made"
         + ("" if finished else f"; NOT finished within {DAY_LIMIT_S:g} s")
     )
     if not ok_day:

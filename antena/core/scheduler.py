@@ -28,6 +28,7 @@ from antena.core.billing.cutoff import cutoff_lines, run_cutoff
 from antena.core.bootstrap import App
 from antena.core.clock import Clock
 from antena.core.db.billing_models import Counter
+from antena.core.scheduler_state import CALENDAR_BUSY
 
 LOG = logging.getLogger(__name__)
 
@@ -172,14 +173,21 @@ async def run_scheduler(
         return
     loop = asyncio.get_running_loop()
     next_try = 0.0
-    while not stop.is_set():
-        if loop.time() >= next_try:
-            try:
-                results = await tick(app)
-                failed = any(not r.ok for r in results)
-            except Exception:
-                LOG.exception("scheduler pass failed")
-                failed = True
-            next_try = loop.time() + retry_after if failed else 0.0
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+    app.extras[CALENDAR_BUSY] = True  # before any await: the worker's first reconciler pass waits
+    try:
+        while not stop.is_set():
+            if loop.time() >= next_try:
+                app.extras[CALENDAR_BUSY] = True
+                try:
+                    results = await tick(app)
+                    failed = any(not r.ok for r in results)
+                except Exception:
+                    LOG.exception("scheduler pass failed")
+                    failed = True
+                finally:
+                    app.extras[CALENDAR_BUSY] = False
+                next_try = loop.time() + retry_after if failed else 0.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+    finally:
+        app.extras[CALENDAR_BUSY] = False

@@ -17,6 +17,7 @@ from antena.core.notify import outbox as messages
 from antena.core.routeros import outbox
 from antena.core.routeros.claims import BATCH_LIMIT
 from antena.core.routeros.ops import Outcome
+from antena.core.scheduler_state import calendar_busy
 from antena.core.usage import sampler as usage
 
 LOG = logging.getLogger(__name__)
@@ -42,40 +43,48 @@ async def run_worker(app: App, stop: asyncio.Event, *, interval: float = 2.0) ->
         await messages.aclose(app)
 
 
-async def _routers(app: App) -> None:
-    """Passes until no router has a full slice left: a router with 10,000 queued tasks (back from
-    an outage on a cut-off day) is drained now, not one slice per poll. The log says per router
-    what applied, and names each task that did not (100,000 "applied" lines help nobody)."""
-    while True:
-        if bulk_delivering(app):  # a cut-off of this process is applying its own tasks
-            return
-        done = await outbox.run_due(app)
-        applied: Counter[str] = Counter()
-        held: set[int] = set()
-        for d in done:
-            if d.outcome is Outcome.APPLIED:
-                applied[d.router_name] += 1
-                LOG.debug("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
-            else:
-                held.add(d.router_id)
-                LOG.info("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
-        for router, n in sorted(applied.items()):
-            LOG.info("router %s: %s tasks applied", router, n)
-        per_router = Counter(d.router_id for d in done)
-        if not any(n >= BATCH_LIMIT and r not in held for r, n in per_router.items()):
-            return
+async def _routers(app: App) -> float | None:
+    """One pass; ``0`` (go again at once, after checking for a stop) while a router still has a
+    full slice waiting: a router with 10,000 queued tasks (back from an outage on a cut-off day)
+    is drained now, not one slice per poll. The log says per router what applied, and names each
+    task that did not (100,000 "applied" lines help nobody)."""
+    if bulk_delivering(app):  # a cut-off of this process is applying its own tasks
+        return None
+    done = await outbox.run_due(app)
+    applied: Counter[str] = Counter()
+    held: set[int] = set()
+    for d in done:
+        if d.outcome is Outcome.APPLIED:
+            applied[d.router_name] += 1
+            LOG.debug("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
+        else:
+            held.add(d.router_id)
+            LOG.info("router task %s on %s: %s %s", d.task_id, d.router_name, d.outcome, d.text("en"))
+    for router, n in sorted(applied.items()):
+        LOG.info("router %s: %s tasks applied", router, n)
+    per_router = Counter(d.router_id for d in done)
+    return 0.0 if any(n >= BATCH_LIMIT and r not in held for r, n in per_router.items()) else None
 
 
 async def _messages(app: App) -> None:
     await messages.send_due(app)
 
 
-async def _reconcile(app: App) -> None:
-    """On start and every 10 minutes: money, status and routers made to agree (core/reconcile)."""
+async def _reconcile(app: App) -> float | None:
+    """On start and every 10 minutes: money, status and routers made to agree (core/reconcile).
+    Not while this process's calendar runs a day (at start: the day it missed) or a big cut-off
+    delivers: their changes are not done yet, and comparing every router with the database
+    meanwhile would double the day's memory for nothing. Tried again every few seconds."""
+    if calendar_busy(app) or bulk_delivering(app):
+        return RECONCILE_WAIT
     await reconcile.run_pass(app)
+    return None
 
 
-Job = Callable[[App], Awaitable[None]]
+RECONCILE_WAIT = 5.0  # seconds between looks while the calendar or a big cut-off is at work
+
+
+Job = Callable[[App], Awaitable[float | None]]  # a number: run again after that many seconds
 
 
 async def _every(
@@ -86,15 +95,21 @@ async def _every(
     while not stop.is_set():
         if wake is not None:
             wake.clear()
+        delay = interval
         try:
-            await job(app)
+            again = await job(app)
+            if again is not None:
+                delay = min(interval, again)
         except Exception:
             LOG.exception("%s pass failed", job.__name__.strip("_"))
+        if delay <= 0:
+            await asyncio.sleep(0)  # let the rest run; the loop checks for a stop first
+            continue
         waiters = [asyncio.ensure_future(stop.wait())]
         if wake is not None:
             waiters.append(asyncio.ensure_future(wake.wait()))
         try:
-            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for w in waiters:
                 w.cancel()

@@ -108,3 +108,25 @@ async def test_routers_with_queued_changes_are_not_repaired_over_them(app: App, 
         await uow.commit()
     await run_due(app)
     assert suspended_ips(isp.emulator) == ["10.0.0.7"]
+
+
+async def test_the_worker_reconciles_only_once_the_calendar_is_done(app: App, isp: Any) -> None:
+    """``antena run`` at start: the calendar runs the day it missed first; the reconciler waits
+    (every few seconds) instead of comparing routers with a database the day is still changing."""
+    from antena.core import worker
+    from antena.core.scheduler_state import CALENDAR_BUSY
+
+    pin(app, CUTOFF_DAY)
+    ana = await client(app, isp, "Ana López", "10.0.0.2")
+    ana_inv = await invoice(app, ana.id, dt.date(2026, 6, 1))
+    await app.perform(run_cutoff, isp.actor)
+    await _paid_behind_its_back(app, ana_inv)
+    pin(app, CUTOFF_DAY, hour=18)
+    app.extras[CALENDAR_BUSY] = True
+
+    assert await worker._reconcile(app) == worker.RECONCILE_WAIT
+    assert await status(app, ana.id) is ClientStatus.SUSPENDED and await reconcile.last_pass(app) is None
+
+    app.extras[CALENDAR_BUSY] = False
+    assert await worker._reconcile(app) is None
+    assert await status(app, ana.id) is ClientStatus.ACTIVE

@@ -34,7 +34,7 @@ from antena.core.routeros.outbox import enqueue, enqueue_many
 
 DELETE_CONFIRMATION = "eliminar_clientes"
 HISTORY = cast(Table, ClientStatusChange.__table__)
-BULK_CHUNK = 5_000  # clients per step of a bulk access change: bounds its memory
+BULK_CHUNK = 3_000  # clients per step of a bulk access change: bounds its memory
 
 
 async def load_clients(session: AsyncSession, client_ids: Sequence[int]) -> list[Client]:
