@@ -14,8 +14,7 @@ from antena.core.bootstrap import App
 from antena.core.cfdi import jobs as cfdi_jobs
 from antena.core.clients.delivery import bulk_delivering
 from antena.core.notify import outbox as messages
-from antena.core.routeros import outbox
-from antena.core.routeros.claims import BATCH_LIMIT
+from antena.core.routeros import claims, outbox
 from antena.core.routeros.ops import Outcome
 from antena.core.scheduler_state import calendar_busy
 from antena.core.usage import sampler as usage
@@ -63,7 +62,7 @@ async def _routers(app: App) -> float | None:
     for router, n in sorted(applied.items()):
         LOG.info("router %s: %s tasks applied", router, n)
     per_router = Counter(d.router_id for d in done)
-    return 0.0 if any(n >= BATCH_LIMIT and r not in held for r, n in per_router.items()) else None
+    return 0.0 if any(n >= claims.BATCH_LIMIT and r not in held for r, n in per_router.items()) else None
 
 
 async def _messages(app: App) -> None:

@@ -42,6 +42,14 @@ JUNE_5 = dt.date(2026, 6, 5)
 SYSTEM = Actor.system()
 
 
+async def _owing(app: App, isp, name: str, net: str, n: int) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """``n`` clients (``<name> 1`` at ``<net>.1`` …) each owing the June invoice."""
+    owing = [await client(app, isp, f"{name} {i}", f"{net}.{i}") for i in range(1, n + 1)]
+    for c in owing:
+        await invoice(app, c.id, JUNE_1)
+    return owing
+
+
 async def _audits(app: App, action: str) -> list[AuditLog]:
     async with app.uow() as uow:
         return list((await uow.session.execute(select(AuditLog).where(AuditLog.action == action))).scalars())
@@ -326,7 +334,6 @@ async def test_a_big_cutoff_counts_the_applied_and_names_only_who_needs_attentio
     """Above ``DETAIL_LIMIT`` clients (a day of 100,000) the report keeps no object per applied
     client: they are counted per router; the ones whose router did not answer are named."""
     monkeypatch.setattr(delivery, "DETAIL_LIMIT", 2)
-    monkeypatch.setattr(lifecycle, "DETAIL_LIMIT", 2)
     pin(app, dt.date(2026, 6, 3))
     owing = [await client(app, isp, f"Cliente {n}", f"10.0.0.{n + 5}") for n in range(4)]
     for c in owing:
@@ -347,11 +354,8 @@ async def test_a_big_cutoff_counts_the_applied_and_names_only_who_needs_attentio
 
 async def test_a_big_cutoff_with_the_router_down_names_every_queued_client(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(delivery, "DETAIL_LIMIT", 2)
-    monkeypatch.setattr(lifecycle, "DETAIL_LIMIT", 2)
     pin(app, JUNE_5)
-    owing = [await client(app, isp, f"Vecino {n}", f"10.0.5.{n}") for n in range(1, 5)]
-    for c in owing:
-        await invoice(app, c.id, JUNE_1)
+    owing = await _owing(app, isp, "Vecino", "10.0.5", 4)
     isp.emulator.unreachable = True
 
     summary = await app.perform(run_cutoff, SYSTEM)
@@ -366,11 +370,8 @@ async def test_a_big_cutoff_with_the_router_down_names_every_queued_client(app: 
 async def test_routers_with_more_than_a_slice_get_slice_after_slice(app: App, isp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A router is given ``BATCH_LIMIT`` tasks at a time (memory); the cut-off still applies all."""
     monkeypatch.setattr(claims, "BATCH_LIMIT", 2)
-    monkeypatch.setattr(outbox, "BATCH_LIMIT", 2)
     pin(app, JUNE_5)
-    owing = [await client(app, isp, f"Vecina {n}", f"10.0.6.{n}") for n in range(1, 6)]
-    for c in owing:
-        await invoice(app, c.id, JUNE_1)
+    await _owing(app, isp, "Vecina", "10.0.6", 5)
 
     summary = await app.perform(run_cutoff, SYSTEM)
 
@@ -384,11 +385,8 @@ async def test_a_worker_never_slips_in_between_the_slices_of_a_cutoff(app: App, 
     while (``antena run`` runs both) finds the router held, so the cut-off reports every client
     applied, not "queued" for the ones a worker would have taken."""
     monkeypatch.setattr(claims, "BATCH_LIMIT", 2)
-    monkeypatch.setattr(outbox, "BATCH_LIMIT", 2)
     pin(app, JUNE_5)
-    owing = [await client(app, isp, f"Vecino {n}", f"10.0.7.{n}") for n in range(1, 8)]
-    for c in owing:
-        await invoice(app, c.id, JUNE_1)
+    await _owing(app, isp, "Vecino", "10.0.7", 7)
     stop = asyncio.Event()
     taken: list[int] = []
 
@@ -413,11 +411,8 @@ async def test_the_worker_leaves_the_routers_to_a_big_cutoff_delivering_in_the_s
     """``antena run`` runs the scheduler and the worker: while a big cut-off delivers its own tasks
     the worker does not take a router from it (else those clients would be reported queued)."""
     monkeypatch.setattr(delivery, "DETAIL_LIMIT", 2)
-    monkeypatch.setattr(lifecycle, "DETAIL_LIMIT", 2)
     pin(app, JUNE_5)
-    owing = [await client(app, isp, f"Vecina {n}", f"10.0.8.{n}") for n in range(1, 5)]
-    for c in owing:
-        await invoice(app, c.id, JUNE_1)
+    await _owing(app, isp, "Vecina", "10.0.8", 4)
     isp.emulator.unreachable = True
     summary = await app.perform(run_cutoff, SYSTEM)
     assert summary.per_router["RB-Centro"].queued == 4

@@ -154,10 +154,15 @@ def _skip_reason(client: _Candidate) -> str | None:
     return None
 
 
-async def _candidates(session: AsyncSession, ids: list[int], *, lock: bool = False) -> list[_Candidate]:
-    """These clients with their calendar (own, else the zone's), read as plain rows;
+async def _candidates(
+    session: AsyncSession,
+    ids: list[int],
+    zones: dict[int, BillingCalendar],
+    *,
+    lock: bool = False,
+) -> list[_Candidate]:
+    """These clients with their calendar (own, else the zone's ``zones``), read as plain rows;
     ``lock``: their rows are locked until the transaction ends (PostgreSQL)."""
-    zones = await zone_calendars(session)
     own: dict[tuple[int, int, int, int], BillingCalendar] = {}
     out: list[_Candidate] = []
     query = select(
@@ -194,9 +199,10 @@ async def _plan(session: AsyncSession, day: dt.date) -> _Plan:
         at = bisect_left(owing.ids, client_id)
         if at == len(owing) or owing.ids[at] != client_id:  # paid (or nothing overdue any more): kept
             plan.kept += [p.id for p in ps]
+    zones = await zone_calendars(session)
     for start in range(0, len(owing), PLAN_CHUNK):  # a day of 100,000 reads 5,000 rows at a time
         chunk = owing.ids[start : start + PLAN_CHUNK]
-        found = {c.id: c for c in await _candidates(session, list(chunk))}
+        found = {c.id: c for c in await _candidates(session, list(chunk), zones)}
         for at, client_id in enumerate(chunk, start):
             if (client := found.get(client_id)) is not None:
                 cut = owing.today[at] or (owing.ripe[at] and cuts_on(client.calendar, day))
@@ -227,8 +233,9 @@ async def _still_due(session: AsyncSession, day: dt.date, targets: list[int]) ->
     if session.bind is None or session.bind.dialect.name != "postgresql":
         return targets
     keep: set[int] = set()
+    zones = await zone_calendars(session)
     for start in range(0, len(targets), PLAN_CHUNK):
-        chunk = await _candidates(session, targets[start : start + PLAN_CHUNK], lock=True)
+        chunk = await _candidates(session, targets[start : start + PLAN_CHUNK], zones, lock=True)
         keep.update(c.id for c in chunk if _skip_reason(c) is None)
     owing = await overdue.clients_owing(session, day, sorted(keep)) if keep else set()
     return [i for i in targets if i in keep and i in owing]

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from antena.core.audit import Actor, record
 from antena.core.billing.cancel import cancel_pending_invoices
-from antena.core.clients import history
-from antena.core.clients.delivery import DETAIL_LIMIT, TaskPairs, deliver_after_commit, live_services
+from antena.core.clients import delivery, history
+from antena.core.clients.delivery import TaskPairs, deliver_after_commit, live_services
 from antena.core.clients.delivery import action_of as _action
 from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.specs import fallback_released_ip, op, released_ip
@@ -128,13 +128,13 @@ async def change_access(
     who repeat a suspension expect the router to end up right even if it had drifted. Clients go
     ``BULK_CHUNK`` at a time (one transaction still), so a cut-off of 100,000 holds one chunk's
     rows, operations and messages in memory at once, not all of them. ``compact`` (a cut-off day):
-    above ``DETAIL_LIMIT`` clients, the report lists only the clients whose router did not apply the
-    change and counts the others per router (``report.applied``; see ``delivery``).
+    above ``delivery.DETAIL_LIMIT`` clients, the report lists only the clients whose router did not
+    apply the change and counts the others per router (``report.applied``; see ``delivery``).
     """
     kind = OpKind.SUSPEND if target is ClientStatus.SUSPENDED else OpKind.ACTIVATE
     report = ActionReport()
     ids = list(dict.fromkeys(client_ids))
-    pending = TaskPairs(compact=compact and deliver and len(ids) > DETAIL_LIMIT)
+    pending = TaskPairs(compact=compact and deliver and len(ids) > delivery.DETAIL_LIMIT)
     now = uow.app.clock.now()
     name = action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}")
     prefix = key or event_key(name, now)

@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -125,22 +125,7 @@ async def claim_routers(
     claimed: list[tuple[Router, list[Claimed]]] = []
     async with app.uow() as uow:
         s = uow.session
-        lock = select(Router.id).where(Router.id.in_(sorted(wanted)))
-        if app.db.dialect == "postgresql":
-            lock = lock.with_for_update(skip_locked=True)
-        mine = set((await s.execute(lock)).scalars())
-        if not mine:
-            return []
-        holders = await s.execute(
-            select(RouterTask.router_id, RouterTask.lease_owner)
-            .where(
-                RouterTask.router_id.in_(mine),
-                RouterTask.status == TaskStatus.PENDING,
-                RouterTask.lease_until > now,
-            )
-            .distinct()
-        )
-        mine -= {router_id for router_id, owner in holders if not dead_here(owner)}
+        mine = await _free(app, s, wanted, now)
         if due_only and mine:
             mine &= await _due(s, mine, now)
         routers = {r.id: r for r in (await s.execute(select(Router).where(Router.id.in_(mine)))).scalars()}
@@ -161,27 +146,37 @@ async def claim_next(app: App, router: Router, after: int, up_to: int) -> list[C
     me = worker_id()
     async with app.uow() as uow:
         s = uow.session
-        lock = select(Router.id).where(Router.id == router.id)
-        if app.db.dialect == "postgresql":
-            lock = lock.with_for_update(skip_locked=True)
-        if (await s.execute(lock)).scalar() is None:
-            return []
-        holders = await s.execute(
-            select(RouterTask.lease_owner)
-            .where(
-                RouterTask.router_id == router.id,
-                RouterTask.status == TaskStatus.PENDING,
-                RouterTask.lease_until > now,
-                RouterTask.lease_owner != me,
-            )
-            .distinct()
-        )
-        if any(not dead_here(owner) for owner in holders.scalars()):
+        if not await _free(app, s, [router.id], now, ours=me):
             return []
         lease = dt.timedelta(seconds=app.settings.router_lease_seconds)
         tasks = await _lease(s, router.id, up_to, me, now + lease, after=after)
         await uow.commit()
     return tasks
+
+
+async def _free(
+    app: App, s: AsyncSession, router_ids: Iterable[int], now: dt.datetime, *, ours: str | None = None
+) -> set[int]:
+    """Of these routers, the ones no other live worker holds, their rows locked for this
+    transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL); leases owned by ``ours`` do not count."""
+    lock = select(Router.id).where(Router.id.in_(sorted(router_ids)))
+    if app.db.dialect == "postgresql":
+        lock = lock.with_for_update(skip_locked=True)
+    free = set((await s.execute(lock)).scalars())
+    if not free:
+        return free
+    held = (
+        select(RouterTask.router_id, RouterTask.lease_owner)
+        .where(
+            RouterTask.router_id.in_(free),
+            RouterTask.status == TaskStatus.PENDING,
+            RouterTask.lease_until > now,
+        )
+        .distinct()
+    )
+    if ours is not None:
+        held = held.where(RouterTask.lease_owner != ours)
+    return free - {router_id for router_id, owner in await s.execute(held) if not dead_here(owner)}
 
 
 async def _due(s: AsyncSession, router_ids: set[int], now: dt.datetime) -> set[int]:

@@ -30,8 +30,8 @@ from antena.core.db.router_tasks import RouterTask, TaskStatus
 from antena.core.db.uow import next_key
 from antena.core.gc_tuning import relaxed
 from antena.core.notes import note, stored_notes
+from antena.core.routeros import claims
 from antena.core.routeros.claims import (
-    BATCH_LIMIT,
     Claimed,
     Delivery,
     access_for,
@@ -187,7 +187,7 @@ async def deliver_now(
 
             async def lease_next(results: Sequence[OpResult], current: list[Claimed] = tasks) -> None:
                 nonlocal following
-                full = len(current) >= BATCH_LIMIT
+                full = len(current) >= claims.BATCH_LIMIT
                 held = any(r.outcome in _HELD for r in results)
                 if full and not held:  # went away: the rest waits for the worker
                     following = await claim_next(app, router, current[-1].id, up_to[router.id])
