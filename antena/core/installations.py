@@ -31,7 +31,7 @@ from antena.core.fieldwork import FIELD_ROLES, check_day, clean_text, field_staf
 from antena.core.i18n import N_, _
 from antena.core.notify import fieldwork as notices
 from antena.core.routeros.ops import OpKind
-from antena.core.routeros.outbox import deliver_now, enqueue
+from antena.core.routeros.outbox import deliver_now, enqueue, hand_off
 
 STATUS_LABELS = {
     InstallationStatus.SCHEDULED: N_("scheduled"),
@@ -261,6 +261,7 @@ async def mark_done(
     invoice = await issue_first_in(uow, actor, client.id, today) if first else None
     inst.invoice_id = invoice.id if invoice else None
     action = ClientAction(client.id, client.name, live[0].ip, live[0].router.name, client.status)
+    owner = hand_off(uow)
     tasks = []
     for service in live:
         task = enqueue(
@@ -291,7 +292,7 @@ async def mark_done(
     task_ids = [t.id for t in tasks]
 
     async def deliver() -> None:
-        action.deliveries.extend(await deliver_now(app, task_ids))
+        action.deliveries.extend(await deliver_now(app, task_ids, owner=owner))
 
     if task_ids:
         uow.after_commit(deliver)

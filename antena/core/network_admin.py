@@ -18,7 +18,7 @@ from antena.core.db.uow import UnitOfWork
 from antena.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from antena.core.i18n import N_, _, ngettext
 from antena.core.routeros.ops import OpKind, RouterOp
-from antena.core.routeros.outbox import Delivery, deliver_now, enqueue
+from antena.core.routeros.outbox import Delivery, deliver_now, enqueue, hand_off
 from antena.core.routeros.plans import plan_objects
 from antena.core.text import fold
 
@@ -156,9 +156,10 @@ async def add_plan(app: App, actor: Actor, **values: str) -> PlanResult:
     """``plan add``: store the plan, then put it on every router."""
     async with app.uow() as uow:
         plan = await network.add_plan(uow, actor, **values)  # commits the plan itself
+        owner = hand_off(uow)
         ids = await publish_plan(uow, actor, plan.id)
         await uow.commit()
-    return PlanResult(plan, task_ids=ids, deliveries=await deliver_now(app, ids))
+    return PlanResult(plan, task_ids=ids, deliveries=await deliver_now(app, ids, owner=owner))
 
 
 async def edit_plan(uow: UnitOfWork, actor: Actor, plan_name: str, **changes: str | None) -> PlanResult:

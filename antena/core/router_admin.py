@@ -18,7 +18,7 @@ from antena.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from antena.core.i18n import _, ngettext
 from antena.core.routeros.identity import Probe, ProbeStatus, probe
 from antena.core.routeros.ops import OpKind, RouterAccess, RouterOp
-from antena.core.routeros.outbox import Delivery, deliver_now, enqueue
+from antena.core.routeros.outbox import Delivery, deliver_now, enqueue, hand_off
 from antena.core.routeros.plans import plan_objects
 from antena.core.text import fold
 
@@ -162,11 +162,12 @@ async def add_router(
             uow, actor, name=name, host=host, port=port_number, username=username,
             password=password, zone=zone, api_enabled=api_enabled, use_tls=use_tls,
         )  # fmt: skip
+        owner = hand_off(uow)
         tasks = _push_plans(uow, router, await _all_plans(uow), actor)
         await uow.flush()
         ids = [t.id for t in tasks]
         await uow.commit()
-    result.deliveries = await deliver_now(app, ids)
+    result.deliveries = await deliver_now(app, ids, owner=owner)
     return result
 
 
@@ -240,6 +241,7 @@ async def edit_router(
                 update(RouterTask).where(*pending).values(next_attempt_at=app.clock.now(), error_code=None)
             )
             result.retried = len(ids)
+        owner = hand_off(uow) if result.api_turned_on else None
         if result.api_turned_on:
             tasks = _push_plans(uow, row, await _all_plans(uow), actor)
             await uow.flush()
@@ -252,7 +254,7 @@ async def edit_router(
             arguments={k: ("***" if k == "password" else new[k]) for k in changed} | {"was": router.name},
         )
         await uow.commit()
-    result.deliveries = await deliver_now(app, ids)
+    result.deliveries = await deliver_now(app, ids, owner=owner)
     return result
 
 

@@ -289,7 +289,8 @@ async def test_edit_pppoe_password_and_plan(app: App, isp) -> None:  # type: ign
             upload="10M",
             profile="plan-50m",
         )
-    await app.perform(edits.edit_client, isp.actor, c.id, edits.ClientChanges(plan="PPPoE 50M", service_password="new")
+    await app.perform(
+        edits.edit_client, isp.actor, c.id, edits.ClientChanges(plan="PPPoE 50M", service_password="new")
     )
     (secret,) = emu.rows("/ppp/secret")
     assert (secret["profile"], secret["password"]) == ("plan-50m", "new")
@@ -328,7 +329,8 @@ async def test_migrate_creates_on_the_new_router_and_removes_from_the_old(app: A
         c = await add(app, isp, "Mudanza", "simple-queue", "10.0.11.2")
         with pytest.raises(InvalidInput, match="compatible plan"):
             await app.perform(edits.migrate, isp.actor, c.id, zone="Norte", router="RB-Norte")
-        await app.perform(edits.migrate, isp.actor, c.id, zone="Norte", router="RB-Norte", plan="PCQ 15M", ip="10.20.0.2"
+        await app.perform(
+            edits.migrate, isp.actor, c.id, zone="Norte", router="RB-Norte", plan="PCQ 15M", ip="10.20.0.2"
         )
         assert [r["address"] for r in norte.rows(ML) if r["list"] == "pcq-15m"] == ["10.0.11.1", "10.20.0.2"]
         assert isp.emulator.rows("/queue/simple") == []
@@ -369,3 +371,88 @@ async def test_a_name_taken_on_the_router_by_someone_else_is_refused_and_visible
     assert task.status is TaskStatus.FAILED and "same name" in (task.last_error or "")
     async with app.uow() as uow:
         assert (await uow.session.execute(select(Service))).scalars().first() is not None
+
+
+async def test_a_worker_polling_between_the_commit_and_the_delivery_leaves_the_tasks_to_it(
+    app: App, isp
+) -> None:  # type: ignore[no-untyped-def]
+    """The suspension's tasks are committed leased to its own delivery: a worker pass that runs
+    right after the commit (``antena run`` polls all the while) takes nothing, and staff hear
+    "applied", not "queued" for a change a worker is applying behind their back."""
+    ids = [(await add(app, isp, f"Vecina {i}", "pcq", f"10.0.9.{i}")).id for i in range(1, 4)]
+    taken: list[int] = []
+
+    async def worker_pass() -> None:
+        taken.extend(d.task_id for d in await outbox.run_due(app))
+
+    async with app.uow() as uow:
+        uow.after_commit(worker_pass)  # runs before the delivery the suspension registers
+        report = await lifecycle.suspend(uow, isp.actor, ids)
+        await uow.commit()
+
+    assert taken == []
+    assert [d.outcome for a in report.actions for d in a.deliveries] == [Outcome.APPLIED] * 3
+    assert suspended_ips(isp.emulator) == ["10.0.9.1", "10.0.9.2", "10.0.9.3"]
+
+
+async def test_what_a_delivery_could_not_get_to_goes_back_to_the_worker_at_once(app: App, isp) -> None:  # type: ignore[no-untyped-def]
+    """Another worker holds the router (older tasks): the delivery reports the client queued and
+    lets go of its hand-off lease, so the worker applies it as soon as the router is free, not
+    when the lease runs out."""
+    earlier = await add(app, isp, "Pablo", "pcq", "10.0.9.19")
+    rosa = await add(app, isp, "Rosa", "pcq", "10.0.9.20")
+    await app.perform(lifecycle.suspend, isp.actor, [earlier.id], deliver=False)
+    future = app.clock.now() + dt.timedelta(minutes=1)
+    async with app.uow() as uow:
+        await uow.session.execute(update(RouterTask).values(lease_owner="elsewhere:1", lease_until=future))
+        await uow.commit()
+
+    report = await app.perform(lifecycle.suspend, isp.actor, [rosa.id])
+
+    assert report.queued and report.actions[0].deliveries[0].outcome is not Outcome.APPLIED
+    async with app.reader() as uow:
+        leases = (
+            (
+                await uow.session.execute(
+                    select(RouterTask.lease_owner).where(
+                        RouterTask.client_id == rosa.id, RouterTask.status == TaskStatus.PENDING
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert leases == [None]
+    async with app.uow() as uow:  # the other worker is done with the router
+        await uow.session.execute(
+            update(RouterTask).values(lease_owner=None, lease_until=None, next_attempt_at=app.clock.now())
+        )
+        await uow.commit()
+    assert [d.outcome for d in await outbox.run_due(app)] == [Outcome.APPLIED, Outcome.APPLIED]
+    assert suspended_ips(isp.emulator) == ["10.0.9.19", "10.0.9.20"]
+
+
+async def test_tasks_handed_off_by_a_process_that_died_before_delivering_are_taken_over(
+    app: App, isp
+) -> None:  # type: ignore[no-untyped-def]
+    """Killed between the commit and the delivery: the hand-off lease names a dead process of
+    this machine, and the next worker takes the tasks at once (not minutes later)."""
+    import socket
+    import subprocess
+    import sys
+
+    c = await add(app, isp, "Tomás", "pcq", "10.0.9.30")
+    await app.perform(lifecycle.suspend, isp.actor, [c.id], deliver=False)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    future = app.clock.now() + dt.timedelta(minutes=2)
+    async with app.uow() as uow:
+        await uow.session.execute(
+            update(RouterTask).values(
+                lease_owner=f"{socket.gethostname()}:{gone.pid}/0badc0de", lease_until=future
+            )
+        )
+        await uow.commit()
+
+    assert [d.outcome for d in await outbox.run_due(app)] == [Outcome.APPLIED]
+    assert suspended_ips(isp.emulator) == ["10.0.9.30"]

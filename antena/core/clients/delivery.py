@@ -21,6 +21,7 @@ from antena.core.clients.outcome import ActionReport, ClientAction
 from antena.core.clients.subjects import ServiceRow, Subject, load_subjects
 from antena.core.db.models import Client, Service
 from antena.core.db.uow import UnitOfWork
+from antena.core.routeros.claims import handoff_owner
 from antena.core.routeros.outbox import Delivery, deliver_now
 
 #: Above this many tasks, an applied task's notes ("listed 10.0.0.5 in morosos") are not kept.
@@ -59,30 +60,35 @@ def _pairs(pending: Pending) -> Iterator[tuple[int, int]]:
     return ((client_id, task_id) for client_id, ids in pending.items() for task_id in ids)
 
 
-async def finish(app: App, report: ActionReport, pending: Pending) -> ActionReport:
-    """After commit: try the tasks now and attach what happened to each client."""
+async def finish(app: App, report: ActionReport, pending: Pending, owner: str | None = None) -> ActionReport:
+    """After commit: try the tasks now and attach what happened to each client. ``owner``: the
+    hand-off the tasks were committed with (``outbox.hand_off``)."""
     if isinstance(pending, TaskPairs) and pending.compact:
-        return await _finish_compact(app, report, pending)
+        return await _finish_compact(app, report, pending, owner)
     all_ids = [task_id for _client, task_id in _pairs(pending)]
     if not all_ids:
         return report
-    by_task = {d.task_id: d for d in await deliver_now(app, all_ids, details=len(all_ids) <= DETAIL_LIMIT)}
+    done = await deliver_now(app, all_ids, details=len(all_ids) <= DETAIL_LIMIT, owner=owner)
+    by_task = {d.task_id: d for d in done}
     actions = {a.client_id: a for a in report.actions}
     for action in report.actions:
         action.deliveries = []
     for client_id, task_id in _pairs(pending):
         delivery = by_task.get(task_id)
-        if delivery is not None and (owner := actions.get(client_id)) is not None:
-            owner.deliveries.append(delivery)
+        if delivery is not None and (found := actions.get(client_id)) is not None:
+            found.deliveries.append(delivery)
     return report
 
 
-async def _finish_compact(app: App, report: ActionReport, pending: TaskPairs) -> ActionReport:
+async def _finish_compact(
+    app: App, report: ActionReport, pending: TaskPairs, owner: str | None
+) -> ActionReport:
     """Deliver, count the applied clients per router, and describe only the others."""
     last: dict[int, int] = {}
     for task_id, router_id in zip(pending.tasks, pending.routers, strict=True):
         last[router_id] = max(last.get(router_id, 0), task_id)
-    held = {d.task_id: d for d in await deliver_now(app, pending.tasks, details=False, last_per_router=last)}
+    done = await deliver_now(app, pending.tasks, details=False, last_per_router=last, owner=owner)
+    held = {d.task_id: d for d in done}
     attention: dict[int, list[Delivery]] = {}
     for task_id, client_id in zip(pending.tasks, pending.clients, strict=True):
         if task_id in held:
@@ -131,17 +137,19 @@ def action_of(client: Client | Subject, note: str | None = None) -> ClientAction
 
 def deliver_after_commit(uow: UnitOfWork, report: ActionReport, pending: Pending) -> None:
     """Once ``uow`` commits, try these tasks on their routers and fill ``report`` in place; the
-    entry point renders the report after ``app.perform`` returns. What fails stays queued."""
+    entry point renders the report after ``app.perform`` returns. What fails stays queued. The
+    service called ``outbox.hand_off`` before queueing them, so no worker takes them meanwhile."""
     if not (len(pending) if isinstance(pending, TaskPairs) else any(pending.values())):
         return
     app = uow.app
+    owner = handoff_owner(uow.session)
     big = isinstance(pending, TaskPairs) and pending.compact
     if big:  # from now until this delivery ends (or a minute, if the transaction rolls back)
         app.extras[BULK_DELIVERY] = time.monotonic() + 60.0
 
     async def deliver() -> None:
         try:
-            await finish(app, report, pending)
+            await finish(app, report, pending, owner)
         finally:
             if big:
                 app.extras[BULK_DELIVERY] = 0.0

@@ -21,7 +21,7 @@ from antena.core.errors import InvalidInput, NotAllowed
 from antena.core.i18n import _, ngettext
 from antena.core.notify import events as notify_events
 from antena.core.routeros.ops import OpKind, RouterOp, ServiceSpec
-from antena.core.routeros.outbox import enqueue
+from antena.core.routeros.outbox import enqueue, hand_off
 
 
 async def add_client(
@@ -45,6 +45,7 @@ async def add_client(
     action.new_password = clean.service_password if clean.password_generated else None
     tasks = []
     if push and client.status is not ClientStatus.CANCELLED:
+        hand_off(uow)
         tasks = _provision(uow.session, app, client, actor, action)
     report.actions.append(action)
     if welcome:
@@ -85,6 +86,7 @@ async def push_clients(uow: UnitOfWork, actor: Actor, client_ids: list[int]) -> 
     """Create (or bring up to date) these clients' services on their routers: queued in the
     caller's transaction, tried after its commit (what fails stays queued)."""
     app, session = uow.app, uow.session
+    hand_off(uow)
     report = ActionReport()
     planned = []
     for client in await load_clients(session, client_ids):
@@ -134,6 +136,7 @@ async def edit_client(uow: UnitOfWork, actor: Actor, client_id: int, changes: Cl
     given = changes.given()
     if not given:
         raise InvalidInput(_("Nothing to change"))
+    hand_off(uow)
     report = ActionReport()
     pending: dict[int, list[int]] = {}
     now = app.clock.now()
@@ -255,6 +258,7 @@ async def migrate(
     """Move a client to another zone/router: create it on the new router, remove it from the old
     one when asked (the manual leaves it there otherwise), keep its suspension."""
     app = uow.app
+    hand_off(uow)
     report = ActionReport()
     pending: dict[int, list[int]] = {}
     now = app.clock.now()

@@ -30,7 +30,7 @@ from antena.core.gc_tuning import relaxed
 from antena.core.i18n import _
 from antena.core.notify import events as notify_events
 from antena.core.routeros.ops import OpKind, RouterOp
-from antena.core.routeros.outbox import enqueue, enqueue_many
+from antena.core.routeros.outbox import enqueue, enqueue_many, hand_off
 
 DELETE_CONFIRMATION = "eliminar_clientes"
 HISTORY = cast(Table, ClientStatusChange.__table__)
@@ -135,6 +135,8 @@ async def change_access(
     report = ActionReport()
     ids = list(dict.fromkeys(client_ids))
     pending = TaskPairs(compact=compact and deliver and len(ids) > delivery.DETAIL_LIMIT)
+    if deliver:
+        hand_off(uow)
     now = uow.app.clock.now()
     name = action_name or ("client.suspend" if kind is OpKind.SUSPEND else f"client.{target.value}")
     prefix = key or event_key(name, now)
@@ -271,6 +273,7 @@ async def cancel_many(
     cancelled are left out (one named client already cancelled is refused)."""
     if ip_mode not in (None, "keep", "release"):
         raise InvalidInput(_("Unknown cancel option {value}: use keep or release").format(value=ip_mode))
+    hand_off(uow)
     report = ActionReport()
     queued: dict[int, list[RouterTask]] = {}
     clients = await load_clients(uow.session, client_ids)
@@ -362,6 +365,7 @@ async def delete(
         raise InvalidInput(
             _("To delete, type {word} exactly (nothing was deleted)").format(word=DELETE_CONFIRMATION)
         )
+    hand_off(uow)
     suspend_list = uow.app.settings.suspend_list
     report = ActionReport()
     pending: dict[int, list[int]] = {}

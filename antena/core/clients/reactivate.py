@@ -19,7 +19,7 @@ from antena.core.db.uow import UnitOfWork
 from antena.core.errors import InvalidInput, NotAllowed
 from antena.core.i18n import _
 from antena.core.routeros.ops import OpKind, RouterOp, ServiceSpec
-from antena.core.routeros.outbox import enqueue
+from antena.core.routeros.outbox import enqueue, hand_off
 
 
 async def reactivate(
@@ -29,6 +29,7 @@ async def reactivate(
     commit. Its ``installed_on`` becomes today, so its next invoice is a prorated first one."""
     app = uow.app
     session = uow.session
+    hand_off(uow)
     (client,) = await load_clients(session, [client_id])
     if client.status is not ClientStatus.CANCELLED:
         raise NotAllowed(

@@ -2,7 +2,9 @@
 
 Claiming is by lease, taken in a short transaction (``FOR UPDATE SKIP LOCKED`` on the router rows
 on PostgreSQL), so several workers never apply the same task twice and never run one router's
-queue out of order; a lease held by a dead process of this machine is taken over at once. One
+queue out of order; a lease held by a dead process of this machine is taken over at once. A
+service that delivers its own tasks after its commit hands them off (``hand_off``): they are
+committed leased to that delivery, which claims them as its own. One
 transaction claims every router a pass wants (a cut-off day's 15 routers are one BEGIN, not 15
 writers queueing for SQLite's lock). Recording results lives in ``records``.
 """
@@ -14,6 +16,7 @@ import os
 import random
 import socket
 import sys
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -79,6 +82,39 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+#: ``session.info`` key: (owner, until) of the lease this transaction's router tasks are queued
+#: with, so that its own after-commit delivery finds them (see ``hand_off``).
+HANDOFF = "antena_router_handoff"
+#: How long such a lease lasts if the delivery never comes (the process is alive but the hook
+#: failed): the worker takes the tasks after that. A delivery renews it when it claims.
+HANDOFF_SECONDS = 120.0
+
+
+def hand_off(session: AsyncSession, now: dt.datetime) -> str:
+    """From here on, the router tasks this transaction queues are leased to its own after-commit
+    delivery (``deliver_now(..., owner=…)``), committed with that lease: no worker, of this
+    process or another, can take a router between the commit and the delivery's first claim (a
+    cut-off would report those clients queued while a worker is applying them). If the process
+    dies first, the lease is of a dead process and the next worker takes it over at once."""
+    found = session.info.get(HANDOFF)
+    if found is None:
+        found = session.info[HANDOFF] = (
+            f"{worker_id()}/{uuid.uuid4().hex[:8]}",
+            now + dt.timedelta(seconds=HANDOFF_SECONDS),
+        )
+    return cast(str, found[0])
+
+
+def handoff_lease(session: AsyncSession) -> tuple[str | None, dt.datetime | None]:
+    """(owner, until) for a task queued in this transaction: the hand-off lease, or none."""
+    return cast(tuple[str | None, dt.datetime | None], session.info.get(HANDOFF, (None, None)))
+
+
+def handoff_owner(session: AsyncSession) -> str | None:
+    """Who this transaction's tasks were handed to (``None``: no hand-off, the worker's)."""
+    return handoff_lease(session)[0]
+
+
 def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
     """Exponential with ±10 % jitter so many routers coming back don't retry in lock-step."""
     seconds = min(cap, base * (2 ** max(attempts - 1, 0)))
@@ -87,10 +123,11 @@ def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
 
 def dead_here(owner: str | None) -> bool:
     """A lease held by a process of this machine that no longer exists (killed mid-batch): take it
-    over at once instead of waiting for the lease to run out."""
+    over at once instead of waiting for the lease to run out. A hand-off's owner is the process
+    with a suffix (``host:pid/ab12cd34``)."""
     if not owner or ":" not in owner:
         return False
-    host, _, pid = owner.rpartition(":")
+    host, _, pid = owner.split("/", 1)[0].rpartition(":")
     if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
@@ -115,35 +152,38 @@ class Claimed:
 
 
 async def claim_routers(
-    app: App, wanted: Mapping[int, int | None], *, due_only: bool
+    app: App, wanted: Mapping[int, int | None], *, due_only: bool, owner: str | None = None
 ) -> list[tuple[Router, list[Claimed]]]:
     """Lease the pending tasks of these routers (router id → last task id wanted, ``None``: all), in
-    order, in ONE short transaction; a router another worker holds is left out."""
+    order, in ONE short transaction; a router another worker holds is left out. ``owner``: a
+    hand-off (see ``hand_off``) claiming the tasks its transaction leased to it."""
     if not wanted:
         return []
     now = app.clock.now()
     claimed: list[tuple[Router, list[Claimed]]] = []
     async with app.uow() as uow:
         s = uow.session
-        mine = await _free(app, s, wanted, now)
+        mine = await _free(app, s, wanted, now, ours=owner)
         if due_only and mine:
             mine &= await _due(s, mine, now)
         routers = {r.id: r for r in (await s.execute(select(Router).where(Router.id.in_(mine)))).scalars()}
         lease = dt.timedelta(seconds=app.settings.router_lease_seconds)
         for router_id in sorted(routers):
-            tasks = await _lease(s, router_id, wanted[router_id], worker_id(), now + lease)
+            tasks = await _lease(s, router_id, wanted[router_id], owner or worker_id(), now + lease)
             if tasks:
                 claimed.append((routers[router_id], tasks))
         await uow.commit()
     return claimed
 
 
-async def claim_next(app: App, router: Router, after: int, up_to: int) -> list[Claimed]:
+async def claim_next(
+    app: App, router: Router, after: int, up_to: int, owner: str | None = None
+) -> list[Claimed]:
     """The next slice of a router this process is draining (tasks after ``after``, up to
     ``up_to``), leased while the current slice's lease still holds the router; nothing when a lease
     of another live worker is found (it is that worker's now)."""
     now = app.clock.now()
-    me = worker_id()
+    me = owner or worker_id()
     async with app.uow() as uow:
         s = uow.session
         if not await _free(app, s, [router.id], now, ours=me):
@@ -158,10 +198,15 @@ async def _free(
     app: App, s: AsyncSession, router_ids: Iterable[int], now: dt.datetime, *, ours: str | None = None
 ) -> set[int]:
     """Of these routers, the ones no other live worker holds, their rows locked for this
-    transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL); leases owned by ``ours`` do not count."""
-    lock = select(Router.id).where(Router.id.in_(sorted(router_ids)))
+    transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL); leases owned by ``ours`` do not count.
+    A claimer with ``ours`` already holds leases on these routers: it waits for a row another
+    worker locked for a moment (that worker will find the lease and leave) instead of skipping it,
+    which would hand its tasks to that worker after all."""
+    lock = select(Router.id).where(Router.id.in_(sorted(router_ids))).order_by(Router.id)
     if app.db.dialect == "postgresql":
-        lock = lock.with_for_update(skip_locked=True)
+        # NO KEY UPDATE: claimers exclude each other (in router order: no deadlock) without
+        # waiting on, or blocking, transactions that insert tasks and services for the router.
+        lock = lock.with_for_update(skip_locked=ours is None, key_share=True)
     free = set((await s.execute(lock)).scalars())
     if not free:
         return free

@@ -5,7 +5,9 @@ asks ``deliver_now`` to try them at once so staff hear "applied" or "queued: <re
 not be applied stays ``pending`` and the worker (``run_due``) retries it with exponential back-off,
 always in ``id`` order per router: a later change never overtakes an earlier one on the same router.
 
-Claiming and recording live in ``claims``.
+A service that delivers its own tasks after the commit calls ``hand_off`` first: its tasks are
+committed already leased to that delivery, so no worker takes a router in between (see
+``claims.hand_off``). Claiming and recording live in ``claims``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from antena.core.bootstrap import App
 from antena.core.db.bulk import insert_many
 from antena.core.db.models import Router
 from antena.core.db.router_tasks import RouterTask, TaskStatus
-from antena.core.db.uow import next_key
+from antena.core.db.uow import UnitOfWork, next_key
 from antena.core.gc_tuning import relaxed
 from antena.core.notes import note, stored_notes
 from antena.core.routeros import claims
@@ -38,6 +40,7 @@ from antena.core.routeros.claims import (
     backoff,
     claim_next,
     claim_routers,
+    handoff_lease,
     worker_id,
 )
 from antena.core.routeros.ops import OpResult, Outcome, RouterOp
@@ -52,11 +55,18 @@ __all__ = [
     "deliver_now",
     "enqueue",
     "enqueue_many",
+    "hand_off",
     "open_tasks",
     "retry",
     "run_due",
     "worker_id",
 ]
+
+
+def hand_off(uow: UnitOfWork) -> str:
+    """The tasks this unit of work queues from now on wait, leased, for its own after-commit
+    ``deliver_now(..., owner=<this>)``; call it before the first ``enqueue``."""
+    return claims.hand_off(uow.session, uow.app.clock.now())
 
 
 def enqueue(
@@ -69,6 +79,7 @@ def enqueue(
     if not router.api_enabled:
         return None
     key = key or next_key(session, f"{router.id}:{op.service.client_id}:{op.kind.value}")
+    lease_owner, lease_until = handoff_lease(session)
     task = RouterTask(
         router_id=router.id,
         client_id=op.service.client_id,
@@ -77,6 +88,8 @@ def enqueue(
         payload=op.to_json(),
         status=TaskStatus.PENDING,
         actor=actor.name,
+        lease_owner=lease_owner,
+        lease_until=lease_until,
     )
     session.add(task)
     return task
@@ -110,6 +123,7 @@ async def enqueue_many(
         keys = [next_key(session, f"{r.id}:{op.service.client_id}:{op.kind.value}") for r, op in planned]
     table = RouterTask.__table__
     pending = TaskStatus.PENDING
+    owner, until = handoff_lease(session)
     if session.bind is not None and session.bind.dialect.name == "sqlite":
         # SQLite can only return ids in order row by row; our transaction holds the write lock
         # (BEGIN IMMEDIATE), so the new ids are simply the ones after the current maximum, and the
@@ -117,7 +131,7 @@ async def enqueue_many(
         before = (await session.execute(select(func.coalesce(func.max(RouterTask.id), 0)))).scalar_one()
         rows = [
             (router.id, op.service.client_id, op.kind.value, keys[i][:160], op.to_json(), pending, 0, now,
-             actor.name, now, now)
+             actor.name, now, now, owner, until)
             for i, (router, op) in enumerate(planned)
         ]  # fmt: skip
         await insert_many(session, cast(Table, table), _TASK_COLUMNS, rows, skip_conflicts_on=["key"])
@@ -140,6 +154,8 @@ async def enqueue_many(
             "actor": actor.name,
             "created_at": now,
             "updated_at": now,
+            "lease_owner": owner,
+            "lease_until": until,
         }
         for i, (router, op) in enumerate(planned)
     ]
@@ -153,7 +169,7 @@ async def enqueue_many(
 
 _TASK_COLUMNS = (
     "router_id", "client_id", "kind", "key", "payload", "status", "attempts", "next_attempt_at", "actor",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "lease_owner", "lease_until",
 )  # fmt: skip
 
 
@@ -164,12 +180,15 @@ async def deliver_now(
     *,
     details: bool = True,
     last_per_router: Mapping[int, int] | None = None,
+    owner: str | None = None,
 ) -> list[Delivery]:
     """Try these tasks at once (and, first, anything older still queued for the same routers):
     the first slice of every router claimed in one transaction, the routers applied in parallel,
     each router given its next slice (``BATCH_LIMIT``) until its share is done or it fails.
     ``details=False`` (a bulk of thousands): only the tasks that did not apply are returned.
-    ``last_per_router``: the caller already knows each router's last wanted task (saves a read)."""
+    ``last_per_router``: the caller already knows each router's last wanted task (saves a read).
+    ``owner``: the hand-off (``hand_off``) the tasks were committed with; what this delivery does
+    not get to is released to the worker at the end."""
     wanted = array("q", sorted(set(task_ids)))  # 800 KB for a cut-off day's 100,000, not 4 MB of ints
     if not wanted:
         return []
@@ -190,7 +209,7 @@ async def deliver_now(
                 full = len(current) >= claims.BATCH_LIMIT
                 held = any(r.outcome in _HELD for r in results)
                 if full and not held:  # went away: the rest waits for the worker
-                    following = await claim_next(app, router, current[-1].id, up_to[router.id])
+                    following = await claim_next(app, router, current[-1].id, up_to[router.id], owner)
 
             batch = await apply_router(app, router, tasks, before_recording=lease_next)
             for d in batch:
@@ -203,16 +222,35 @@ async def deliver_now(
             tasks = following
         return out
 
-    claimed = await claim_routers(app, up_to, due_only=False)
+    claimed = await claim_routers(app, up_to, due_only=False, owner=owner)
     results = await asyncio.gather(*(drain(router, tasks) for router, tasks in claimed))
     deliveries = [d for batch in results for d in batch]
     missing = [t for t, seen in zip(wanted, answered, strict=True) if not seen]
+    if owner is not None and missing:
+        await _release(app, owner, up_to)
     if missing:  # held by a worker right now, or behind a router that went away: queued, not lost
         deliveries.extend(await _status_of(app, missing))
     return deliveries
 
 
 _HELD = (Outcome.UNREACHABLE, Outcome.LOGIN_REFUSED, Outcome.SKIPPED)
+
+
+async def _release(app: App, owner: str, routers: Iterable[int]) -> None:
+    """What a hand-off did not get to (a router away, or held by a worker draining older tasks)
+    goes back to the worker now, not when the hand-off lease runs out."""
+    async with app.uow() as uow:
+        await uow.session.execute(
+            update(RouterTask)
+            .where(
+                RouterTask.status == TaskStatus.PENDING,
+                RouterTask.router_id.in_(sorted(routers)),
+                RouterTask.lease_owner == owner,
+            )
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        await uow.commit()
 
 
 async def _last_per_router(app: App, wanted: Sequence[int]) -> dict[int, int]:
