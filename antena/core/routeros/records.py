@@ -33,6 +33,7 @@ from antena.core.routeros.claims import (
     _reason,
     access_for,
     backoff,
+    writer_lock,
 )
 from antena.core.routeros.ops import OpResult, Outcome
 
@@ -107,7 +108,7 @@ async def apply_router(
 
 Batch = tuple[Router, Sequence[Claimed], Sequence[OpResult]]
 _GROUPS = ("applied", "refused", "login", "retry", "gave_up")
-_Group = tuple[asyncio.AbstractEventLoop, asyncio.Lock, list[tuple[Batch, "asyncio.Future[list[Delivery]]"]]]
+_Group = tuple[asyncio.AbstractEventLoop, list[tuple[Batch, "asyncio.Future[list[Delivery]]"]]]
 
 
 async def record_results(
@@ -121,11 +122,11 @@ async def record_results(
     loop = asyncio.get_running_loop()
     state: _Group | None = app.extras.get(_GROUP_KEY)
     if state is None or state[0] is not loop:
-        state = app.extras[_GROUP_KEY] = (loop, asyncio.Lock(), [])
-    _loop, lock, waiting = state
+        state = app.extras[_GROUP_KEY] = (loop, [])
+    _loop, waiting = state
     mine: asyncio.Future[list[Delivery]] = loop.create_future()
     waiting.append(((router, tasks, results), mine))
-    async with lock:
+    async with writer_lock(app):
         if not mine.done():
             batch = list(waiting)
             waiting.clear()
@@ -141,7 +142,7 @@ async def record_results(
     return await mine
 
 
-_GROUP_KEY = "router_results_group"  # app.extras: (event loop, lock, batches waiting to be written)
+_GROUP_KEY = "router_results_group"  # app.extras: (event loop, batches waiting to be written)
 
 
 async def _record(app: App, batches: list[Batch]) -> list[list[Delivery]]:
