@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     # A router that refuses our user or password is tried again this often (seconds), not on the
     # network back-off: nothing changes until someone fixes the password (`antena router edit`).
     router_login_retry: float = Field(default=1800.0, gt=0)
-    router_bulk_connections: int = Field(default=12, ge=1, le=20)
+    # Below RouterOS's default `/ip service api max-sessions=20`, leaving room for other sessions;
+    # a router that allows fewer closes the extra ones and the bulk goes over the rest.
+    router_bulk_connections: int = Field(default=16, ge=1, le=20)
     router_lease_seconds: float = Field(default=300.0, gt=0)  # a worker's hold on one router's queue
     # Billing knobs that the manual leaves to the operator.
     reconnection_fee: str = "0"

@@ -186,3 +186,16 @@ async def test_bulk_over_a_single_connection_still_saves_commands(
     results = await LibrouterosGateway(bulk_connections=1).apply(access, suspend_all(specs))
     assert {r.outcome for r in results} == {Outcome.APPLIED}
     assert emu.command_count == 41 and emu.connection_count <= 1
+
+
+async def test_a_router_capping_api_sessions_gets_the_bulk_over_the_sessions_it_allows(
+    emu: RouterEmulator, access: RouterAccess
+) -> None:
+    """A router whose ``/ip service api max-sessions`` is below ``ANTENA_ROUTER_BULK_CONNECTIONS``
+    (or whose other sessions are in use) closes the extra ones: the bulk goes over the rest."""
+    emu.max_sessions = 3
+    specs = [pcq(i) for i in range(60)]
+    results = await LibrouterosGateway(Settings()).apply(access, suspend_all(specs))
+    assert {r.outcome for r in results} == {Outcome.APPLIED}
+    assert listed(emu) == {f"antena:{i}" for i in range(60)}
+    assert emu.most_sessions == 3

@@ -128,6 +128,9 @@ class RouterEmulator:
         self.unreachable = False
         #: Keep connections open but answer nothing (a router whose radio link went down).
         self.silent = False
+        #: ``/ip service`` ``max-sessions`` of the API: a connection beyond it is closed at once.
+        self.max_sessions: int | None = None
+        self.most_sessions = 0  # the most connections open at once (for assertions)
         #: Called with a menu path before a command reads or changes it (``emulator_live``).
         self.refreshers: list[Callable[[str], None]] = []
         self.host: str | None = None
@@ -277,12 +280,14 @@ class RouterEmulator:
     # -- protocol handling -----------------------------------------------------------------
 
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.unreachable or not self._accepting:
+        full = self.max_sessions is not None and len(self._connections) >= self.max_sessions
+        if self.unreachable or not self._accepting or full:
             writer.close()
             return
         connection = _Connection(writer)
         task = asyncio.current_task()
         self._connections.add(connection)
+        self.most_sessions = max(self.most_sessions, len(self._connections))
         if task is not None:
             self._handlers.add(task)
         decoder = SentenceDecoder()
