@@ -109,6 +109,13 @@ def db_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite+aiosqlite:///{target}"
 
 
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    """Every test starts in English: a CLI test that ran in Spanish before it (same worker, same
+    context) must not change the wording a router-level test expects."""
+    set_language("en")
+
+
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     set_language("en")

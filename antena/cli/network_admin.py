@@ -299,7 +299,7 @@ def plan_edit(
                 uow, Actor.cli(), plan, name=name, price=price, download=download, upload=upload
             )
             await uow.commit()
-        result.deliveries = await network_admin.deliver(app, result.task_ids)
+        result.deliveries = await network_admin.deliver(app, result.task_ids, result.owner)
         return result
 
     result = run(work)
@@ -329,9 +329,9 @@ def plan_remove(plan: str = typer.Argument(..., metavar="NAME")) -> None:
 
     async def work(app: App) -> list[Delivery]:
         async with app.uow() as uow:
-            ids = await network_admin.remove_plan(uow, Actor.cli(), plan)
+            ids, owner = await network_admin.remove_plan(uow, Actor.cli(), plan)
             await uow.commit()
-        return await network_admin.deliver(app, ids)
+        return await network_admin.deliver(app, ids, owner)
 
     deliveries = run(work)
     finish([_("Plan {name} removed.").format(name=plan)], deliveries)

@@ -53,6 +53,7 @@ class PlanResult:
     task_ids: list[int] = field(default_factory=list)
     services: int = 0  # clients' queues or PCQ entries rewritten for a new speed or list name
     deliveries: list[Delivery] = field(default_factory=list)
+    owner: str | None = None  # the hand-off its tasks were committed with (``deliver``)
 
 
 async def _count(uow: UnitOfWork, column: object, *where: object) -> int:
@@ -183,7 +184,7 @@ async def edit_plan(uow: UnitOfWork, actor: Actor, plan_name: str, **changes: st
     changed = {key: value for key, value in new.items() if getattr(plan, key) != value}
     for key, value in changed.items():
         setattr(plan, key, value)
-    result = PlanResult(plan, changed=list(changed))
+    result = PlanResult(plan, changed=list(changed), owner=hand_off(uow))
     record(uow.session, actor, "plan.edit", target=was, arguments={k: str(v) for k, v in changed.items()})
     if plan.router_profile == old_profile and plan.rate_limit == old_rate:
         return result  # price only: nothing on the routers changes
@@ -216,8 +217,9 @@ async def edit_plan(uow: UnitOfWork, actor: Actor, plan_name: str, **changes: st
     return result
 
 
-async def remove_plan(uow: UnitOfWork, actor: Actor, plan_name: str) -> list[int]:
-    """Delete a plan no service uses, and its objects from every router."""
+async def remove_plan(uow: UnitOfWork, actor: Actor, plan_name: str) -> tuple[list[int], str]:
+    """Delete a plan no service uses, and its objects from every router: the tasks and the
+    hand-off they were committed with (``deliver``)."""
     plan = await network.find_plan(uow, plan_name)
     clients = await _count(uow, Service.client_id, Service.plan_id == plan.id)
     if clients:
@@ -228,15 +230,16 @@ async def remove_plan(uow: UnitOfWork, actor: Actor, plan_name: str) -> list[int
                 clients,
             ).format(name=plan.name, n=clients)
         )
+    owner = hand_off(uow)
     ids = await publish_plan(uow, actor, plan.id, OpKind.REMOVE_PLAN)
     await uow.session.delete(plan)
     record(uow.session, actor, "plan.remove", target=plan.name)
-    return ids
+    return ids, owner
 
 
-async def deliver(app: App, task_ids: list[int]) -> list[Delivery]:
+async def deliver(app: App, task_ids: list[int], owner: str | None = None) -> list[Delivery]:
     """After the commit: try the plan's router tasks at once (what fails stays queued)."""
-    return await deliver_now(app, task_ids)
+    return await deliver_now(app, task_ids, owner=owner)
 
 
 __all__ = [
