@@ -18,7 +18,8 @@ From a shell: ``python -m antena.doubles.telegram --port 8081`` and type as a us
 
 Layout, each layer adding to the one before: ``telegram_state`` (what the Bot API remembers),
 ``telegram_api`` (the methods), ``telegram_users`` (people writing and tapping), this module (HTTP,
-webhook delivery, inspection, fault injection); ``telegram_rules`` holds Telegram's content checks.
+webhook delivery, inspection, fault injection); ``telegram_rules`` holds Telegram's content checks,
+``telegram_types`` the errors, uploads and stored files they all share.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import aiohttp
 from aiohttp import web
 
 from antena.doubles.telegram_api import METHOD_NAMES
-from antena.doubles.telegram_state import BotAPIError, Params, Signal, UploadedFile
+from antena.doubles.telegram_types import BotAPIError, Params, Signal, UploadedFile
 from antena.doubles.telegram_users import UserSide, buttons
 
 __all__ = ["BotAPIError", "TelegramDouble", "buttons", "main"]

@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from antena.doubles.telegram_rules import image_size, inline_keyboard
-from antena.doubles.telegram_state import (
+from antena.doubles.telegram_state import BotState
+from antena.doubles.telegram_types import (
     Answer,
     BotAPIError,
-    BotState,
     Params,
     bad_request,
     coerce_params,

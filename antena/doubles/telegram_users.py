@@ -13,7 +13,7 @@ from typing import Any
 
 from antena.doubles.telegram_api import BotAPI
 from antena.doubles.telegram_rules import command_entities, image_size
-from antena.doubles.telegram_state import photo_size
+from antena.doubles.telegram_types import photo_size
 
 Button = tuple[str, str | None]
 _SAME_PROFILE: dict[str, Any] = {"first_name": None, "language_code": None, "username": None}
