@@ -8,35 +8,33 @@ into ``True`` and ``"007"``-style digits into ints, which would make a password 
 different from itself). Foreign errors stop here: a ``!trap`` becomes :class:`RouterError` with
 the router's own words, anything that means "we are not talking to the router any more"
 becomes :class:`RouterUnreachable` with a short reason, and the connection is then unusable.
+The words themselves are in :mod:`antena.core.routeros.api_words`, the reasons in
+:mod:`antena.core.routeros.transport` (both re-exported here, where callers import them from).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 import librouteros
 from librouteros.exceptions import (
-    ConnectionClosed,
-    FatalError,
-    LibRouterosError,
     MultiTrapError,
     ProtocolError,
     TrapError,
 )
 
 from antena.core.errors import RouterError, RouterLoginRefused, RouterUnreachable
-from antena.core.notes import Note, note
+from antena.core.notes import Note
+from antena.core.routeros.api_words import Row, Value, attribute_words, eq, ne, or_, parse_row, prop
 from antena.core.routeros.ops import RouterAccess
+from antena.core.routeros.transport import LOST, TRANSPORT_ERRORS, failure_note, tls_context
 from antena.core.routeros.wire import SentenceReader, encode_sentence
 
-Row = dict[str, str]
-Value = str | int | bool
 T = TypeVar("T")
 
 API_PORT = 8728
@@ -50,64 +48,14 @@ __all__ = [
     "ConnectionPool",
     "RouterConnection",
     "Row",
+    "Value",
+    "attribute_words",
     "eq",
     "ne",
     "open_connections",
     "or_",
     "tls_context",
 ]
-
-
-def tls_context(*, verify: bool = False, cafile: str | None = None) -> ssl.SSLContext:
-    """A context for API-SSL (port 8729). MikroTik routers mostly carry self-signed
-    certificates, so verification is off unless asked for (then ``cafile`` names the CA)."""
-    context = ssl.create_default_context(cafile=cafile)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-# -- query words ------------------------------------------------------------------------------
-
-
-def eq(key: str, value: Value) -> tuple[str, ...]:
-    """Query word: ``key`` equals ``value``."""
-    return (f"?={key}={_text(value)}",)
-
-
-def ne(key: str, value: Value) -> tuple[str, ...]:
-    """Query words: ``key`` differs from ``value``."""
-    return (*eq(key, value), "?#!")
-
-
-def or_(*conditions: tuple[str, ...]) -> tuple[str, ...]:
-    """Query words: any of ``conditions`` holds (RouterOS' postfix ``?#|``)."""
-    words = [word for condition in conditions for word in condition]
-    return (*words, *("?#|",) * (len(conditions) - 1))
-
-
-def _text(value: Value) -> str:
-    if isinstance(value, bool):  # RouterOS 6 only knows yes/no; RouterOS 7 accepts both
-        return "yes" if value else "no"
-    return str(value)
-
-
-def _prop(key: str) -> str:
-    """Python keyword → RouterOS property: RouterOS names never contain ``_``."""
-    return key if key.startswith(".") else key.replace("_", "-")
-
-
-def attribute_words(props: Mapping[str, Value | None]) -> list[str]:
-    return [f"={_prop(key)}={_text(value)}" for key, value in props.items() if value is not None]
-
-
-def _parse(words: Iterable[str]) -> Row:
-    row: Row = {}
-    for word in words:  # "=key=value" (attribute words) or ".tag=value"
-        key, _, value = (word[1:] if word.startswith("=") else word).partition("=")
-        row[key] = value
-    return row
 
 
 # -- the connection ---------------------------------------------------------------------------
@@ -118,32 +66,6 @@ class CommandCounter:
     """API commands sent (login excluded), shared by the connections of one pool."""
 
     count: int = 0
-
-
-#: Why a connection that was closed (or fell out of step) cannot be used any more.
-LOST = note("connection_lost")
-
-
-def _reason(exc: BaseException, timeout: float, *, connecting: bool = False) -> Note:
-    """A short reason for a transport failure, as a note (rendered where it is shown)."""
-    if isinstance(exc, TimeoutError):
-        return note("timeout", s=f"{timeout:g}")
-    if isinstance(exc, ConnectionRefusedError):
-        return note("connection_refused")
-    if isinstance(exc, socket.gaierror):
-        return note("unknown_host")
-    if isinstance(exc, ssl.SSLError):
-        return note("tls_error", text=str(exc.reason or exc))
-    if isinstance(exc, FatalError):
-        return note("session_closed", text=str(exc))
-    if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, EOFError)):
-        return note("connection_closed") if connecting else LOST
-    if isinstance(exc, OSError):
-        return note("network_error", why=str(exc.strerror or exc))
-    return note("protocol_error", text=str(exc))
-
-
-_TRANSPORT_ERRORS = (TimeoutError, OSError, LibRouterosError, EOFError)
 
 
 class RouterConnection:
@@ -193,8 +115,8 @@ class RouterConnection:
         except (TrapError, MultiTrapError) as exc:
             # Wrong credentials: queued and retried slowly, so the change survives until someone fixes them.
             raise RouterLoginRefused(access.name, str(exc)) from exc
-        except _TRANSPORT_ERRORS as exc:
-            raise RouterUnreachable(note=_reason(exc, timeout, connecting=True)) from exc
+        except TRANSPORT_ERRORS as exc:
+            raise RouterUnreachable(note=failure_note(exc, timeout, connecting=True)) from exc
         return cls(api, timeout=timeout, counter=counter)
 
     async def __aenter__(self) -> RouterConnection:
@@ -217,7 +139,7 @@ class RouterConnection:
         if self._closed:
             return
         self._closed, self._broken = True, LOST
-        with contextlib.suppress(*_TRANSPORT_ERRORS, RuntimeError):
+        with contextlib.suppress(*TRANSPORT_ERRORS, RuntimeError):
             await self._api.close()
 
     # -- commands ---------------------------------------------------------------------------
@@ -240,17 +162,17 @@ class RouterConnection:
                 while True:
                     reply, raw = await self._sentences.read(self._timeout)
                     if reply == "!re":
-                        row = _parse(raw)
+                        row = parse_row(raw)
                         if keep is None or keep(row):
                             rows.append(row)
                     elif reply == "!trap":
-                        traps.append(_parse(raw).get("message", "unknown error"))
+                        traps.append(parse_row(raw).get("message", "unknown error"))
                     elif reply == "!done":
-                        done = _parse(raw)
+                        done = parse_row(raw)
                         break
                     # anything else (e.g. RouterOS 7.18's "!empty") carries no data
-            except _TRANSPORT_ERRORS as exc:
-                self._broken = _reason(exc, self._timeout)
+            except TRANSPORT_ERRORS as exc:
+                self._broken = failure_note(exc, self._timeout)
                 await self._abort()
                 raise RouterUnreachable(note=self._broken) from exc
             except BaseException:
@@ -292,7 +214,7 @@ class RouterConnection:
                         self._writer.write(batch)
                         await self._writer.drain()
                     reply, raw = await self._sentences.read(self._timeout)
-                    attrs = _parse(raw)
+                    attrs = parse_row(raw)
                     tag = int(attrs.pop(".tag", "-1"))
                     if not 0 <= tag < sent:
                         raise ProtocolError(f"reply for an unknown tag {tag}")
@@ -302,8 +224,8 @@ class RouterConnection:
                         trapped = traps.pop(tag, None)
                         results[tag] = RouterError("; ".join(trapped)) if trapped else attrs
                         answered += 1
-            except _TRANSPORT_ERRORS as exc:
-                self._broken = _reason(exc, self._timeout)
+            except TRANSPORT_ERRORS as exc:
+                self._broken = failure_note(exc, self._timeout)
                 await self._abort()
                 lost = RouterUnreachable(note=self._broken)
                 results = [lost if r is None else r for r in results]
@@ -329,8 +251,8 @@ class RouterConnection:
     async def _guarded(self, step: Awaitable[T]) -> T:
         try:
             return await step
-        except _TRANSPORT_ERRORS as exc:
-            self._broken = _reason(exc, self._timeout)
+        except TRANSPORT_ERRORS as exc:
+            self._broken = failure_note(exc, self._timeout)
             await self._abort()
             raise RouterUnreachable(note=self._broken) from exc
         except BaseException:
@@ -353,7 +275,7 @@ class RouterConnection:
     ) -> list[Row]:
         """Rows of ``path`` matching ``where`` query words and ``key=value`` equalities."""
         words = [f"=.proplist={','.join(proplist)}"] if proplist else []
-        words += [word for key, value in equal.items() for word in eq(_prop(key), value)]
+        words += [word for key, value in equal.items() for word in eq(prop(key), value)]
         words += list(where)
         rows, _ = await self.execute(f"{path}/print", words)
         return rows
@@ -403,7 +325,7 @@ class Channel:
     async def read(self) -> tuple[str, Row]:
         """The next sentence: its reply word and its words (``.tag`` included)."""
         reply, raw = await self._conn._guarded(self._conn._sentences.read(self._conn.timeout))
-        return reply, _parse(raw)
+        return reply, parse_row(raw)
 
 
 # -- a few connections for bulk work ----------------------------------------------------------
