@@ -2,10 +2,11 @@
 
 This is the "router state" half of :mod:`antena.core.routeros.emulator`: one :class:`Table` per
 menu path (``/ppp/secret``, ``/queue/simple``, ...), the duplicate/required-field rules and value
-normalisation the real router applies, and a compiler for RouterOS API queries (``?name=value``,
-``?-name``, ``?<name=``, ``?#|&!.``).  Nothing here knows about sockets, so the whole module can
-be exercised directly and stays fast: a table keeps an id index and a unique-key index, so adds,
-sets and removes are O(1) regardless of table size.
+normalisation the real router applies. Queries (``?name=value``, ``?-name``, ``?<name=``,
+``?#|&!.``) are compiled by :mod:`antena.core.routeros.emulator_query`; the traps and their messages
+are in ``emulator_traps`` (re-exported here).  Nothing here knows about sockets, so the whole
+module can be exercised directly and stays fast: a table keeps an id index and a unique-key index,
+so adds, sets and removes are O(1) regardless of table size.
 """
 
 from __future__ import annotations
@@ -17,17 +18,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+from antena.core.routeros.emulator_query import Predicate, compile_query
+from antena.core.routeros.emulator_traps import (
+    DUP_ENTRY,
+    DUP_INTERFACE,
+    DUP_NAME,
+    NO_SUCH_COMMAND,
+    NO_SUCH_COMMAND_PREFIX,
+    NO_SUCH_ITEM,
+    RouterOSTrap,
+)
+
+__all__ = [  # the traps, messages and query compiler moved out stay importable from here
+    "BOOLEAN_PROPERTIES", "CRUD", "DUP_ENTRY", "DUP_INTERFACE", "DUP_NAME", "NO_SUCH_COMMAND",
+    "NO_SUCH_COMMAND_PREFIX", "NO_SUCH_ITEM", "READ_ONLY", "READ_REMOVE", "SINGLETON_RW", "Default",
+    "Normalizer", "Predicate", "Reply", "RouterOSTrap", "Row", "Table", "TableSpec", "canonical_id",
+    "compile_query", "host_address", "normalize_bool", "now_stamp", "queue_target", "rate_pair",
+]  # fmt: skip
+
 Row = dict[str, str]
 Normalizer = Callable[[str], str]
 Default = str | Callable[[], str]
-Predicate = Callable[[Row], bool]
-
-NO_SUCH_ITEM = "no such item"
-NO_SUCH_COMMAND = "no such command"
-NO_SUCH_COMMAND_PREFIX = "no such command prefix"
-DUP_ENTRY = "failure: already have such entry"
-DUP_NAME = "failure: already have such name"
-DUP_INTERFACE = "failure: already have interface with such name"
 
 READ_ONLY = frozenset({"print", "getall"})
 READ_REMOVE = READ_ONLY | {"remove"}
@@ -44,15 +55,6 @@ BOOLEAN_PROPERTIES = frozenset(
 
 _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kKMG]?)$")
 _RATE_MULTIPLIER = {"": 1, "k": 1_000, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000}
-
-
-class RouterOSTrap(Exception):
-    """A failure that the emulator reports to the client as ``!trap``."""
-
-    def __init__(self, message: str, category: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.category = category
 
 
 def canonical_id(ref: str) -> str:
@@ -367,111 +369,3 @@ def _check_parameter_names(attrs: Mapping[str, str]) -> None:
 
 #: Result of a command: rows to send as ``!re`` and the attributes of the final ``!done``.
 Reply = tuple[list[Row], dict[str, str]]
-
-
-# -- queries ---------------------------------------------------------------------------------
-
-
-class _Stack:
-    """RouterOS query stack: starts as an infinite pile of ``true`` values."""
-
-    __slots__ = ("base", "items")
-
-    def __init__(self) -> None:
-        self.items: list[bool] = []
-        self.base = True  # the value of every slot below ``items``
-
-    def pop(self) -> bool:
-        return self.items.pop() if self.items else self.base
-
-    def at(self, index: int) -> bool:
-        return self.items[-1 - index] if index < len(self.items) else self.base
-
-    def result(self) -> bool:
-        return self.base and all(self.items)
-
-
-def _apply_operations(ops: str, stack: _Stack) -> None:
-    """Evaluate the ``?#`` operation string exactly as the RouterOS API manual describes."""
-    i, n = 0, len(ops)
-    after_index = False
-    while i < n:
-        ch = ops[i]
-        if ch.isdigit():
-            j = i
-            while j < n and ops[j].isdigit():
-                j += 1
-            value = stack.at(int(ops[i:j]))
-            if j == n:  # an index at the end of the word replaces the whole stack
-                stack.items.clear()
-                stack.base = value
-                return
-            stack.items.append(value)
-            i, after_index = j, True
-            continue
-        if ch == ".":
-            if not after_index:
-                stack.items.append(stack.at(0))
-        elif ch == "!":
-            stack.items.append(not stack.pop())
-        elif ch in "&|":
-            right, left = stack.pop(), stack.pop()
-            stack.items.append((left and right) if ch == "&" else (left or right))
-        else:
-            raise RouterOSTrap(f"unknown query operation {ch}")
-        i, after_index = i + 1, False
-
-
-def _ordered(value: str) -> tuple[int, object]:
-    """Sort key for ``?<``/``?>``: numbers numerically, addresses by value, else text."""
-    try:
-        return (0, int(value))
-    except ValueError:
-        pass
-    try:
-        address = ipaddress.ip_address(value.split("/")[0])
-        return (address.version, int(address))
-    except ValueError:
-        return (9, value)
-
-
-def _compile_word(word: str, normalize: Callable[[str, str], str]) -> Predicate | str:
-    """One query word → a row predicate, or the operation string of a ``?#`` word."""
-    body = word[1:]
-    if body.startswith("#"):
-        return body[1:]
-    if body.startswith("-"):
-        name = body[1:]
-        return lambda row: name not in row
-    if body[:1] in ("<", ">"):
-        name, _, raw = body[1:].partition("=")
-        bound = _ordered(normalize(name, raw))
-        if body[0] == "<":
-            return lambda row: name in row and _ordered(row[name]) < bound
-        return lambda row: name in row and _ordered(row[name]) > bound
-    if body.startswith("="):
-        body = body[1:]
-    name, has_value, raw = body.partition("=")
-    if not has_value:
-        return lambda row: name in row
-    expected = normalize(name, raw)
-    return lambda row: row.get(name, "") == expected
-
-
-def compile_query(words: Sequence[str], normalize: Callable[[str, str], str]) -> Predicate:
-    """Compile ``?…`` words into a predicate telling whether a row matches."""
-    steps = [_compile_word(word, normalize) for word in words]
-    if all(callable(step) for step in steps):  # plain conjunction: the common, fast case
-        predicates = [step for step in steps if callable(step)]
-        return lambda row: all(p(row) for p in predicates)
-
-    def matches(row: Row) -> bool:
-        stack = _Stack()
-        for step in steps:
-            if isinstance(step, str):
-                _apply_operations(step, stack)
-            else:
-                stack.items.append(step(row))
-        return stack.result()
-
-    return matches
