@@ -6,7 +6,8 @@ Instead of mocking librouteros, this module runs an asyncio TCP server that impl
 protocol itself (length-prefixed words, ``!re``/``!done``/``!trap``/``!fatal`` sentences, tags,
 plain and legacy ``/login``), keeps per-menu tables in memory with RouterOS's own ids, duplicate
 traps and query language (see :mod:`antena.core.routeros.emulator_tables`; the menus a fresh router has
-are in ``emulator_menus``, the wire codec in ``emulator_wire``; streaming commands such as
+are in ``emulator_menus``, the wire codec in ``emulator_wire``, one client's session (login, sentences,
+replies) in ``emulator_session``; streaming commands such as
 ``/tool/torch`` in ``emulator_stream``, subscribers and growing counters in ``emulator_live``), and adds fault
 injection (latency, an unreachable router, one-shot traps) plus command counters for assertions.
 
@@ -23,25 +24,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
+import functools
 import logging
-import os
 import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from antena.core.routeros import emulator_refs, emulator_stream
+from antena.core.routeros import emulator_refs, emulator_session
 from antena.core.routeros.emulator_menus import default_specs
-from antena.core.routeros.emulator_tables import (
-    NO_SUCH_COMMAND,
-    NO_SUCH_COMMAND_PREFIX,
-    RouterOSTrap,
-    Row,
-    Table,
-    TableSpec,
-)
+from antena.core.routeros.emulator_session import Command, Connection
+from antena.core.routeros.emulator_tables import Row, Table, TableSpec
+from antena.core.routeros.emulator_traps import NO_SUCH_COMMAND, NO_SUCH_COMMAND_PREFIX, RouterOSTrap
 from antena.core.routeros.emulator_wire import (
     ProtocolError,
     SentenceDecoder,
@@ -63,27 +57,6 @@ __all__ = [
 ]
 
 LOGGER = logging.getLogger(__name__)
-LOGIN_FAILED = "invalid user name or password (6)"
-NOT_LOGGED_IN = "not logged in"
-SESSION_TERMINATED = "session terminated on request"
-
-
-@dataclass(frozen=True)
-class Command:
-    """One API command as received (kept in :attr:`RouterEmulator.history`)."""
-
-    command: str
-    attributes: dict[str, str]
-    queries: tuple[str, ...]
-    tag: str | None
-
-
-@dataclass(eq=False)
-class _Connection:
-    writer: asyncio.StreamWriter
-    logged_in: bool = False
-    challenge: bytes | None = None
-    streams: dict[str | None, asyncio.Task[None]] = field(default_factory=dict)  # by tag (emulator_stream)
 
 
 def _canonical_path(path: str) -> str:
@@ -148,7 +121,7 @@ class RouterEmulator:
         self._failures: dict[str, deque[tuple[str, int | None]]] = {}
         self._server: asyncio.Server | None = None
         self._accepting = False
-        self._connections: set[_Connection] = set()
+        self._connections: set[Connection] = set()
         self._handlers: set[asyncio.Task[None]] = set()
         self._booted = time.monotonic()
 
@@ -159,7 +132,7 @@ class RouterEmulator:
         if self._server is not None:
             raise RuntimeError("emulator already started")
         self._accepting = True
-        self._server = await asyncio.start_server(self._serve_connection, host, port)
+        self._server = await asyncio.start_server(functools.partial(emulator_session.serve, self), host, port)
         self.host = host
         self.port = int(self._server.sockets[0].getsockname()[1])
         self._booted = time.monotonic()
@@ -278,98 +251,6 @@ class RouterEmulator:
         self.history.clear()
 
     # -- protocol handling -----------------------------------------------------------------
-
-    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        full = self.max_sessions is not None and len(self._connections) >= self.max_sessions
-        if self.unreachable or not self._accepting or full:
-            writer.close()
-            return
-        connection = _Connection(writer)
-        task = asyncio.current_task()
-        self._connections.add(connection)
-        self.most_sessions = max(self.most_sessions, len(self._connections))
-        if task is not None:
-            self._handlers.add(task)
-        decoder = SentenceDecoder()
-        try:
-            while data := await reader.read(65536):
-                for sentence in decoder.feed(data):
-                    if sentence and not await self._process(connection, sentence):
-                        return
-        except (ConnectionError, ProtocolError):
-            pass
-        finally:
-            emulator_stream.stop_all(connection)
-            self._connections.discard(connection)
-            if task is not None:
-                self._handlers.discard(task)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
-
-    async def _process(self, connection: _Connection, sentence: list[str]) -> bool:
-        """Answer one sentence; returns ``False`` when the connection must close."""
-        if self.unreachable:
-            return False
-        if self.silent:
-            return True
-        command = sentence[0]
-        attrs: dict[str, str] = {}
-        queries: list[str] = []
-        tag: str | None = None
-        for word in sentence[1:]:
-            if word.startswith("="):
-                key, _, value = word[1:].partition("=")
-                attrs[key] = value
-            elif word.startswith("?"):
-                queries.append(word)
-            elif word.startswith(".tag="):
-                tag = word[5:]
-
-        keep_open = True
-        if command == "/login":
-            replies = self._login(connection, attrs)
-        elif not connection.logged_in:
-            replies, keep_open = [["!fatal", NOT_LOGGED_IN]], False
-        else:
-            self.command_count += 1
-            self.command_counts[command] += 1
-            self.history.append(Command(command, attrs, tuple(queries), tag))
-            if command == "/quit":
-                replies, keep_open = [["!fatal", SESSION_TERMINATED]], False
-            elif emulator_stream.handles(command):  # answered by a task of its own, until done or /cancel
-                await emulator_stream.dispatch(self, connection, command, attrs, tag)
-                return True
-            else:
-                replies = self._run(command, attrs, queries)
-
-        if tag is not None:
-            suffix = f".tag={tag}"
-            for reply in replies:
-                reply.append(suffix)
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
-        writer = connection.writer
-        writer.write(b"".join(encode_sentence(reply) for reply in replies))
-        await writer.drain()
-        return keep_open
-
-    def _login(self, connection: _Connection, attrs: dict[str, str]) -> list[list[str]]:
-        if "name" not in attrs:  # pre-6.43 challenge/response, step 1
-            connection.challenge = os.urandom(16)
-            return [["!done", f"=ret={connection.challenge.hex()}"]]
-        if "response" in attrs:
-            challenge = connection.challenge or b""
-            digest = hashlib.md5(
-                b"\x00" + self.password.encode() + challenge, usedforsecurity=False
-            ).hexdigest()
-            ok = challenge != b"" and attrs["response"] == "00" + digest
-        else:
-            ok = attrs.get("password", "") == self.password
-        if ok and attrs["name"] == self.username:
-            connection.logged_in = True
-            return [["!done"]]
-        return [["!trap", f"=message={LOGIN_FAILED}"], ["!done"]]
 
     def _run(self, command: str, attrs: dict[str, str], queries: list[str]) -> list[list[str]]:
         failures = self._failures.get(command)
