@@ -15,7 +15,8 @@ from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
 from antena.core.db.models import Client, ClientStatus
 from antena.core.i18n import normalize_language
 from antena.core.notify.events import NOTICE, invoice_context
-from antena.core.notify.outbox import Draft, enqueue_many, templates
+from antena.core.notify.outbox import templates
+from antena.core.notify.queueing import Draft, enqueue_many
 
 ALL = "all"
 

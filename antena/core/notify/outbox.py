@@ -1,7 +1,8 @@
 """The message outbox: a message is stored in the transaction of the event that causes it, sent later.
 
-``enqueue`` adds a row to the caller's session (``INSERT … ON CONFLICT DO NOTHING`` on
-``dedupe_key``, so the same event never queues twice and never breaks the caller's transaction).
+``enqueue`` (:mod:`antena.core.notify.queueing`, re-exported here) adds a row to the caller's
+session (``INSERT … ON CONFLICT DO NOTHING`` on ``dedupe_key``, so the same event never queues
+twice and never breaks the caller's transaction).
 The worker (``send_due``) leases due rows, renders them, picks the cheapest channel that reaches
 the client (Telegram → WhatsApp → SMS), waits for the sender's throttle and sends. Transient
 failures come back with exponential back-off; permanent ones are marked failed with the reason.
@@ -21,32 +22,32 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import or_, select, update
 
 from antena.core import failpoints
 from antena.core.bootstrap import App
-from antena.core.db.bulk import insert_many
 from antena.core.db.message_models import Message, MessageStatus
 from antena.core.db.models import Client
-from antena.core.db.uow import MESSAGES_QUEUED, WAKE_MESSAGES
-from antena.core.i18n import normalize_language
+from antena.core.db.uow import WAKE_MESSAGES
 from antena.core.notify.channels import Channels, Outgoing, Recipient, SendError, TelegramChannel
+from antena.core.notify.queueing import DUE_AT_ONCE, Draft, enqueue, enqueue_many
 from antena.core.notify.templates import TemplateProblem, TemplateStore
 from antena.core.routeros.claims import dead_here
+
+__all__ = [  # the queueing half moved to notify.queueing; its names stay importable from here
+    "BATCH", "CHANNELS_KEY", "DUE_AT_ONCE", "LEASE", "STORE_KEY", "WAKE_KEY", "Draft", "Outcome", "aclose",
+    "apply_status", "backoff", "channels", "enqueue", "enqueue_many", "kick", "send_due", "templates",
+    "worker_id",
+]  # fmt: skip
 
 LOG = logging.getLogger("antena.notify")
 BATCH = 200
 LEASE = dt.timedelta(minutes=10)
 STORE_KEY = "notify_templates"
 CHANNELS_KEY = "notify_channels"
-DUE_AT_ONCE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 WAKE_KEY = WAKE_MESSAGES  # app.extras: an asyncio.Event the worker's message loop also waits on
 
 
@@ -76,95 +77,6 @@ def channels(app: App) -> Channels:
         found = Channels(app.settings, app.db)  # WhatsApp Cloud reads the customer-service window
         app.extras[CHANNELS_KEY] = found
     return found
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(cast(Table, Message.__table__))
-
-
-def _row(
-    client_id: int | None,
-    event: str,
-    language: str,
-    context: dict[str, Any],
-    dedupe_key: str,
-    channel: str | None,
-    now: dt.datetime,
-    staff_chat_id: int | None = None,
-    not_before: dt.datetime | None = None,
-) -> dict[str, Any]:
-    return {
-        "client_id": client_id,
-        "staff_chat_id": staff_chat_id,
-        "event": event,
-        "language": language,
-        "context": context,
-        "dedupe_key": dedupe_key[:160],
-        "channel": channel,
-        "status": MessageStatus.PENDING.value,
-        "attempts": 0,
-        # not "now": a worker on a pinned (test) clock must still see it
-        "next_attempt_at": not_before or DUE_AT_ONCE,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-async def enqueue(
-    session: AsyncSession,
-    client: Client,
-    event: str,
-    context: dict[str, Any],
-    dedupe_key: str,
-    *,
-    channel: str | None = None,
-    language: str | None = None,
-) -> bool:
-    """Queue one message in the caller's transaction; ``False`` when ``dedupe_key`` was queued before."""
-    lang = normalize_language(language or client.language)
-    row = _row(client.id, event, lang, context, dedupe_key, channel, dt.datetime.now(dt.UTC))
-    stmt = _insert(session).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = await session.execute(stmt)
-    session.info[MESSAGES_QUEUED] = True
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Draft:
-    client_id: int | None
-    event: str
-    language: str
-    context: dict[str, Any]
-    dedupe_key: str
-    channel: str | None = None
-    staff_chat_id: int | None = None
-    not_before: dt.datetime | None = None  # held until then (the grace of a suspension notice)
-
-
-_COLUMNS = (
-    "client_id", "staff_chat_id", "event", "language", "context", "dedupe_key", "channel", "status",
-    "attempts", "next_attempt_at", "created_at", "updated_at",
-)  # fmt: skip
-
-
-async def enqueue_many(session: AsyncSession, drafts: Sequence[Draft], *, chunk: int = 20_000) -> int:
-    """Bulk ``enqueue`` (the day's reminders, a cut-off's notices): the driver's executemany,
-    duplicates skipped. Returns rows tried."""
-    if not drafts:
-        return 0
-    now = dt.datetime.now(dt.UTC)
-    pending = MessageStatus.PENDING.value
-    table = cast(Table, Message.__table__)
-    for start in range(0, len(drafts), chunk):
-        rows = [
-            (d.client_id, d.staff_chat_id, d.event, d.language, d.context, d.dedupe_key[:160], d.channel,
-             pending, 0, d.not_before or DUE_AT_ONCE, now, now)
-            for d in drafts[start : start + chunk]
-        ]  # fmt: skip
-        await insert_many(session, table, _COLUMNS, rows, skip_conflicts_on=["dedupe_key"])
-    session.info[MESSAGES_QUEUED] = True
-    return len(drafts)
 
 
 # --- sending ---------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ async def queue(
     language: str,
 ) -> int:
     """One message per chat in the caller's transaction, keyed ``{key}:{chat}`` (sent once each)."""
-    from antena.core.notify.outbox import Draft, enqueue_many
+    from antena.core.notify.queueing import Draft, enqueue_many
 
     if event not in RENDERERS:
         raise KeyError(f"no renderer for staff message {event!r}")
