@@ -124,7 +124,7 @@ async def run_day(app: App, day: dt.date) -> DayResult:
         result.ok = False
     if app.settings.auto_tasks:
         try:
-            from antena.core.notify.events import queue_reminders
+            from antena.core.notify.reminders import queue_reminders
 
             LOG.info("scheduler %s: %s reminders queued", day, await queue_reminders(app, day))
         except Exception:

@@ -14,9 +14,10 @@ from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
 from antena.core.db.models import Client, ClientStatus
 from antena.core.i18n import normalize_language
-from antena.core.notify.events import NOTICE, invoice_context
+from antena.core.notify.events import invoice_context
 from antena.core.notify.outbox import templates
 from antena.core.notify.queueing import Draft, enqueue_many
+from antena.core.notify.reminders import NOTICE
 
 ALL = "all"
 

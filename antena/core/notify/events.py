@@ -2,7 +2,9 @@
 
 Each helper is one call inside the transaction of the service that causes the event; money and
 dates are written here with Babel in the client's language, so the worker only renders.
-``queue_reminders`` is the calendar's part: notice day, pay day and the day before the cut-off.
+``queue_reminders`` is the calendar's part: notice day, pay day and the day before the cut-off
+(:mod:`antena.core.notify.reminders`); the shared tags and their formatting are in
+:mod:`antena.core.notify.tags`. Both are re-exported here, where the services import them from.
 """
 
 from __future__ import annotations
@@ -10,91 +12,39 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from antena.core.billing.calendar import BillingCalendar, is_notice_day
-from antena.core.billing.display import babel_locale
 from antena.core.bootstrap import App
 from antena.core.clients.subjects import Subject
-from antena.core.db.billing_models import Invoice, InvoiceKind, InvoiceStatus
+from antena.core.db.billing_models import Invoice, InvoiceStatus
 from antena.core.db.ids import among
 from antena.core.db.message_models import Message, MessageStatus
-from antena.core.db.models import Client, ClientStatus, Plan, Service, Zone
-from antena.core.gc_tuning import relaxed
+from antena.core.db.models import Client, ClientStatus
 from antena.core.i18n import normalize_language
-from antena.core.links import autologin_urls
-from antena.core.notify.outbox import Draft, enqueue, enqueue_many
+from antena.core.notify.queueing import Draft, enqueue, enqueue_many
+from antena.core.notify.reminders import (
+    CUTOFF_WARNING,
+    DUE_TODAY,
+    NOTICE,
+    queue_reminders,
+    reminder_drafts,
+    reminder_event,
+)
+from antena.core.notify.tags import autologin, base_context, date, language_of, money, plan_name
 from antena.core.payments.references import payment_tags
 
-NOTICE = "notice_reminder"
-DUE_TODAY = "due_today"
-CUTOFF_WARNING = "cutoff_warning"
-
-
-# --- formatting ------------------------------------------------------------------------------------
-
-_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})  # Babel's no-break spaces are not GSM-7
-
+__all__ = [  # the calendar (notify.reminders) and the shared tags (notify.tags) stay importable from here
+    "CUTOFF_WARNING", "DEFERRED_INVOICE", "DUE_TODAY", "NOTICE", "REACTIVATION_NOTICES", "SUSPENSION_NOTICES",
+    "UNDONE", "access_changed", "autologin", "base_context", "date", "expand_context", "invoice_context",
+    "invoice_issued", "invoice_reminder", "invoices_issued", "language_of", "money", "owed", "owed_many",
+    "pay_tags", "payment_received", "plan_name", "portal_link", "promise_registered", "queue_reminders",
+    "reminder_drafts", "reminder_event", "report_rejected", "welcome", "wifi_changed",
+]  # fmt: skip
 
 DEFERRED_INVOICE = "invoice_id"
-
-
-@lru_cache(maxsize=4096)
-def _money(amount: Decimal, currency: str, lang: str, region: str) -> str:
-    from babel.numbers import format_currency
-
-    return format_currency(amount, currency, locale=babel_locale(lang, region)).translate(_SPACES)
-
-
-@lru_cache(maxsize=4096)
-def _date(day: dt.date, lang: str, region: str) -> str:
-    from babel.dates import format_date
-
-    return format_date(day, "medium", locale=babel_locale(lang, region)).translate(_SPACES)
-
-
-def money(app: App, amount: Decimal, lang: str) -> str:
-    return _money(
-        Decimal(amount).quantize(Decimal("0.01")), app.settings.currency, lang, app.settings.default_region
-    )
-
-
-def date(app: App, day: dt.date | None, lang: str) -> str:
-    return _date(day, lang, app.settings.default_region) if day else ""
-
-
-def language_of(app: App, client: Client | Subject) -> str:
-    return normalize_language(client.language, app.settings.locale)
-
-
-def autologin(app: App, client_id: int, link_version: int | None = 0) -> str:
-    """The client's auto-login URL (``antena.core.links``), without a database round trip."""
-    try:
-        from antena.core.links import autologin_url
-    except ImportError:  # pragma: no cover - older links module
-        return app.settings.portal_url
-    return autologin_url(app, client_id, int(link_version or 0))
-
-
-def base_context(app: App, client: Client | Subject) -> dict[str, Any]:
-    return {
-        "empresa": app.settings.company_name,
-        "cliente": client.name,
-        "url_autologin": autologin(app, client.id, getattr(client, "link_version", 0)),
-    }
-
-
-def plan_name(client: Client | Subject) -> str:
-    """The plan of the client's first live service; services are loaded with the client."""
-    try:
-        live = [s for s in client.services if not s.cancelled]
-    except Exception:  # services not loaded (lazy="raise" in a bulk query)
-        return ""
-    return live[0].plan.name if live else ""
 
 
 def invoice_context(app: App, client: Client, invoice: Invoice, lang: str) -> dict[str, Any]:
@@ -315,134 +265,6 @@ async def wifi_changed(session: AsyncSession, app: App, client: Client, ssid: st
         session, client, "wifi_changed", context, f"wifi_changed:{client.id}:{stamp}",
         language=language_of(app, client),
     )  # fmt: skip
-
-
-# --- the calendar --------------------------------------------------------------------------------------
-
-
-def reminder_event(
-    day: dt.date, cal: BillingCalendar, issue: dt.date, due: dt.date, cutoff: dt.date | None
-) -> str | None:
-    """Which reminder (if any) a pending invoice gets on ``day``; the most urgent wins."""
-    if cutoff is not None and cutoff - dt.timedelta(days=1) == day:
-        return CUTOFF_WARNING
-    if due == day:
-        return DUE_TODAY
-    if issue <= day < due and is_notice_day(cal, day):
-        return NOTICE
-    return None
-
-
-async def reminder_drafts(app: App, session: AsyncSession, day: dt.date) -> list[Draft]:
-    """The day's reminders: pending Internet invoices of clients not free, cancelled or opted out."""
-    c, i, z = Client.__table__.c, Invoice.__table__.c, Zone.__table__.c
-    rows = await session.execute(
-        select(
-            i.id,
-            i.number,
-            i.client_id,
-            i.total,
-            i.paid_amount,
-            i.issue_date,
-            i.due_date,
-            i.cutoff_date,
-            c.name,
-            c.language,
-            c.link_version,
-            c.own_notice_day,
-            c.own_issue_day,
-            c.own_pay_day,
-            c.own_cutoff_day,
-            z.issue_day,
-            z.notice_day,
-            z.pay_day,
-            z.cutoff_day,
-        )
-        .join(Client.__table__, c.id == i.client_id)
-        .join(Zone.__table__, z.id == c.zone_id)
-        .where(
-            i.kind == InvoiceKind.INTERNET.value,
-            i.status == InvoiceStatus.PENDING.value,
-            c.status.in_([ClientStatus.ACTIVE.value, ClientStatus.SUSPENDED.value]),
-            c.messages_opt_out.is_(False),
-            i.issue_date <= day,
-            or_(i.due_date >= day, i.cutoff_date == day + dt.timedelta(days=1)),
-        )
-    )
-    wanted: list[tuple[str, Any]] = []
-    calendars: dict[tuple[int, int, int, int], BillingCalendar] = {}
-    for row in rows.all():
-        (_iid, _number, _cid, _total, _paid, issue, due, cutoff, _name, _lang, _version,
-         o_notice, o_issue, o_pay, o_cutoff, z_issue, z_notice, z_pay, z_cutoff) = row  # fmt: skip
-        days = (
-            (o_issue, o_notice, o_pay, o_cutoff)
-            if o_issue is not None
-            else (z_issue, z_notice, z_pay, z_cutoff)
-        )
-        cal = calendars.get(days) or calendars.setdefault(days, BillingCalendar(*days))
-        event = reminder_event(day, cal, issue, due, cutoff)
-        if event is not None:
-            wanted.append((event, row))
-    plans = await _plans(session, {row.client_id for _e, row in wanted})
-    pay = await payment_tags(
-        session, app, list({row.client_id: row.link_version for _e, row in wanted}.items())
-    )
-    company = app.settings.company_name
-    default = app.settings.locale
-    languages: dict[str | None, str] = {}
-    formatted: dict[tuple[object, str], str] = {}  # amounts and dates repeat: Babel once for each
-    url = autologin_urls(app)
-    drafts: list[Draft] = []
-    for event, row in wanted:
-        (iid, number, cid, total, paid, _issue, due, cutoff, name, lang_code, version, *_days) = row
-        lang = languages.get(lang_code) or languages.setdefault(
-            lang_code, normalize_language(lang_code, default)
-        )
-        owed = total - paid
-        context = {
-            "empresa": company,
-            "cliente": name,
-            "url_autologin": url(cid, int(version or 0)),
-            "factura": str(number),
-            "total": formatted.get((total, lang))
-            or formatted.setdefault((total, lang), money(app, total, lang)),
-            "saldo": formatted.get((owed, lang))
-            or formatted.setdefault((owed, lang), money(app, owed, lang)),
-            "fecha_pago": formatted.get((due, lang))
-            or formatted.setdefault((due, lang), date(app, due, lang)),
-            "fecha_corte": formatted.get((cutoff, lang))
-            or formatted.setdefault((cutoff, lang), date(app, cutoff, lang)),
-            "plan": plans.get(cid, ""),
-            **pay.get(cid, {}),
-        }
-        drafts.append(Draft(cid, event, lang, context, f"{event}:{iid}"))
-    return drafts
-
-
-async def _plans(session: AsyncSession, client_ids: set[int]) -> dict[int, str]:
-    if not client_ids:
-        return {}
-    s, p = Service.__table__.c, Plan.__table__.c
-    out: dict[int, str] = {}
-    rows = await session.execute(
-        select(s.client_id, p.name)
-        .join(Plan.__table__, p.id == s.plan_id)
-        .where(among(session, s.client_id, client_ids), s.cancelled.is_(False))
-        .order_by(s.client_id, s.id)
-    )
-    for cid, name in rows.all():
-        out.setdefault(cid, name)
-    return out
-
-
-@relaxed
-async def queue_reminders(app: App, day: dt.date) -> int:
-    """Queue the day's calendar reminders (idempotent: a second run of the same day adds nothing)."""
-    async with app.uow() as uow:
-        drafts = await reminder_drafts(app, uow.session, day)
-        await enqueue_many(uow.session, drafts)
-        await uow.commit()
-    return len(drafts)
 
 
 async def invoices_issued(session: AsyncSession, app: App, invoice_ids: Sequence[int]) -> int:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from antena.core.bootstrap import App
 from antena.core.db.billing_models import Invoice
 from antena.core.db.models import Client
-from antena.core.notify.events import base_context, date, language_of, money, plan_name
 from antena.core.notify.queueing import enqueue
+from antena.core.notify.tags import base_context, date, language_of, money, plan_name
 
 MAX_REPLY = 300  # characters of a staff answer quoted in an SMS; the portal shows it whole
 
