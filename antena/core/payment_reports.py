@@ -35,7 +35,7 @@ from antena.core.errors import InvalidInput, NotAllowed, NotFound
 from antena.core.i18n import _, language
 from antena.core.notify import events as notify_events
 from antena.core.notify import staff as notify_staff
-from antena.core.notify.channels import StaffNote
+from antena.core.notify.channel_types import StaffNote
 
 MAX_RECEIPT = 5 * 1024 * 1024
 MAX_REASON = 500

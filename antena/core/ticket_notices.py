@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from antena.core.buttons import signed_payload
 from antena.core.i18n import _, language, normalize_language
 from antena.core.notify import staff as notify_staff
-from antena.core.notify.channels import StaffNote
+from antena.core.notify.channel_types import StaffNote
 
 if TYPE_CHECKING:
     from antena.core.bootstrap import App

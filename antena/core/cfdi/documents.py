@@ -105,7 +105,7 @@ def filename(doc: CfdiView, ext: str) -> str:
 
 async def email_due(app: App, limit: int = 10) -> int:
     """E-mail stamped CFDIs (XML and PDF) to their clients; how many went out."""
-    from antena.core.notify.channels import SendError
+    from antena.core.notify.channel_types import SendError
     from antena.core.notify.mail import send_with_attachments
 
     again = app.clock.now() - EMAIL_RETRY

@@ -3,84 +3,42 @@
 Each channel is narrow: ``send(Outgoing) -> Sent`` or raises :class:`SendError` saying whether
 trying again later can help (timeouts, 429, 5xx) or not (21211 invalid number, 21610
 unsubscribed, a bot blocked by the user). Which channel a client gets is :func:`route`'s business.
+The types they share are in :mod:`antena.core.notify.channel_types`, Twilio's channels in
+:mod:`antena.core.notify.twilio_channels`; both are re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from html import escape
-from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urlsplit
 
 from antena.core.config import Settings
 from antena.core.i18n import gettext
+from antena.core.notify.channel_types import Channel, Outgoing, SendError, Sent, StaffNote
+from antena.core.notify.twilio_channels import (
+    PERMANENT_TWILIO,
+    TWILIO_BASE,
+    TwilioSmsChannel,
+    TwilioWhatsAppChannel,
+    classify_twilio,
+    status_callback_url,
+)
+from antena.core.notify.twilio_channels import _redirecting_http_client as _redirecting_http_client
 from antena.core.redact import mask_tokens
 
+__all__ = [  # the shared types (notify.channel_types) and Twilio's channels stay importable from here
+    "PERMANENT_TWILIO", "TWILIO_BASE", "Channel", "Channels", "ConsoleChannel", "EmailChannel", "Outgoing",
+    "Recipient", "SendError", "Sent", "StaffNote", "TelegramChannel", "Throttle", "TwilioSmsChannel",
+    "TwilioWhatsAppChannel", "classify_twilio", "document_email", "status_callback_url", "welcome_email",
+]  # fmt: skip
+
 LOG = logging.getLogger("antena.notify")
-TWILIO_BASE = "https://api.twilio.com"
-
-# Twilio error codes that no retry can fix.
-PERMANENT_TWILIO = {
-    21211: "invalid 'To' number",
-    21408: "region not enabled",
-    21610: "unsubscribed (STOP)",
-    21612: "unreachable 'To' number",
-    21614: "not a mobile number",
-    63016: "outside the WhatsApp 24-hour window",
-}
-
-
-class SendError(Exception):
-    def __init__(self, reason: str, *, transient: bool, code: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.transient = transient
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    message_id: int
-    to: str  # E.164 phone, Telegram chat id, or e-mail address
-    body: str
-    event: str
-    language: str
-    variables: dict[str, Any] = field(default_factory=dict)
-    content_sid: str | None = None  # WhatsApp Content template
-    content_variables: dict[str, str] = field(default_factory=dict)  # {"1": …} for that template
-
-
-@dataclass(frozen=True)
-class StaffNote:
-    """A message to a staff chat: its text, an optional file and rows of (label, callback data)."""
-
-    text: str
-    document: tuple[str, bytes] | None = None
-    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
-    caption_only: bool = True  # the text is the document's caption (else: a message, then the file)
-
-
-@dataclass(frozen=True)
-class Sent:
-    provider_sid: str | None = None
-    provider_status: str = "sent"
-
-
-class Channel(Protocol):
-    name: str
-
-    def sender(self) -> str:
-        """Who sends (a number, a bot): the throttle key."""
-        ...
-
-    async def send(self, msg: Outgoing) -> Sent: ...
-
-    async def aclose(self) -> None: ...
 
 
 # --- console ---------------------------------------------------------------------------------------
@@ -101,95 +59,6 @@ class ConsoleChannel:
 
     async def aclose(self) -> None:
         return None
-
-
-# --- Twilio ----------------------------------------------------------------------------------------
-
-
-def _redirecting_http_client(base: str | None, timeout: float) -> Any:
-    """A ``TwilioHttpClient`` that sends ``https://api.twilio.com/…`` to ``base`` instead."""
-    from twilio.http.http_client import TwilioHttpClient
-
-    class Redirecting(TwilioHttpClient):
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-            if base:
-                parts, target = urlsplit(url), urlsplit(base)
-                prefix = target.path.rstrip("/")
-                url = urlunsplit((target.scheme, target.netloc, prefix + parts.path, parts.query, ""))
-            return super().request(method, url, *args, **kwargs)
-
-    return Redirecting(timeout=timeout)
-
-
-def status_callback_url(settings: Settings) -> str | None:
-    return settings.twilio_status_callback_url or None
-
-
-class _Twilio:
-    def __init__(self, settings: Settings) -> None:
-        from twilio.rest import Client as TwilioClient
-
-        sid = settings.twilio_account_sid or ""
-        token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
-        self.settings = settings
-        self.client = TwilioClient(
-            sid, token, http_client=_redirecting_http_client(settings.twilio_api_url, timeout=15.0)
-        )
-
-    async def _create(self, **params: Any) -> Sent:
-        from requests import RequestException
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
-        callback = status_callback_url(self.settings)
-        if callback:
-            params["status_callback"] = callback
-        try:
-            message = await asyncio.to_thread(self.client.messages.create, **params)
-        except TwilioRestException as exc:
-            raise classify_twilio(exc.status, exc.code, exc.msg) from None
-        except (RequestException, TwilioException, OSError) as exc:
-            raise SendError(f"twilio: {exc}", transient=True) from None
-        return Sent(message.sid, message.status or "queued")
-
-    async def aclose(self) -> None:
-        return None
-
-
-def classify_twilio(status: int, code: int | None, text: str) -> SendError:
-    """Transient: 429, 5xx, unknown 4xx-less failures; permanent: the error codes above, other 4xx."""
-    reason = f"twilio {code or status}: {text}".strip()
-    if status == 429 or status >= 500:
-        return SendError(reason, transient=True, code=code)
-    return SendError(reason, transient=False, code=code)
-
-
-class TwilioSmsChannel(_Twilio):
-    name = "sms"
-
-    def sender(self) -> str:
-        return f"sms:{self.settings.twilio_from}"
-
-    async def send(self, msg: Outgoing) -> Sent:
-        return await self._create(to=msg.to, from_=self.settings.twilio_from, body=msg.body)
-
-
-class TwilioWhatsAppChannel(_Twilio):
-    """Business-initiated WhatsApp: only with an approved Content template (``content_sid``)."""
-
-    name = "whatsapp"
-
-    def sender(self) -> str:
-        return f"whatsapp:{self.settings.twilio_whatsapp_from}"
-
-    async def send(self, msg: Outgoing) -> Sent:
-        if not msg.content_sid:
-            raise SendError("no approved WhatsApp template", transient=False)
-        return await self._create(
-            to=f"whatsapp:{msg.to}",
-            from_=f"whatsapp:{self.settings.twilio_whatsapp_from}",
-            content_sid=msg.content_sid,
-            content_variables=json.dumps(msg.content_variables),
-        )
 
 
 # --- Telegram --------------------------------------------------------------------------------------

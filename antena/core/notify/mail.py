@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from antena.core.config import Settings
-from antena.core.notify.channels import SendError
+from antena.core.notify.channel_types import SendError
 
 
 async def send_with_attachments(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from antena.core.notify.channels import StaffNote
+from antena.core.notify.channel_types import StaffNote
 
 if TYPE_CHECKING:
     from antena.core.bootstrap import App

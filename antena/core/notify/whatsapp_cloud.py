@@ -23,7 +23,7 @@ from antena.core.config import Settings
 from antena.core.db.engine import Database
 from antena.core.db.message_models import Message
 from antena.core.db.whatsapp_models import WhatsAppCloudMessage, WhatsAppContact
-from antena.core.notify.channels import Outgoing, SendError, Sent
+from antena.core.notify.channel_types import Outgoing, SendError, Sent
 
 WINDOW = dt.timedelta(hours=24)
 MARGIN = dt.timedelta(minutes=2)  # do not start free text in the window's last minutes

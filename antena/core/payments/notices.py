@@ -22,7 +22,7 @@ from antena.core.db.pay_models import EventStatus, OnlineEvent
 from antena.core.errors import NotFound
 from antena.core.i18n import _, language, normalize_language
 from antena.core.notify import staff as notify_staff
-from antena.core.notify.channels import StaffNote
+from antena.core.notify.channel_types import StaffNote
 from antena.core.payments import queries
 from antena.core.payments.queries import Action, EventView
 

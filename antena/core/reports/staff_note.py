@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from antena.core.notify.channels import StaffNote
+from antena.core.notify.channel_types import StaffNote
 
 if TYPE_CHECKING:
     from antena.core.bootstrap import App
