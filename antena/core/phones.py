@@ -1,8 +1,9 @@
-"""Phone numbers in E.164, whatever way staff typed them (10 digits, +52…, with spaces)."""
+"""Phone numbers in E.164, whatever way staff typed them (10 digits, +52…, with spaces).
+
+``phonenumbers`` (its metadata: ~12 ms) is imported when a number is first parsed: a search by
+name, the most common one, and the commands that start with one never pay for it."""
 
 from __future__ import annotations
-
-import phonenumbers
 
 from antena.core.errors import InvalidInput
 from antena.core.i18n import _
@@ -12,6 +13,8 @@ def normalize_phone(raw: str | None, region: str = "MX") -> str | None:
     """E.164 form of ``raw`` (``None`` for blank); an unparseable number is a user error."""
     if raw is None or not raw.strip():
         return None
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -26,6 +29,8 @@ def phone_candidates(text: str, region: str = "MX") -> list[str]:
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) < 7 or any(ch.isalpha() for ch in text):
         return []
+    import phonenumbers
+
     out: list[str] = []
     for candidate in (text, digits, "+" + digits):
         try:

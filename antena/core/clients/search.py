@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
@@ -201,6 +200,8 @@ async def _fuzzy_words(uow: UnitOfWork, word: str) -> list[str]:
         params[f"lo{i}"], params[f"hi{i}"] = letter, _next_prefix(letter)
     rows = await uow.session.execute(_distinct_tokens_statement(len(letters)), params)
     vocabulary = [token for (token,) in rows]
+    from rapidfuzz import fuzz, process  # here: a command that finds the name at once never loads it
+
     hits = process.extract(word, vocabulary, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_CUTOFF)
     return [hit[0] for hit in hits]
 
