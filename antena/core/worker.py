@@ -47,7 +47,7 @@ async def _routers(app: App) -> float | None:
     full slice waiting: a router with 10,000 queued tasks (back from an outage on a cut-off day)
     is drained now, not one slice per poll. The log says per router what applied, and names each
     task that did not (100,000 "applied" lines help nobody)."""
-    if bulk_delivering(app):  # a cut-off of this process is applying its own tasks
+    if bulk_delivering(app):  # its routers are held by its hand-off anyway: don't contend with it
         return None
     done = await outbox.run_due(app)
     applied: Counter[str] = Counter()

@@ -27,6 +27,13 @@ async def add(app: App, isp, name: str, kind: str, ip: str | None, **kw) -> Clie
     return client
 
 
+async def lease_every_task(app: App, owner: str, until: dt.datetime) -> None:
+    """As if ``owner`` had claimed every router task, its lease running until ``until``."""
+    async with app.uow() as uow:
+        await uow.session.execute(update(RouterTask).values(lease_owner=owner, lease_until=until))
+        await uow.commit()
+
+
 def suspended_ips(emu) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(r["address"] for r in emu.rows(ML) if r.get("list") == "morosos")
 
@@ -141,9 +148,7 @@ async def test_a_worker_that_died_mid_batch_is_taken_over_without_duplicates(app
     first_half = [RouterOp.from_json(t.payload) for t in tasks[:10]]
     await app.gateway.apply(outbox.access_for(isp.router, 2.0), first_half)
     past = app.clock.now() - dt.timedelta(seconds=1)
-    async with app.uow() as uow:
-        await uow.session.execute(update(RouterTask).values(lease_owner="dead-worker:1", lease_until=past))
-        await uow.commit()
+    await lease_every_task(app, "dead-worker:1", past)
 
     await outbox.run_due(app)
 
@@ -155,9 +160,7 @@ async def test_a_live_lease_keeps_other_workers_off_that_router(app: App, isp) -
     c = await add(app, isp, "Marta", "pcq", "10.0.5.99")
     await app.perform(lifecycle.suspend, isp.actor, [c.id], deliver=False)
     future = app.clock.now() + dt.timedelta(minutes=1)
-    async with app.uow() as uow:
-        await uow.session.execute(update(RouterTask).values(lease_owner="other:1", lease_until=future))
-        await uow.commit()
+    await lease_every_task(app, "other:1", future)
     assert await outbox.run_due(app) == []
     assert suspended_ips(isp.emulator) == []
 
@@ -403,9 +406,7 @@ async def test_what_a_delivery_could_not_get_to_goes_back_to_the_worker_at_once(
     rosa = await add(app, isp, "Rosa", "pcq", "10.0.9.20")
     await app.perform(lifecycle.suspend, isp.actor, [earlier.id], deliver=False)
     future = app.clock.now() + dt.timedelta(minutes=1)
-    async with app.uow() as uow:
-        await uow.session.execute(update(RouterTask).values(lease_owner="elsewhere:1", lease_until=future))
-        await uow.commit()
+    await lease_every_task(app, "elsewhere:1", future)
 
     report = await app.perform(lifecycle.suspend, isp.actor, [rosa.id])
 
@@ -446,13 +447,7 @@ async def test_tasks_handed_off_by_a_process_that_died_before_delivering_are_tak
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     future = app.clock.now() + dt.timedelta(minutes=2)
-    async with app.uow() as uow:
-        await uow.session.execute(
-            update(RouterTask).values(
-                lease_owner=f"{socket.gethostname()}:{gone.pid}/0badc0de", lease_until=future
-            )
-        )
-        await uow.commit()
+    await lease_every_task(app, f"{socket.gethostname()}:{gone.pid}/0badc0de", future)
 
     assert [d.outcome for d in await outbox.run_due(app)] == [Outcome.APPLIED]
     assert suspended_ips(isp.emulator) == ["10.0.9.30"]

@@ -158,9 +158,10 @@ def deliver_after_commit(uow: UnitOfWork, report: ActionReport, pending: Pending
 
 
 #: ``app.extras`` key: until when (``time.monotonic``) a bulk change of this process is delivering
-#: its own tasks. The worker of the same process (``antena run`` runs both) leaves the routers to
-#: it meanwhile: otherwise it may take a router between the commit and the delivery's first claim,
-#: and the cut-off would report those clients as queued while they are being applied.
+#: its own tasks. Its routers are held by its hand-off lease whatever the worker does (that is
+#: what keeps a worker from taking them); the worker of the same process (``antena run`` runs
+#: both) also stops polling the queue meanwhile, so it does not contend for SQLite's write lock
+#: with the delivery, and the reconciler waits for the day's changes to be on the routers.
 BULK_DELIVERY = "bulk_delivery_until"
 
 
